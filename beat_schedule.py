@@ -1,0 +1,31 @@
+"""What celery beat emits, and how often: one periodic tick per lane, each a dispatcher on `default`.
+
+A tick only decides what is due and claims it in the database; pacing, caps and working hours live in
+the dispatchers, so the tick interval can be short without making any account act faster. Every tick
+expires after one interval: after downtime, beat must not replay a backlog of stale ticks.
+"""
+
+from __future__ import annotations
+
+from workers.queues import DEFAULT
+
+# lane name -> dispatcher task name. The lanes listed here are those whose dispatchers exist.
+LANES: dict[str, str] = {
+    "housekeeping": "lanes.housekeeping",
+}
+
+
+def build(tick_seconds: float | None = None) -> dict[str, dict]:
+    """The beat schedule, built from settings (LANE_TICK_SECONDS) unless an interval is given."""
+    if tick_seconds is None:
+        from django.conf import settings
+
+        tick_seconds = settings.LANE_TICK_SECONDS
+    return {
+        f"lane:{lane}": {
+            "task": task,
+            "schedule": tick_seconds,
+            "options": {"queue": DEFAULT, "expires": tick_seconds},
+        }
+        for lane, task in LANES.items()
+    }

@@ -1,0 +1,38 @@
+"""Quiet replacements for DjangoCRM's app configs.
+
+DjangoCRM's `ready()` methods start ~7 daemon threads in every process that loads Django (IMAP import,
+mail senders, currency rates, reminders, monthly snapshots) and delete MEDIA_ROOT/locks/*. None of that
+belongs in an outreach system's web, worker, beat or test processes: they would contend for the SQLite
+database and spam the logs. These subclasses keep only what the CRM needs to work.
+"""
+
+from __future__ import annotations
+
+from analytics.apps import AnalyticsConfig
+from common.apps import CommonConfig
+from crm.apps import CrmConfig
+from massmail.apps import MassmailConfig
+
+
+class QuietCrmConfig(CrmConfig):
+    def ready(self) -> None:  # no IMAP / e-mail import threads
+        pass
+
+    def import_emails(self, user) -> None:
+        """UserMiddleware calls this on every request; we import no e-mail."""
+
+
+class QuietCommonConfig(CommonConfig):
+    def ready(self) -> None:
+        # Keep the signal handler that gives every new user a profile and the `co-workers` group.
+        from common.signals.handlers import user_creation_handler  # noqa: F401
+
+
+class QuietMassmailConfig(MassmailConfig):
+    def ready(self) -> None:  # no mass-mail sender thread
+        pass
+
+
+class QuietAnalyticsConfig(AnalyticsConfig):
+    def ready(self) -> None:  # no monthly snapshot thread
+        pass

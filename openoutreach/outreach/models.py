@@ -1,0 +1,255 @@
+"""OpenOutreach's own tables beside DjangoCRM's (Lead, Contact, Company, Deal, Stage, ...).
+
+Campaign and LinkedInAccount hang off DjangoCRM's Department (an auth Group) and auth User; an account
+works for the campaigns whose department groups its user belongs to. ActionLog is the audit trail that
+caps are counted from; Qualification holds per-campaign labels; LinkedInProfile pins one Lead to one
+canonical profile URL forever; DealState carries what the lanes need on a Deal (score, claim, next check).
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import time
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from . import crypto
+
+DEFAULT_FOLLOWUP_TEMPLATE = (
+    "Hi {{ first_name }}, thanks for connecting! {{ product_pitch }}"
+    "{% if booking_link %} If it's useful, you can pick a time here: {{ booking_link }}{% endif %}"
+)
+
+
+def validate_timezone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(f"{value!r} is not an IANA time zone (e.g. Europe/Berlin)") from exc
+
+
+class Campaign(models.Model):
+    """A product pitched to a target market; its team is a DjangoCRM Department."""
+
+    department = models.OneToOneField("common.Department", on_delete=models.CASCADE, related_name="campaign")
+    product_docs = models.TextField(help_text="What the product does and for whom.")
+    campaign_objective = models.TextField(help_text="Who the ideal customer is and what we want from them.")
+    followup_template = models.TextField(default=DEFAULT_FOLLOWUP_TEMPLATE, help_text="Jinja2 template.")
+    booking_link = models.URLField(blank=True, default="")
+    active = models.BooleanField(default=True)
+    is_partner = models.BooleanField(default=False)
+    action_fraction = models.FloatField(
+        default=1.0,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="Partner campaigns: the probability that a lane tick acts for this campaign.",
+    )
+    min_qualifiable_leads = models.PositiveIntegerField(
+        default=20, help_text="Search for more people when fewer leads than this await qualification."
+    )
+    llm_daily_calls = models.PositiveIntegerField(default=500, help_text="LLM calls per day (0 = no LLM).")
+    llm_daily_tokens = models.PositiveIntegerField(default=500_000)
+    exclude_opt_in_jurisdictions = models.BooleanField(
+        default=False, help_text="Never contact people located in opt-in jurisdictions (EU/EEA, UK, CA, ...)."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.department.name
+
+
+class LinkedInAccount(models.Model):
+    """One LinkedIn login, worked by exactly one browser worker on queue `browser.<handle>`."""
+
+    class Status(models.TextChoices):
+        OK = "ok", "OK"
+        PAUSED = "paused", "Paused"
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="linkedin_account")
+    handle = models.SlugField(max_length=40, unique=True, help_text="Short name; the worker queue is browser.<handle>.")
+    username = models.CharField(max_length=254, help_text="LinkedIn login e-mail.")
+    password_encrypted = models.TextField(blank=True, default="", editable=False)
+    proxy_encrypted = models.TextField(blank=True, default="", editable=False)
+    active = models.BooleanField(default=True)
+
+    connect_daily_limit = models.PositiveIntegerField(default=20)
+    connect_weekly_limit = models.PositiveIntegerField(default=100)
+    followup_daily_limit = models.PositiveIntegerField(default=30)
+    enrich_daily_limit = models.PositiveIntegerField(default=200)
+    working_hours_start = models.TimeField(default=time(9, 0))
+    working_hours_end = models.TimeField(default=time(17, 0))
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    warmup_started_on = models.DateField(null=True, blank=True, help_text="Empty = no warm-up ramp.")
+    warmup_days = models.PositiveIntegerField(default=14)
+    warmup_start_fraction = models.FloatField(default=0.2, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)])
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OK)
+    paused_reason = models.TextField(blank=True, default="")
+    paused_at = models.DateTimeField(null=True, blank=True)
+    paused_until = models.DateTimeField(null=True, blank=True, help_text="Empty while paused = until resumed.")
+    connect_paused_until = models.DateTimeField(null=True, blank=True, help_text="Weekly invitation limit hit.")
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["handle"]
+        verbose_name = "LinkedIn account"
+
+    def __str__(self) -> str:
+        return self.handle
+
+    @property
+    def queue(self) -> str:
+        from workers.queues import browser_queue
+
+        return browser_queue(self.handle)
+
+    def set_password(self, raw: str) -> None:
+        self.password_encrypted = crypto.encrypt(raw) if raw else ""
+
+    def get_password(self) -> str:
+        return crypto.decrypt(self.password_encrypted) if self.password_encrypted else ""
+
+    def set_proxy(self, raw: str) -> None:
+        self.proxy_encrypted = crypto.encrypt(raw) if raw else ""
+
+    def get_proxy(self) -> str:
+        return crypto.decrypt(self.proxy_encrypted) if self.proxy_encrypted else ""
+
+    def clean(self) -> None:
+        if self.working_hours_start == self.working_hours_end:
+            raise ValidationError("Working hours must not start and end at the same time.")
+
+
+class SearchKeyword(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="keywords")
+    keyword = models.CharField(max_length=200)
+    used = models.BooleanField(default=False)
+    used_at = models.DateTimeField(null=True, blank=True)
+    pages_searched = models.PositiveIntegerField(default=0)
+    profiles_found = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["campaign", "keyword"], name="uniq_keyword_per_campaign")]
+        indexes = [models.Index(fields=["campaign", "used"])]
+
+    def __str__(self) -> str:
+        return self.keyword
+
+
+class ActionLog(models.Model):
+    """Every outward action and its outcome: the audit trail, and what caps are counted from."""
+
+    class Kind(models.TextChoices):
+        LOGIN = "login"
+        ENRICH = "enrich"
+        SEARCH = "search"
+        CONNECT = "connect"
+        CHECK_PENDING = "check_pending"
+        FOLLOW_UP = "follow_up"
+        QUALIFY = "qualify"
+        LLM = "llm"
+
+    class Outcome(models.TextChoices):
+        OK = "ok"
+        SKIPPED = "skipped"
+        FAILED = "failed"
+        LIMIT = "limit"
+        CHECKPOINT = "checkpoint"
+
+    account = models.ForeignKey(LinkedInAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions")
+    campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices)
+    lead = models.ForeignKey("crm.Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    deal = models.ForeignKey("crm.Deal", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    detail = models.TextField(blank=True, default="")
+    task_id = models.CharField(max_length=64, blank=True, default="")
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [
+            models.Index(fields=["account", "kind", "at"]),
+            models.Index(fields=["campaign", "kind", "at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind} {self.outcome}"
+
+
+class Qualification(models.Model):
+    """A lead's label for one campaign (a person can fit one product and not another)."""
+
+    class Source(models.TextChoices):
+        LLM = "llm"
+        MODEL = "model"
+        RULE = "rule"
+        OPERATOR = "operator"
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="qualifications")
+    lead = models.ForeignKey("crm.Lead", on_delete=models.CASCADE, related_name="qualifications")
+    label = models.PositiveSmallIntegerField(null=True, blank=True, help_text="1 fits, 0 does not, empty = needs review.")
+    source = models.CharField(max_length=10, choices=Source.choices)
+    reason = models.TextField(blank=True, default="")
+    prob = models.FloatField(null=True, blank=True)
+    std = models.FloatField(null=True, blank=True)
+    entropy = models.FloatField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["campaign", "lead"], name="uniq_qualification")]
+        indexes = [models.Index(fields=["campaign", "label"])]
+
+
+class LinkedInProfile(models.Model):
+    """Pins one DjangoCRM Lead to one canonical profile URL, ever (the unique index enforces it)."""
+
+    lead = models.OneToOneField("crm.Lead", on_delete=models.CASCADE, related_name="linkedin")
+    url = models.CharField(max_length=300, unique=True)
+    public_identifier = models.CharField(max_length=200, db_index=True)
+    urn = models.CharField(max_length=200, blank=True, default="")
+    discovered_by = models.ForeignKey(LinkedInAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    discovered_at = models.DateTimeField(default=timezone.now)
+    enriched_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    unavailable_reason = models.CharField(max_length=200, blank=True, default="")
+    enrich_claimed_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class DealState(models.Model):
+    """What the lanes need on a Deal that DjangoCRM's table has no column for."""
+
+    deal = models.OneToOneField("crm.Deal", on_delete=models.CASCADE, related_name="outreach")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="deal_states")
+    lead = models.ForeignKey("crm.Lead", on_delete=models.CASCADE, related_name="deal_states")
+    account = models.ForeignKey(LinkedInAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="deal_states")
+    score = models.FloatField(null=True, blank=True, help_text="Qualifier ranking; higher is contacted first.")
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    claim_task_id = models.CharField(max_length=64, blank=True, default="")
+    next_check_at = models.DateTimeField(null=True, blank=True)
+    check_interval_hours = models.FloatField(default=24.0)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["campaign", "lead"], name="uniq_deal_per_lead_campaign")]
+        indexes = [
+            models.Index(fields=["campaign", "score"]),
+            models.Index(fields=["next_check_at"]),
+            models.Index(fields=["claimed_until"]),
+        ]

@@ -1,0 +1,30 @@
+"""Creating campaigns and attaching accounts to them (through the campaign's department group)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from common.models import Department
+from openoutreach.outreach.models import Campaign, LinkedInAccount
+
+from .crm_setup import ensure_department
+
+
+@transaction.atomic
+def create_campaign(name: str, product_docs: str, campaign_objective: str, **fields) -> Campaign:
+    """A campaign with its own department and CRM pipeline (stages, closing reasons, lead source)."""
+    department = Department.objects.create(name=name, works_globally=True)
+    campaign = Campaign.objects.create(
+        department=department, product_docs=product_docs, campaign_objective=campaign_objective, **fields
+    )
+    ensure_department(department)
+    return campaign
+
+
+def join(account: LinkedInAccount, campaign: Campaign) -> None:
+    """The account works for the campaign from now on."""
+    account.user.groups.add(campaign.department)
+
+
+def campaigns_of(account: LinkedInAccount):
+    return Campaign.objects.filter(department__user=account.user).select_related("department")

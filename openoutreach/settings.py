@@ -1,0 +1,326 @@
+"""Django settings for OpenOutreach: every default in one place, every value typed from the environment.
+
+Values come from the process environment, then from `<DATA_DIR>/openoutreach.env` (written by
+`manage.py onboard`; the real environment wins). A value that does not parse stops the process at start
+with a message naming the variable (`Environment variable "CONNECT_DAILY_LIMIT" invalid: ...`).
+
+DjangoCRM (django-crm-admin 1.7.0) is a whole project rather than a reusable app: its settings modules
+are star-imported for the CRM-specific names, and its app configs are replaced by quiet subclasses
+(`openoutreach.crmapps`) so that no background threads start in our web, worker, beat or test processes.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import crm as _djangocrm
+from environs import Env, EnvError
+
+from crm.settings import *  # noqa: F403  (DjangoCRM's own names: columns, IMAP, ...)
+from common.settings import *  # noqa: F403
+from tasks.settings import *  # noqa: F403
+from voip.settings import *  # noqa: F403
+from webcrm.datetime_settings import *  # noqa: F403
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+env = Env(eager=True)
+TESTING = "pytest" in sys.modules or sys.argv[1:2] == ["test"]
+
+# A test run gets its own throw-away data directory (inherited by the worker processes tests start),
+# so tests never touch the operator's ./data.
+if TESTING and "DATA_DIR" not in os.environ:
+    import tempfile
+
+    os.environ["DATA_DIR"] = tempfile.mkdtemp(prefix="openoutreach-test-")
+
+
+def _fail(exc: Exception) -> None:
+    """Stop the process with one readable line: a bad setting must never start a half-working system."""
+    raise SystemExit(f"OpenOutreach configuration error: {exc}")
+
+
+try:
+    DATA_DIR: Path = env.path("DATA_DIR", PROJECT_DIR / "data").resolve()
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    ENV_FILE = DATA_DIR / "openoutreach.env"
+    if ENV_FILE.exists():
+        env.read_env(str(ENV_FILE), override=False)
+
+    DEBUG = env.bool("DEBUG", False)
+    LOG_LEVEL = env.str("LOG_LEVEL", "INFO").upper()
+    ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+    CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", [])
+    DATABASES = {"default": env.dj_db_url("DATABASE_URL", f"sqlite:///{DATA_DIR / 'db.sqlite3'}")}
+    REDIS_URL = env.str("REDIS_URL", "redis://127.0.0.1:6379/0")
+
+    # LinkedIn and the LLM: production points these at linkedin.com and a hosted model; the demo and the
+    # tests point them at the sandbox. No code path knows which one it talks to.
+    LINKEDIN_BASE_URL = env.str("LINKEDIN_BASE_URL", "https://www.linkedin.com").rstrip("/")
+    LLM_API_KEY = env.str("LLM_API_KEY", "")
+    LLM_API_BASE = env.str("LLM_API_BASE", "") or None
+    AI_MODEL = env.str("AI_MODEL", "gpt-4o-mini")
+    LLM_TIMEOUT_SECONDS = env.float("LLM_TIMEOUT_SECONDS", 30.0)
+    LLM_MAX_RETRIES = env.int("LLM_MAX_RETRIES", 2)
+
+    BROWSER_EXECUTABLE = env.str("BROWSER_EXECUTABLE", "") or None
+    BROWSER_HEADLESS = env.bool("BROWSER_HEADLESS", True)
+    BROWSER_TASK_TIMEOUT_SECONDS = env.int("BROWSER_TASK_TIMEOUT_SECONDS", 300)
+
+    EMBEDDING_MODEL = env.str("EMBEDDING_MODEL", "sentence-transformers/all-MiniLM-L6-v2")
+    EMBEDDING_BATCH_SIZE = env.int("EMBEDDING_BATCH_SIZE", 16, validate=lambda n: 1 <= n <= 256)
+
+    # Account safety defaults (per-account values in the admin override the limits).
+    CONNECT_DAILY_LIMIT = env.int("CONNECT_DAILY_LIMIT", 20, validate=lambda n: n >= 0)
+    CONNECT_WEEKLY_LIMIT = env.int("CONNECT_WEEKLY_LIMIT", 100, validate=lambda n: n >= 0)
+    FOLLOWUP_DAILY_LIMIT = env.int("FOLLOWUP_DAILY_LIMIT", 30, validate=lambda n: n >= 0)
+    ENRICH_DAILY_LIMIT = env.int("ENRICH_DAILY_LIMIT", 200, validate=lambda n: n >= 0)
+    LANE_TICK_SECONDS = env.float("LANE_TICK_SECONDS", 60.0, validate=lambda n: n > 0)
+
+    FLOWER_USER = env.str("FLOWER_USER", "admin")
+    FLOWER_PASSWORD = env.str("FLOWER_PASSWORD", "")
+    CREDENTIALS_KEY = env.str("CREDENTIALS_KEY", "")
+except EnvError as exc:
+    _fail(exc)
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several processes (web, beat, workers) share the file: WAL lets readers run beside one writer,
+    # IMMEDIATE transactions take the write lock up front instead of failing on upgrade, and the
+    # timeout waits for a busy writer instead of raising "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 30, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+    )
+    # Tests run worker processes against the test database: it must be a file they can open.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+
+MEDIA_ROOT = DATA_DIR / "media"
+COOKIES_DIR = DATA_DIR / "cookies"
+MODELS_DIR = DATA_DIR / "models"
+CACHE_DIR = DATA_DIR / "cache"
+EMBEDDINGS_DB = DATA_DIR / "embeddings.duckdb"
+ANALYTICS_DB = DATA_DIR / "analytics.duckdb"
+for _d in (MEDIA_ROOT, COOKIES_DIR, MODELS_DIR, CACHE_DIR):
+    _d.mkdir(parents=True, exist_ok=True)
+COOKIES_DIR.chmod(0o700)  # session cookies are account credentials
+
+
+def _secret_from_file(path: Path, make) -> str:
+    """Read a generated secret kept in the data dir, creating it once (owner-only) when absent."""
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(make())
+    return path.read_text().strip()
+
+
+SECRET_KEY = env.str("SECRET_KEY", "") or _secret_from_file(
+    DATA_DIR / "secret_key", lambda: secrets.token_urlsafe(50)
+)
+CREDENTIALS_KEY_FILE = DATA_DIR / "credentials.key"
+if not FLOWER_PASSWORD:
+    FLOWER_PASSWORD = _secret_from_file(DATA_DIR / "flower_password", lambda: secrets.token_urlsafe(12))
+
+# DjangoCRM reads a few data files relative to BASE_DIR (e.g. crm/forms/iso_currency_codes.json), and
+# its templates live beside its packages: point BASE_DIR at the directory holding them.
+BASE_DIR = Path(_djangocrm.__file__).resolve().parent.parent
+
+INSTALLED_APPS = [
+    "django.contrib.sites",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "openoutreach.crmapps.QuietCrmConfig",
+    "openoutreach.crmapps.QuietMassmailConfig",
+    "openoutreach.crmapps.QuietAnalyticsConfig",
+    "help",
+    "tasks.apps.TasksConfig",
+    "chat.apps.ChatConfig",
+    "voip",
+    "openoutreach.crmapps.QuietCommonConfig",
+    "settings",  # DjangoCRM's own app named `settings` (public email domains, stop phrases)
+    "django_celery_results",
+    "openoutreach.outreach",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "common.utils.admin_redirect_middleware.AdminRedirectMiddleware",
+    "common.utils.usermiddleware.UserMiddleware",
+]
+
+ROOT_URLCONF = "openoutreach.urls"
+WSGI_APPLICATION = "openoutreach.wsgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PROJECT_DIR / "openoutreach" / "templates", BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.debug",
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+MEDIA_URL = "media/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Serve static files straight from the apps (no collectstatic step needed for `make run`).
+WHITENOISE_USE_FINDERS = True
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+SITE_ID = 1
+
+# DjangoCRM URL prefixes: the CRM UI under /crm/, Django Admin under /admin/ (superusers only; the CRM
+# middleware sends everyone else, including anonymous users, to /crm/login/).
+SECRET_CRM_PREFIX = "crm/"
+SECRET_ADMIN_PREFIX = "admin/"
+SECRET_LOGIN_PREFIX = "login/"
+LOGIN_URL = "/crm/login/"
+CRM_IP = "127.0.0.1"
+CRM_REPLY_TO = ["'Do not reply' <crm@example.com>"]
+NOT_ALLOWED_EMAILS: list[str] = []
+APP_ON_INDEX_PAGE = ["outreach", "crm", "tasks", "common"]
+MODEL_ON_INDEX_PAGE = {
+    "outreach": {"app_model_list": ["Campaign", "LinkedInAccount", "SearchKeyword", "ActionLog"]},
+    "crm": {"app_model_list": ["Deal", "Lead", "Company", "Contact"]},
+    "tasks": {"app_model_list": ["Task", "Memo"]},
+    "common": {"app_model_list": ["UserProfile", "Reminder"]},
+}
+VAT = 0
+CLIENT_ID = CLIENT_SECRET = REDIRECT_URI = ""
+OAUTH2_DATA: dict = {}
+GOOGLE_RECAPTCHA_SITE_KEY = GOOGLE_RECAPTCHA_SECRET_KEY = ""
+GEOIP = False
+GEOIP_PATH = MEDIA_ROOT / "geodb"
+SHOW_USER_CURRENT_TIME_ZONE = False
+NO_NAME_STR = "Untitled"
+LOAD_EXCHANGE_RATE = False
+LOADING_EXCHANGE_RATE_TIME = "6:30"
+LOAD_RATE_BACKEND = ""
+MARK_PAYMENTS_THROUGH_REP = False
+SITE_TITLE = "OpenOutreach"
+ADMIN_HEADER = "OpenOutreach"
+ADMIN_TITLE = "OpenOutreach Admin"
+INDEX_TITLE = "Main Menu"
+MAILING = False
+COPYRIGHT_STRING = "OpenOutreach, built on Django-CRM"
+PROJECT_NAME = "OpenOutreach"
+PROJECT_SITE = "https://djangocrm.github.io/info/"
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+EMAIL_HOST = "localhost"
+EMAIL_HOST_PASSWORD = ""
+EMAIL_HOST_USER = "crm@example.com"
+EMAIL_PORT = 25
+EMAIL_SUBJECT_PREFIX = "OpenOutreach: "
+EMAIL_USE_TLS = False
+SERVER_EMAIL = DEFAULT_FROM_EMAIL = "openoutreach@localhost"
+ADMINS: list[tuple[str, str]] = []
+FORMS_URLFIELD_ASSUME_HTTPS = True
+FIXTURE_DIRS: list[str] = []
+
+# Security: production-safe unless DEBUG is asked for (`manage.py check --deploy` reads these).
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+X_FRAME_OPTIONS = "SAMEORIGIN"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", False)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+SECURE_HSTS_PRELOAD = False
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", False) else None
+
+# --- Celery (read by openoutreach/celery.py with namespace="CELERY") ---
+# https://docs.celeryq.dev/en/stable/userguide/configuration.html
+CELERY_BROKER_URL = REDIS_URL
+# Results live in the CRM database: Redis may be flushed, the audit trail must not be.
+CELERY_RESULT_BACKEND = "django-db"
+# Results need task names and args to be useful in the admin and Flower.
+CELERY_RESULT_EXTENDED = True
+CELERY_RESULT_EXPIRES = 7 * 24 * 3600
+# JSON only: no pickle over the broker (a compromised Redis must not mean code execution).
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+# A browser task can take minutes; acknowledge after it ran so a crash redelivers it (the tasks are
+# idempotent: they re-read the deal and the live state before acting) ...
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# ... and never reserve a second one while the first runs: it would wait behind a long browser task.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Flower shows lanes only when workers send task events and clients send "sent" events.
+CELERY_WORKER_SEND_TASK_EVENTS = True
+CELERY_TASK_SEND_SENT_EVENT = True
+# Unacked tasks come back after this long. Longer than any task, shorter than "forever"; long ETAs are
+# never used for "later" (a database timestamp is), so this only bounds crash recovery.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TIMEZONE = "UTC"
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- Logging: concise, quiet libraries, secrets redacted ---
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "openoutreach.redaction.RedactSecrets"}},
+    "formatters": {"short": {"format": "%(asctime)s %(levelname).1s %(name)s: %(message)s", "datefmt": "%H:%M:%S"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "short", "filters": ["redact"]}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        name: {"level": "WARNING"}
+        for name in (
+            "urllib3",
+            "httpx",
+            "httpcore",
+            "openai",
+            "asyncio",
+            "kombu",
+            "amqp",
+            "playwright",
+            "fastembed",
+            "onnxruntime",
+            "matplotlib",
+            "PIL",
+            "django.db.backends",
+            "django.utils.autoreload",
+            "celery.redirected",
+            "dbt",
+            "tornado.access",
+        )
+    },
+}
