@@ -1,0 +1,100 @@
+"""Named outcomes of talking to LinkedIn that callers decide on.
+
+Expected failures are exceptions with a name and the facts needed to act on them (why, where, for how
+long), so the browser worker can pause an account, skip a lead or back off without parsing messages.
+"""
+
+from __future__ import annotations
+
+
+class LinkedInError(Exception):
+    """Base of every expected failure of the browser layer."""
+
+
+class BrowserNotFound(LinkedInError):
+    """No Chromium executable could be found; the message says what to install or set."""
+
+
+class LoginError(LinkedInError):
+    """Base of login failures. None of them is retried automatically: retrying burns accounts."""
+
+
+class CheckpointRequired(LoginError):
+    """LinkedIn wants a security check (code, captcha, "verify it's you"). Pause the account, tell a human."""
+
+    def __init__(self, reason: str, url: str) -> None:
+        super().__init__(f"security checkpoint: {reason} ({url})")
+        self.reason = reason
+        self.url = url
+
+
+class WrongCredentials(LoginError):
+    """LinkedIn rejected the username or password. Stop and report; never retry with the same secret."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"login rejected: {message}")
+        self.message = message
+
+
+class LoginFailed(LoginError):
+    """Login ended somewhere unexpected (no feed, no checkpoint, no error message)."""
+
+    def __init__(self, reason: str, url: str) -> None:
+        super().__init__(f"login failed: {reason} ({url})")
+        self.reason = reason
+        self.url = url
+
+
+class SessionExpired(LinkedInError):
+    """The session is dead even after a fresh login (a second 401 in a row)."""
+
+
+class InvalidProfileUrl(LinkedInError, ValueError):
+    """A string that is not a LinkedIn member profile URL."""
+
+
+class ProfileUnavailable(LinkedInError):
+    """A private, deleted or restricted profile (HTTP 403/404, or a /404 page). Skip it."""
+
+    def __init__(self, public_id: str, status: int | None = None) -> None:
+        detail = f"HTTP {status}" if status else "page not found"
+        super().__init__(f"profile {public_id!r} unavailable ({detail})")
+        self.public_id = public_id
+        self.status = status
+
+
+class Throttled(LinkedInError):
+    """LinkedIn answered 429/999: back off and pause the account's enrichment for `retry_after` seconds."""
+
+    def __init__(self, status: int, retry_after: float) -> None:
+        super().__init__(f"throttled by LinkedIn (HTTP {status}); back off for {retry_after:.0f}s")
+        self.status = status
+        self.retry_after = retry_after
+
+
+class VoyagerError(LinkedInError):
+    """An API answer we cannot use (persistent 5xx, unexpected status, a body that is not JSON)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class WeeklyLimitReached(LinkedInError):
+    """LinkedIn showed the weekly invitation limit alert instead of sending: stop connecting this week."""
+
+
+class ConnectFailed(LinkedInError):
+    """LinkedIn refused this one invitation (error toast, modal that never sends). Skip the lead."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"invitation not sent: {reason}")
+        self.reason = reason
+
+
+class MessageFailed(LinkedInError):
+    """A message could not be sent to this person (no way to reach them, ambiguous recipient, ...)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"message not sent: {reason}")
+        self.reason = reason

@@ -1,0 +1,19 @@
+"""Voyager, LinkedIn's internal JSON API: a client that calls it from the logged-in page, and a pure parser.
+
+`python -m openoutreach.linkedin.voyager FILE.json [--public-id ID]` parses a saved response.
+"""
+
+from __future__ import annotations
+
+from openoutreach.linkedin.voyager.client import VoyagerClient, VoyagerProfile, profile_path
+from openoutreach.linkedin.voyager.parser import Education, ParsedProfile, Position, parse_profile
+
+__all__ = [
+    "Education",
+    "ParsedProfile",
+    "Position",
+    "VoyagerClient",
+    "VoyagerProfile",
+    "parse_profile",
+    "profile_path",
+]
