@@ -17,10 +17,9 @@ import sys
 from pathlib import Path
 
 import crm as _djangocrm
-from environs import Env, EnvError
-
-from crm.settings import *  # noqa: F403  (DjangoCRM's own names: columns, IMAP, ...)
 from common.settings import *  # noqa: F403
+from crm.settings import *  # noqa: F403  (DjangoCRM's own names: columns, IMAP, ...)
+from environs import Env, EnvError
 from tasks.settings import *  # noqa: F403
 from voip.settings import *  # noqa: F403
 from webcrm.datetime_settings import *  # noqa: F403
@@ -55,7 +54,9 @@ try:
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
     CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", [])
     DATABASES = {"default": env.dj_db_url("DATABASE_URL", f"sqlite:///{DATA_DIR / 'db.sqlite3'}")}
-    REDIS_URL = env.str("REDIS_URL", "redis://127.0.0.1:6379/0")
+    # Tests start their own Redis; until they do, a closed port makes any stray use fail loudly
+    # instead of touching a Redis that happens to run on this machine.
+    REDIS_URL = env.str("REDIS_URL", "redis://127.0.0.1:1/0" if TESTING else "redis://127.0.0.1:6379/0")
 
     # LinkedIn and the LLM: production points these at linkedin.com and a hosted model; the demo and the
     # tests point them at the sandbox. No code path knows which one it talks to.
@@ -91,7 +92,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions take the write lock up front instead of failing on upgrade, and the
     # timeout waits for a busy writer instead of raising "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 30, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 30,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
     # Tests run worker processes against the test database: it must be a file they can open.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
@@ -102,7 +107,7 @@ MODELS_DIR = DATA_DIR / "models"
 CACHE_DIR = DATA_DIR / "cache"
 EMBEDDINGS_DB = DATA_DIR / "embeddings.duckdb"
 ANALYTICS_DB = DATA_DIR / "analytics.duckdb"
-for _d in (MEDIA_ROOT, COOKIES_DIR, MODELS_DIR, CACHE_DIR):
+for _d in (MEDIA_ROOT, COOKIES_DIR, MODELS_DIR, CACHE_DIR, DATA_DIR / "static"):
     _d.mkdir(parents=True, exist_ok=True)
 COOKIES_DIR.chmod(0o700)  # session cookies are account credentials
 
@@ -249,7 +254,6 @@ EMAIL_SUBJECT_PREFIX = "OpenOutreach: "
 EMAIL_USE_TLS = False
 SERVER_EMAIL = DEFAULT_FROM_EMAIL = "openoutreach@localhost"
 ADMINS: list[tuple[str, str]] = []
-FORMS_URLFIELD_ASSUME_HTTPS = True
 FIXTURE_DIRS: list[str] = []
 
 # Security: production-safe unless DEBUG is asked for (`manage.py check --deploy` reads these).
@@ -298,7 +302,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"redact": {"()": "openoutreach.redaction.RedactSecrets"}},
-    "formatters": {"short": {"format": "%(asctime)s %(levelname).1s %(name)s: %(message)s", "datefmt": "%H:%M:%S"}},
+    "formatters": {
+        "short": {"format": "%(asctime)s %(levelname).1s %(name)s: %(message)s", "datefmt": "%H:%M:%S"}
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "short", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {

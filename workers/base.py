@@ -38,7 +38,8 @@ class BrowserTask(Task):
         mine = os.environ.get(ACCOUNT_ENV)
         queue = (self.request.delivery_info or {}).get("routing_key", "")
         if not self.request.called_directly and (
-            (mine and account != mine) or (queue.startswith(BROWSER_PREFIX) and queue != f"{BROWSER_PREFIX}{account}")
+            (mine and account != mine)
+            or (queue.startswith(BROWSER_PREFIX) and queue != f"{BROWSER_PREFIX}{account}")
         ):
             raise WrongWorker(f"{self.name} for account {account!r} reached worker of {mine or queue!r}")
         return super().__call__(*args, **kwargs)

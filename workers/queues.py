@@ -37,7 +37,9 @@ def route_task(name, args, kwargs, options, task=None, **kw):
     if name.startswith(BROWSER_PREFIX):
         account = (kwargs or {}).get("account")
         if account is None:
-            raise RoutingError(f"{name} must be sent with account=<handle> (it runs only on that account's worker)")
+            raise RoutingError(
+                f"{name} must be sent with account=<handle> (it runs only on that account's worker)"
+            )
         return {"queue": browser_queue(account)}
     if name.startswith("ml."):
         return {"queue": ML}

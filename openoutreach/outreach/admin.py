@@ -3,12 +3,19 @@ and resume actions, the dashboard) builds on these registrations."""
 
 from __future__ import annotations
 
+from common.models import Department
 from django import forms
 from django.contrib import admin
 
-from common.models import Department
-
-from .models import ActionLog, Campaign, DealState, LinkedInAccount, LinkedInProfile, Qualification, SearchKeyword
+from .models import (
+    ActionLog,
+    Campaign,
+    DealState,
+    LinkedInAccount,
+    LinkedInProfile,
+    Qualification,
+    SearchKeyword,
+)
 
 
 class CampaignForm(forms.ModelForm):
@@ -16,7 +23,11 @@ class CampaignForm(forms.ModelForm):
 
     class Meta:
         model = Campaign
-        exclude = ["department"]
+        fields = [
+            "product_docs", "campaign_objective", "followup_template", "booking_link", "active", "is_partner",
+            "action_fraction", "min_qualifiable_leads", "llm_daily_calls", "llm_daily_tokens",
+            "exclude_opt_in_jurisdictions",
+        ]  # fmt: skip
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -63,7 +74,13 @@ class LinkedInAccountForm(forms.ModelForm):
 
     class Meta:
         model = LinkedInAccount
-        exclude = ["password_encrypted", "proxy_encrypted"]
+        fields = [
+            "user", "handle", "username", "password", "active",
+            "connect_daily_limit", "connect_weekly_limit", "followup_daily_limit", "enrich_daily_limit",
+            "working_hours_start", "working_hours_end", "time_zone",
+            "warmup_started_on", "warmup_days", "warmup_start_fraction",
+            "status", "paused_reason", "paused_at", "paused_until", "connect_paused_until",
+        ]  # fmt: skip
 
     def save(self, commit: bool = True) -> LinkedInAccount:
         account = super().save(commit=False)
@@ -77,7 +94,15 @@ class LinkedInAccountForm(forms.ModelForm):
 @admin.register(LinkedInAccount)
 class LinkedInAccountAdmin(admin.ModelAdmin):
     form = LinkedInAccountForm
-    list_display = ["handle", "username", "active", "status", "paused_reason", "connect_daily_limit", "connect_weekly_limit"]
+    list_display = [
+        "handle",
+        "username",
+        "active",
+        "status",
+        "paused_reason",
+        "connect_daily_limit",
+        "connect_weekly_limit",
+    ]
     list_filter = ["active", "status"]
     search_fields = ["handle", "username"]
 

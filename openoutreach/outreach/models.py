@@ -75,8 +75,12 @@ class LinkedInAccount(models.Model):
         OK = "ok", "OK"
         PAUSED = "paused", "Paused"
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="linkedin_account")
-    handle = models.SlugField(max_length=40, unique=True, help_text="Short name; the worker queue is browser.<handle>.")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="linkedin_account"
+    )
+    handle = models.SlugField(
+        max_length=40, unique=True, help_text="Short name; the worker queue is browser.<handle>."
+    )
     username = models.CharField(max_length=254, help_text="LinkedIn login e-mail.")
     password_encrypted = models.TextField(blank=True, default="", editable=False)
     proxy_encrypted = models.TextField(blank=True, default="", editable=False)
@@ -91,13 +95,19 @@ class LinkedInAccount(models.Model):
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     warmup_started_on = models.DateField(null=True, blank=True, help_text="Empty = no warm-up ramp.")
     warmup_days = models.PositiveIntegerField(default=14)
-    warmup_start_fraction = models.FloatField(default=0.2, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)])
+    warmup_start_fraction = models.FloatField(
+        default=0.2, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
+    )
 
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OK)
     paused_reason = models.TextField(blank=True, default="")
     paused_at = models.DateTimeField(null=True, blank=True)
-    paused_until = models.DateTimeField(null=True, blank=True, help_text="Empty while paused = until resumed.")
-    connect_paused_until = models.DateTimeField(null=True, blank=True, help_text="Weekly invitation limit hit.")
+    paused_until = models.DateTimeField(
+        null=True, blank=True, help_text="Empty while paused = until resumed."
+    )
+    connect_paused_until = models.DateTimeField(
+        null=True, blank=True, help_text="Weekly invitation limit hit."
+    )
     consecutive_failures = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -141,7 +151,9 @@ class SearchKeyword(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["campaign", "keyword"], name="uniq_keyword_per_campaign")]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "keyword"], name="uniq_keyword_per_campaign")
+        ]
         indexes = [models.Index(fields=["campaign", "used"])]
 
     def __str__(self) -> str:
@@ -168,8 +180,12 @@ class ActionLog(models.Model):
         LIMIT = "limit"
         CHECKPOINT = "checkpoint"
 
-    account = models.ForeignKey(LinkedInAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions")
-    campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions")
+    account = models.ForeignKey(
+        LinkedInAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions"
+    )
+    campaign = models.ForeignKey(
+        Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions"
+    )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     outcome = models.CharField(max_length=12, choices=Outcome.choices)
     lead = models.ForeignKey("crm.Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -200,7 +216,9 @@ class Qualification(models.Model):
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="qualifications")
     lead = models.ForeignKey("crm.Lead", on_delete=models.CASCADE, related_name="qualifications")
-    label = models.PositiveSmallIntegerField(null=True, blank=True, help_text="1 fits, 0 does not, empty = needs review.")
+    label = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="1 fits, 0 does not, empty = needs review."
+    )
     source = models.CharField(max_length=10, choices=Source.choices)
     reason = models.TextField(blank=True, default="")
     prob = models.FloatField(null=True, blank=True)
@@ -212,6 +230,9 @@ class Qualification(models.Model):
         constraints = [models.UniqueConstraint(fields=["campaign", "lead"], name="uniq_qualification")]
         indexes = [models.Index(fields=["campaign", "label"])]
 
+    def __str__(self) -> str:
+        return f"{self.lead_id} in {self.campaign_id}: {self.label} ({self.source})"
+
 
 class LinkedInProfile(models.Model):
     """Pins one DjangoCRM Lead to one canonical profile URL, ever (the unique index enforces it)."""
@@ -220,7 +241,9 @@ class LinkedInProfile(models.Model):
     url = models.CharField(max_length=300, unique=True)
     public_identifier = models.CharField(max_length=200, db_index=True)
     urn = models.CharField(max_length=200, blank=True, default="")
-    discovered_by = models.ForeignKey(LinkedInAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    discovered_by = models.ForeignKey(
+        LinkedInAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     discovered_at = models.DateTimeField(default=timezone.now)
     enriched_at = models.DateTimeField(null=True, blank=True, db_index=True)
     unavailable_reason = models.CharField(max_length=200, blank=True, default="")
@@ -236,8 +259,12 @@ class DealState(models.Model):
     deal = models.OneToOneField("crm.Deal", on_delete=models.CASCADE, related_name="outreach")
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="deal_states")
     lead = models.ForeignKey("crm.Lead", on_delete=models.CASCADE, related_name="deal_states")
-    account = models.ForeignKey(LinkedInAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="deal_states")
-    score = models.FloatField(null=True, blank=True, help_text="Qualifier ranking; higher is contacted first.")
+    account = models.ForeignKey(
+        LinkedInAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="deal_states"
+    )
+    score = models.FloatField(
+        null=True, blank=True, help_text="Qualifier ranking; higher is contacted first."
+    )
     claimed_until = models.DateTimeField(null=True, blank=True)
     claim_task_id = models.CharField(max_length=64, blank=True, default="")
     next_check_at = models.DateTimeField(null=True, blank=True)
@@ -247,9 +274,14 @@ class DealState(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["campaign", "lead"], name="uniq_deal_per_lead_campaign")]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "lead"], name="uniq_deal_per_lead_campaign")
+        ]
         indexes = [
             models.Index(fields=["campaign", "score"]),
             models.Index(fields=["next_check_at"]),
             models.Index(fields=["claimed_until"]),
         ]
+
+    def __str__(self) -> str:
+        return f"deal {self.deal_id}"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from common.models import Department
 from django.db import transaction
 
-from common.models import Department
 from openoutreach.outreach.models import Campaign, LinkedInAccount
 
 from .crm_setup import ensure_department

