@@ -193,11 +193,10 @@ class Responder:
         facts = self.oracle.person_facts(public_id) or {}
         role = facts.get("headline") or "their role"
         company = facts.get("company")
-        who = f"{role} at {company}" if company else role
-        product = product_brief(str(self.oracle.scenario().get("product", "the product")))
+        who = f"{role} at {company}" if company and company.lower() not in role.lower() else role
         if fits:
-            return f"{who}: role, seniority and industry match the ideal customer for {product}."
-        return f"{who}: role and industry are outside the target market for {product}."
+            return f"{who}: role, seniority and industry match the campaign's ideal customer."
+        return f"{who}: role and industry are outside the campaign's target market."
 
     # -- search keywords --
 
@@ -210,13 +209,17 @@ class Responder:
         base = [str(k).strip() for k in self.oracle.scenario().get("keywords", []) if str(k).strip()]
         rng = random.Random(f"{self.seed}:keywords:{self.keyword_calls}")
         self.keyword_calls += 1
-        fresh = _unique(k for k in base if not mentions(k, excluded))
-        rng.shuffle(fresh)
-        if len(fresh) < wanted:  # scenario list exhausted: plausible variations of it
-            variants = _unique(v for k in base for v in _variants(k) if not mentions(v, excluded))
-            rng.shuffle(variants)
-            fresh += [v for v in variants if v.lower() not in {f.lower() for f in fresh}]
-        chosen = fresh[:wanted]
+        # Preference: the scenario's own keywords, then variations of those still allowed, then
+        # variations of used ones (never a phrase the exclusion list itself contains).
+        fresh = [k for k in _unique(base) if not mentions(k, excluded)]
+        tiers = [fresh, [v for k in fresh for v in _variants(k)], [v for k in base for v in _variants(k)]]
+        chosen: list[str] = []
+        for tier in tiers:
+            candidates = [k for k in _unique(tier) if not mentions(k, excluded)]
+            rng.shuffle(candidates)
+            chosen = _unique([*chosen, *candidates])[:wanted]
+            if len(chosen) == wanted:
+                break
         items = array.get("items")
         if isinstance(items, dict) and _has_type(items, schema, "object"):
             chosen = [_keyword_object(k, items, schema) for k in chosen]
@@ -275,7 +278,8 @@ def _unique(items: Any) -> list[str]:
 
 
 def _variants(keyword: str) -> list[str]:
-    return [f"senior {keyword}", f"head of {keyword}", f"{keyword} lead", f"{keyword} manager"]
+    """Narrower searches around a keyword; suffixes read well after any role or skill."""
+    return [f"{keyword} {suffix}" for suffix in ("startup", "enterprise", "scale-up", "remote")]
 
 
 def _keyword_object(keyword: str, item_schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:

@@ -185,6 +185,6 @@ def product_brief(product: str, limit: int = 70) -> str:
     """A short name for the product: its first sentence or clause, at most `limit` characters."""
     first = re.split(r"(?<=[.!?])\s|\n", product.strip(), maxsplit=1)[0].strip()
     if len(first) > limit:
-        clause = re.split(r",|;|\s[-\u2013\u2014]\s|\s(?:that|which|who)\s", first, maxsplit=1)[0]
+        clause = re.split(r",|;|:|\s[-\u2013\u2014]\s|\s(?:that|which|who)\s", first, maxsplit=1)[0]
         first = clause if 0 < len(clause) <= limit else first[:limit].rsplit(" ", 1)[0]
     return first.rstrip(" .,;:!?")
