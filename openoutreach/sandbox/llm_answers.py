@@ -114,21 +114,34 @@ def _fit_to_schema(payload: dict[str, Any], schema: dict[str, Any] | None) -> di
 
 def classify(request: ChatRequest) -> str:
     """Which of the product's prompts this is, from the requested structure first, then the words."""
+    text = request.text()
     if request.schema is not None:
         props = _properties(request.schema)
         if _has_type(props.get("qualified"), request.schema, "boolean"):
             return QUALIFY
         if _has_type(props.get("keywords"), request.schema, "array"):
             return KEYWORDS
+        if _text_field(request.schema) and asks_for_followup(text):
+            return FOLLOWUP  # a draft asked for as structured output: it goes in the text field
         return CHAT
-    text = request.text()
     if request.mode == JSON_MODE:  # no schema: the prompt has to describe the JSON it wants
-        if re.search(r"\bqualified\b", text, re.I):
+        qualified = re.search(r"\bqualified\b", text, re.I) is not None
+        if qualified and profile_ids(text):
             return QUALIFY
         if re.search(r"\bkeywords\b", text, re.I):
             return KEYWORDS
-        return CHAT
+        if asks_for_followup(text):
+            return FOLLOWUP
+        return QUALIFY if qualified else CHAT
     return FOLLOWUP if asks_for_followup(text) else CHAT
+
+
+def _text_field(schema: dict[str, Any]) -> str | None:
+    """The first string property of an object schema (where a structured draft goes)."""
+    for name, spec in _properties(schema).items():
+        if _has_type(spec, schema, "string"):
+            return name
+    return None
 
 
 class Responder:
@@ -148,6 +161,9 @@ class Responder:
             payload = self.keywords(request)
         elif kind == FOLLOWUP:
             payload = self.followup(request)
+            field = _text_field(request.schema) if request.schema else None
+            if field or request.mode != TEXT:
+                payload = {field or "message": payload}
         elif request.mode == TEXT:
             payload = GENERIC_REPLY
         elif request.schema is not None:

@@ -29,7 +29,9 @@ def profile_ids(text: str) -> list[str]:
 _LINE_FIELD_RE = {
     "first_name": re.compile(r"(?im)^[\s>*-]*first[\s_-]?name\s*[:=]\s*(.+?)\s*$"),
     "full_name": re.compile(r"(?im)^[\s>*-]*(?:full[\s_-]?)?name\s*[:=]\s*(.+?)\s*$"),
-    "company": re.compile(r"(?im)^[\s>*-]*(?:current[\s_-]+)?(?:company|employer)\s*[:=]\s*(.+?)\s*$"),
+    "company": re.compile(
+        r"(?im)^[\s>*-]*(?:current[\s_-]+)?(?:company|employer)(?:[\s_-]*name)?\s*[:=]\s*(.+?)\s*$"
+    ),
 }
 _JSON_FIELD_RE = {
     "first_name": re.compile(r'"first_?name"\s*:\s*"([^"]+)"', re.I),

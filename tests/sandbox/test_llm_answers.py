@@ -271,6 +271,31 @@ def test_followup_without_a_profile_url_uses_name_and_company_lines(serve):
     assert draft.startswith("Hi Dana,") and "Northwind Labs" in draft
 
 
+def test_a_followup_asked_as_structured_output_fills_the_text_field(serve):
+    class Draft(BaseModel):
+        message: str
+
+    _, base_url = serve()
+    model = ChatOpenAI(base_url=base_url, api_key="x", model="sandbox", max_retries=0)
+    prompt = "Write a LinkedIn follow-up message to https://www.linkedin.com/in/alice-fit/"
+    for method in ("function_calling", "json_schema", "json_mode"):
+        draft = model.with_structured_output(Draft, method=method).invoke(prompt)
+        assert draft.message.startswith("Hi Alice,") and "Acme Cloud" in draft.message
+
+
+def test_json_mode_tells_keyword_requests_from_qualification_by_the_profile(serve):
+    _, base_url = serve()
+    model = ChatOpenAI(base_url=base_url, api_key="x", model="sandbox", max_retries=0)
+    found = model.with_structured_output(Keywords, method="json_mode").invoke(
+        "Return JSON with 3 search keywords that find qualified leads."
+    )
+    assert len(found.keywords) == 3
+    judged = model.with_structured_output(Verdict, method="json_mode").invoke(
+        "Reply with JSON: qualified (bool), reason. Lead: https://www.linkedin.com/in/bob-nofit/"
+    )
+    assert judged.qualified is False
+
+
 def test_anything_else_gets_a_short_generic_answer(serve):
     standin, base_url = serve()
     with httpx.Client(timeout=10) as client:
