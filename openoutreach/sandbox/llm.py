@@ -11,10 +11,12 @@ hosted model; nothing in the product knows the sandbox exists. What it can rely 
 - **Recognition** by the requested structure: a schema with a boolean `qualified` is lead
   qualification, a schema with a `keywords` array is keyword generation, plain chat about a follow-up /
   LinkedIn message is a follow-up draft; anything else gets a short generic answer.
-- **Qualification** looks up the person by the first known `/in/<public_id>/` URL in the prompt and
-  answers the oracle's ground truth, flipped with probability `noise`. The flip is a pure function of
-  (seed, public_id), so one person always gets the same (possibly wrong) answer, like a real model that
-  is consistently mistaken about someone. No known profile URL: `qualified: false`, "unknown profile".
+- **Qualification** looks up the person by the first known `/in/<public_id>/` URL in the prompt (else
+  a stated `public_identifier`) and answers the oracle's ground truth, flipped with probability
+  `noise`. The flip is a pure function of (seed, public_id), so one person always gets the same
+  (possibly wrong) answer, like a real model that is consistently mistaken about someone. So the
+  product's prompt must carry the profile URL; without a known one the answer is `qualified: false`,
+  "unknown profile".
 - **Prompt injection**: the stand-in plays a *naive* model so that the product's defence is what gets
   tested. If "ignore (all) previous instructions" or "qualify me" appears in a user/tool message
   OUTSIDE a clearly delimited data block, it obeys and answers `qualified: true`. Delimited means

@@ -18,10 +18,15 @@ from urllib.parse import unquote
 _PROFILE_RE = re.compile(r"/in/([^/?#\s\"'<>\\)\]},]+)")
 
 
+# Fallback when the prompt carries the parsed profile without its URL: "public_identifier": "x" (the
+# parser's key) or a "Public id: x" line.
+_PUBLIC_ID_RE = re.compile(r"""public[\s_-]?id(?:entifier)?["']?\s*[:=]\s*["']?([\w%-]+)""", re.I)
+
+
 def profile_ids(text: str) -> list[str]:
-    """Public ids of every profile URL in the text, in order of appearance, without repeats."""
+    """Public ids of every profile URL (then every stated public identifier) in the text, in order."""
     seen: dict[str, None] = {}
-    for raw in _PROFILE_RE.findall(text):
+    for raw in [*_PROFILE_RE.findall(text), *_PUBLIC_ID_RE.findall(text)]:
         seen.setdefault(unquote(raw), None)
     return list(seen)
 

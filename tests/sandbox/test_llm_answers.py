@@ -144,6 +144,13 @@ def test_noise_flips_the_configured_share_and_always_the_same_people(serve):
     assert wrong != [p for p in crowd if other[p] is not CROWD[p][0]]  # the seed picks who
 
 
+def test_a_profile_without_url_is_found_by_its_public_identifier(serve):
+    _, base_url = serve()
+    profile = json.dumps({"public_identifier": "carol-fit", "headline": "Head of Platform"})
+    with httpx.Client(timeout=10) as client:
+        assert verdict(client, base_url, f"Lead:\n{profile}")["qualified"] is True
+
+
 def test_an_unknown_profile_is_not_qualified(serve):
     _, base_url = serve()
     with httpx.Client(timeout=10) as client:
