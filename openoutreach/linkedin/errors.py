@@ -98,3 +98,7 @@ class MessageFailed(LinkedInError):
     def __init__(self, reason: str) -> None:
         super().__init__(f"message not sent: {reason}")
         self.reason = reason
+
+
+class SearchLimitReached(LinkedInError):
+    """LinkedIn showed the monthly commercial-use search limit instead of results: stop searching."""

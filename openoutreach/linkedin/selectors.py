@@ -19,6 +19,10 @@ class Chain:
     name: str
     selectors: tuple[str, ...]
 
+    @property
+    def needs_name(self) -> bool:
+        return any("{name}" in s for s in self.selectors)
+
     def format(self, **values: str) -> tuple[str, ...]:
         """The selectors with `{name}`-style placeholders filled in, quoted safely for CSS strings."""
         quoted = {k: css_string(v) for k, v in values.items()}
@@ -194,3 +198,16 @@ SEARCH_RESULT_LINK = Chain(
     ),
 )
 PROFILE_LINK = Chain("profile link", ('a[href*="/in/"]',))
+SEARCH_NO_RESULTS = Chain(
+    "search without results",
+    ('[class*="search-reusable-search-no-results"]', 'h2:has-text("No results found")'),
+)
+# Free accounts hit a monthly commercial-use limit on people search.
+SEARCH_LIMIT = Chain(
+    "search limit",
+    (
+        '[class*="search-paywall"]',
+        ':text-matches("commercial use limit", "i")',
+        ':text-matches("monthly limit", "i")',
+    ),
+)

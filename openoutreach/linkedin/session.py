@@ -22,6 +22,7 @@ import os
 import random
 import shutil
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ from openoutreach.linkedin.human import Humanizer
 from openoutreach.linkedin.urls import absolute_url, normalize_base_url
 
 log = logging.getLogger(__name__)
+_thread_state = threading.local()  # the BrowserSession running in this thread, if any
 
 # Shared stack notes: without the networking flags Chromium floods a closed network with connections.
 LAUNCH_ARGS = (
@@ -172,6 +174,13 @@ class BrowserSession:
         """Launch Chromium with stealth and open the account's context from its saved storage."""
         if self._page is not None:
             return
+        other = getattr(_thread_state, "session", None)
+        if other is not None and other is not self:
+            # Playwright's sync API runs one event loop per thread: a second one fails obscurely.
+            raise RuntimeError(
+                "another BrowserSession is open in this thread; close it first (one per thread)"
+            )
+        _thread_state.session = self
         before = {p.pid for p in psutil.Process().children()}
         self._manager = Stealth(navigator_platform_override="Linux x86_64").use_sync(sync_playwright())
         playwright = self._manager.start()
@@ -216,6 +225,8 @@ class BrowserSession:
             log.debug("playwright stop failed: %s", exc)
         self._driver_pid = None
         self._killed = False
+        if getattr(_thread_state, "session", None) is self:
+            _thread_state.session = None
 
     def kill(self) -> None:
         """SIGKILL the Playwright driver and every browser process under it (callable from any thread).
