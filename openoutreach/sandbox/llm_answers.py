@@ -212,7 +212,7 @@ class Responder:
         who = f"{role} at {company}" if company and company.lower() not in role.lower() else role
         if fits:
             return f"{who}: role, seniority and industry match the campaign's ideal customer."
-        return f"{who}: role and industry are outside the campaign's target market."
+        return f"{who}: role, industry, company or location fall outside the campaign's ideal customer."
 
     # -- search keywords --
 
