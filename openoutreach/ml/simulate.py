@@ -1,0 +1,126 @@
+"""Replay the qualify lane on a pool with hidden truth: how many LLM calls, and how right the result is.
+
+Used by the tests (the earned-auto-decision trap) and by bench/ml_policy.py. A pool is embeddings plus
+the truth; the "LLM" is an oracle that answers the truth, flipped with probability `llm_error` (the
+draw is per person, as a noisy judge that is wrong about someone stays wrong about them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from openoutreach.ml.qualifier import Candidate, Label, Qualifier, QualifierConfig
+
+
+@dataclass(frozen=True)
+class PolicyOutcome:
+    llm_calls: int
+    auto_accepted: int
+    auto_rejected: int
+    qualified: int  # leads ending with label 1
+    true_fits: int
+    recall: float  # of the true fits, the share that ended qualified
+    precision: float  # of the qualified, the share that truly fit
+    agreement: float  # plain accuracy (misleading when fits are rare, reported for contrast)
+    audits: int
+    refits: int
+    disputed: int = 0  # LLM answers sent to human review (counted as not qualified)
+
+    @property
+    def calls_per_qualified_fit(self) -> float:
+        found = round(self.recall * self.true_fits)
+        return self.llm_calls / found if found else float("inf")
+
+
+def noisy_oracle(truth: np.ndarray, llm_error: float, seed: int) -> np.ndarray:
+    """What the LLM would answer about each person: the truth, flipped for a random `llm_error` share."""
+    flips = np.random.default_rng(seed).random(len(truth)) < llm_error
+    return np.where(flips, 1 - truth, truth).astype(int)
+
+
+def score(final: np.ndarray, truth: np.ndarray) -> tuple[float, float, float]:
+    """Recall and precision of the qualified set against the truth, and plain agreement."""
+    qualified = final == 1
+    hits = int((qualified & (truth == 1)).sum())
+    recall = hits / max(int(truth.sum()), 1)
+    precision = hits / max(int(qualified.sum()), 1)
+    return recall, precision, float((final == truth).mean())
+
+
+def run_policy(
+    vectors: np.ndarray,
+    truth: np.ndarray,
+    answers: np.ndarray,
+    config: QualifierConfig | None = None,
+    batch: int = 10,
+) -> PolicyOutcome:
+    """Each round: decide over every undecided lead, apply the automatic decisions, ask the LLM about
+    the `batch` best-ranked others (oldest-first at cold start). Until nobody is left."""
+    model = Qualifier(config)
+    final = np.full(len(truth), -1)
+    pending = list(range(len(truth)))  # index order = arrival order (oldest first)
+    calls = auto_accepted = auto_rejected = audits = disputed = 0
+    while pending:
+        decisions = model.decide([Candidate(i, vectors[i]) for i in pending])
+        done: set[int] = set()
+        for d in decisions:
+            if d.action != "ask_llm":
+                final[d.lead_id] = 1 if d.action == "auto_accept" else 0
+                auto_accepted += d.action == "auto_accept"
+                auto_rejected += d.action == "auto_reject"
+                done.add(d.lead_id)
+        for d in [d for d in decisions if d.action == "ask_llm"][:batch]:
+            answer = int(answers[d.lead_id])
+            calls += 1
+            audits += d.audit is not None
+            if model.disputed(d, answer):
+                disputed += 1
+                final[d.lead_id] = -1  # held for review: neither qualified nor disqualified
+            else:
+                final[d.lead_id] = answer
+            model.add_label(Label(d.lead_id, vectors[d.lead_id], answer, d.audit))
+            done.add(d.lead_id)
+        pending = [i for i in pending if i not in done]
+    recall, precision, agreement = score(final, truth)
+    return PolicyOutcome(calls, auto_accepted, auto_rejected, int((final == 1).sum()), int(truth.sum()),
+                         recall, precision, agreement, audits, model.refits, disputed)  # fmt: skip
+
+
+def ask_everyone(truth: np.ndarray, answers: np.ndarray) -> PolicyOutcome:
+    """The baseline: one LLM call per person, its answer taken as the label."""
+    recall, precision, agreement = score(answers, truth)
+    return PolicyOutcome(
+        len(truth), 0, 0, int(answers.sum()), int(truth.sum()), recall, precision, agreement, 0, 0
+    )
+
+
+def synthetic_pool(
+    n: int = 2000,
+    fit_rate: float = 0.1,
+    dim: int = 384,
+    clusters: int = 40,
+    spread: float = 0.6,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Unit vectors around `clusters` random centres (think: job families); the fits are the people of
+    the clusters that together hold about `fit_rate` of the pool. Returns (vectors, truth)."""
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((clusters, dim))
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    sizes = rng.dirichlet(np.full(clusters, 2.0))
+    members = rng.choice(clusters, size=n, p=sizes)
+    order = rng.permutation(clusters)
+    fit_clusters: list[int] = []
+    share = 0.0
+    for c in order:  # add clusters until the fit share is reached
+        if share >= fit_rate:
+            break
+        fit_clusters.append(int(c))
+        share += float((members == c).mean())
+    noise = rng.standard_normal((n, dim)) * spread / np.sqrt(dim)
+    vectors = centres[members] + noise
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    truth = np.isin(members, fit_clusters).astype(int)
+    return vectors.astype(np.float32), truth
