@@ -27,6 +27,9 @@ IRRELEVANT_FIELDS = {
     "last_name": "a name says nothing about fit and would bias the model",
     "connection_degree": "our relationship to the person, not the person",
     "distance": "our relationship to the person, not the person",
+    "invitation_pending": "our relationship to the person, not the person",
+    "missing": "parser diagnostics",
+    "warnings": "parser diagnostics",
 }
 POSITION_USED = frozenset({"title", "company_name", "location", "date_range", "description"})
 POSITION_IRRELEVANT = {"company_urn": "identifier; company_name carries the content"}
@@ -43,8 +46,8 @@ def _clean(value: Any) -> str:
     return " ".join(str(value).split())
 
 
-def _year_span(date_range: Any) -> str:
-    """'2015-2019', '2019-present', or '' for a missing range. A null end means current."""
+def _year_span(date_range: Any, open_end: str = "present") -> str:
+    """'2015-2019', '2019-present' (positions: a null end means current), or '' for a missing range."""
     if not isinstance(date_range, Mapping):
         return ""
     start, end = date_range.get("start"), date_range.get("end")
@@ -52,7 +55,9 @@ def _year_span(date_range: Any) -> str:
     end_year = end.get("year") if isinstance(end, Mapping) else None
     if start_year is None and end_year is None:
         return ""
-    return f"{start_year or '?'}-{end_year or 'present'}"
+    if end_year is None and not open_end:
+        return str(start_year)
+    return f"{start_year or '?'}-{end_year or open_end}"
 
 
 def _position_line(position: Mapping[str, Any]) -> str:
@@ -69,7 +74,9 @@ def _position_line(position: Mapping[str, Any]) -> str:
 def _education_line(education: Mapping[str, Any]) -> str:
     parts = [_clean(education.get(key)) for key in ("degree_name", "field_of_study", "school_name")]
     line = ", ".join(part for part in parts if part)
-    years = _year_span(education.get("date_range"))
+    years = _year_span(
+        education.get("date_range"), open_end=""
+    )  # an open education range is unknown, not current
     line = f"{line} ({years})" if years and line else line
     description = _clean(education.get("description"))
     return f"{line}: {description}" if description else line
