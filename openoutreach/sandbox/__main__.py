@@ -1,0 +1,53 @@
+"""`python -m openoutreach.sandbox serve --port P --people N --seed S --scenario NAME`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+import uvicorn
+
+from openoutreach.sandbox import scenarios
+from openoutreach.sandbox.app import build_sandbox, create_app
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m openoutreach.sandbox", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve the LinkedIn + LLM stand-in over HTTP")
+    serve.add_argument("--host", default="127.0.0.1", help="bind address (default loopback only)")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--people", type=int, default=500)
+    serve.add_argument("--seed", type=int, default=7)
+    serve.add_argument("--scenario", default="devops", choices=scenarios.available())
+    serve.add_argument("--clock-speed", type=float, default=1.0, help="sandbox seconds per real second")
+    serve.add_argument("--llm-noise", type=float, default=0.0, help="share of LLM answers flipped (0..1)")
+    args = parser.parse_args(argv)
+    if args.people < 1 or not args.clock_speed > 0 or not 0 <= args.llm_noise <= 1:
+        parser.error("--people must be >= 1, --clock-speed > 0, --llm-noise in [0, 1]")
+    box = build_sandbox(args.people, args.seed, args.scenario, args.clock_speed, args.llm_noise)
+    if box.llm_missing:
+        print(f"sandbox: LLM stand-in not mounted ({box.llm_missing})", file=sys.stderr, flush=True)
+    config = uvicorn.Config(
+        create_app(box), host=args.host, port=args.port, log_level="warning", access_log=False, lifespan="off"
+    )
+    server = uvicorn.Server(config)
+
+    async def run() -> None:
+        task = asyncio.create_task(server.serve())
+        while not server.started:
+            if task.done():
+                await task
+                return
+            await asyncio.sleep(0.02)
+        host = f"[{args.host}]" if ":" in args.host else args.host
+        print(f"sandbox listening on http://{host}:{args.port}", flush=True)
+        await task
+
+    asyncio.run(run())
+    return 0 if server.started else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

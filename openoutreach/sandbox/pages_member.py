@@ -1,0 +1,184 @@
+"""Login, checkpoint, feed and profile pages.
+
+The profile page is the one the product reads and acts on most, so it serves every markup generation
+and top-card variant the surface doc names, chosen per person (stable) or forced by a fault.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from urllib.parse import parse_qs, unquote
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from openoutreach.sandbox.web import Page, add_cookie, current_session, degree_label, login_redirect, sb
+from openoutreach.sandbox.world import SESSION_LIFETIME
+
+
+async def login_page(request: Request) -> Response:
+    return Page(request, None).render("login.html", title="LinkedIn Login, Sign in")
+
+
+async def login_submit(request: Request) -> Response:
+    box = sb(request)
+    # urlencoded by hand: starlette's form parser needs python-multipart, which a login form doesn't
+    body = (await request.body()).decode("utf-8", "replace")
+    form = {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
+    email = str(form.get("session_key", "")).strip().lower()
+    password = str(form.get("session_password", ""))
+    account = next((a for a in box.world.accounts.values() if a.email == email), None)
+    page = Page(request, None)
+    if account is None:
+        return page.render(
+            "login.html",
+            title="LinkedIn Login",
+            email=email,
+            error_field="username",
+            error="Couldn’t find a LinkedIn account associated with this email. Try again.",
+        )
+    request.state.account = account.handle
+    if password != account.password or box.faults.roll("wrong_password_rate", account.handle):
+        return page.render(
+            "login.html",
+            title="LinkedIn Login",
+            email=email,
+            error_field="password",
+            error="Wrong email or password. Try again or create an account.",
+        )
+    if account.checkpoint or box.faults.roll("checkpoint_rate", account.handle):
+        challenge = "AgH" + secrets.token_urlsafe(24)
+        return RedirectResponse(
+            f"/checkpoint/challenge/{challenge}?ut=0{secrets.token_hex(4)}", status_code=303
+        )
+    session = box.world.open_session(account.handle, request.headers.get("user-agent", ""))
+    target = unquote(
+        request.query_params.get("session_redirect", "") or str(form.get("session_redirect", ""))
+    )
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/feed/"
+    response = RedirectResponse(target, status_code=303)
+    add_cookie(response, "li_at", session.token, int(SESSION_LIFETIME / box.world.clock.speed) or 1, True)
+    add_cookie(response, "JSESSIONID", session.jsessionid, None, False)
+    add_cookie(response, "lang", '"v=2&lang=en-us"', None, False)
+    return response
+
+
+async def checkpoint(request: Request) -> Response:
+    error = "That code didn’t work. Check the code and try again." if request.method == "POST" else None
+    return Page(request, None).render(
+        "checkpoint.html", title="Security Verification | LinkedIn", error=error
+    )
+
+
+async def logout(request: Request) -> Response:
+    session = current_session(request)
+    if session is not None:
+        session.alive = False
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie("li_at")
+    return response
+
+
+async def feed(request: Request) -> Response:
+    session = current_session(request)
+    if session is None:
+        return login_redirect(request)
+    page = Page(request, session)
+    world = page.box.world
+    world.advance()
+    network = sorted(world.connections[session.account].items(), key=lambda kv: -kv[1])[:6]
+    posts = [world.population.people[i] for i, _ in network]
+    suggestions = _others(page, seed=f"feed:{session.account}", count=3)
+    return page.render("feed.html", title="Feed | LinkedIn", posts=posts, suggestions=suggestions)
+
+
+def _others(page: Page, seed: str, count: int, around=None) -> list[tuple]:
+    """Other people with their relation to the viewer, for sidebars; namesakes of `around` first."""
+    world = page.box.world
+    pop = world.population
+    rng = secrets.SystemRandom() if around is None else random.Random(f"{pop.seed}:{seed}")
+    picks = []
+    if around is not None:
+        same = [
+            p for p in pop.people[: pop.size] if p.full_name == around.full_name and p.index != around.index
+        ]
+        picks.extend(same[:2])
+    while len(picks) < count:
+        other = pop.people[rng.randrange(pop.size)]
+        if (
+            other.index != page.me.index
+            and other not in picks
+            and (around is None or other.index != around.index)
+        ):
+            picks.append(other)
+    return [(p, world.degree(page.account.handle, p)) for p in picks]
+
+
+async def profile(request: Request) -> Response:
+    session = current_session(request)
+    if session is None:
+        return login_redirect(request)
+    box = sb(request)
+    world = box.world
+    public_id = unquote(request.path_params["public_id"])
+    person = world.population.get(public_id)
+    if person is None:
+        return RedirectResponse("/404/", status_code=302)
+    page = Page(request, session)
+    world.advance()
+    box.signals.profile_view(session.account, session.token)
+    if person.private:
+        return page.render("profile_unavailable.html", title="LinkedIn", person=person)
+    handle = session.account
+    relation = world.degree(handle, person)
+    faults = box.faults
+    markup = faults.get("markup", handle) or person.markup
+    flavor = faults.get("legacy_flavor", handle)
+    style = faults.get("connect_style", handle) or person.connect_style
+    missing_connect = faults.sticky("missing_connect_rate", f"{handle}:{person.index}", handle)
+    modal = faults.get("modal_variant", handle)
+    sidebar = _others(page, seed=f"side:{person.index}", count=4, around=person)
+    context = {
+        "person": person,
+        "company": world.population.company_of(person),
+        "details": world.population.details(person),
+        "relation": relation,
+        "degree": degree_label(relation),
+        "style": style,
+        "missing_connect": missing_connect,
+        "modal": person.modal_variant if modal is None else modal,
+        "flavor": person.legacy_flavor if flavor is None else flavor,
+        "above": sidebar[:2],
+        "below": sidebar[2:],
+        "title": f"{person.full_name} | LinkedIn",
+        "degree_label": degree_label,
+    }
+    template = "profile_2026.html" if markup == "2026" else "profile_legacy.html"
+    return page.render(template, **context)
+
+
+async def not_found(request: Request) -> Response:
+    session = current_session(request)
+    return Page(request, session).render("not_found.html", status=404, title="Page not found | LinkedIn")
+
+
+async def home(request: Request) -> Response:
+    return RedirectResponse("/feed/" if current_session(request) else "/login", status_code=303)
+
+
+routes = [
+    Route("/", home),
+    Route("/login", login_page, methods=["GET"]),
+    Route("/login", login_submit, methods=["POST"]),
+    Route("/checkpoint/challenge/{token:path}", checkpoint, methods=["GET", "POST"]),
+    Route("/m/logout/", logout),
+    Route("/feed/", feed),
+    Route("/in/{public_id}/", profile),
+    Route(
+        "/in/{public_id}", lambda r: RedirectResponse(f"/in/{r.path_params['public_id']}/", status_code=301)
+    ),
+    Route("/404/", not_found),
+]
