@@ -13,6 +13,7 @@ the prior's, i.e. the model is unsure there rather than confidently negative.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,6 +42,7 @@ def optimise_kernel(z: np.ndarray, y: np.ndarray, noise: float | None, seed: int
     with too small a fixed noise the search explains every wrong label by shrinking the length scale, and
     the model never becomes sure of anything.
     """
+    from sklearn.exceptions import ConvergenceWarning
     from sklearn.gaussian_process import GaussianProcessRegressor
     from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
 
@@ -52,7 +54,11 @@ def optimise_kernel(z: np.ndarray, y: np.ndarray, noise: float | None, seed: int
     gpr = GaussianProcessRegressor(
         kernel=kernel, alpha=1e-8 if noise is None else noise, normalize_y=True, random_state=seed
     )
-    gpr.fit(z, y)
+    with warnings.catch_warnings():
+        # A noise level or length scale at its bound is a legitimate optimum here (e.g. labels that are
+        # all consistent), not something to warn about on every refit.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        gpr.fit(z, y)
     fitted = gpr.kernel_
     product = fitted.k1 if noise is None else fitted
     fitted_noise = float(fitted.k2.noise_level) + 1e-8 if noise is None else noise

@@ -311,7 +311,7 @@ class Qualifier:
             return AuditStatus(
                 len(window), disagreements, False, f"{len(window)}/{cfg.min_audits} audits so far"
             )
-        rate = disagreements / len(window)
+        rate = disagreements / len(window) if window else 0.0
         if rate > cfg.max_disagreement:
             return AuditStatus(len(window), disagreements, False,
                                f"LLM disagreed with {disagreements}/{len(window)} recent {kind} audits")  # fmt: skip
