@@ -17,7 +17,7 @@ from typing import Any, Protocol, TypeVar
 
 import openai
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T", bound=BaseModel)
@@ -146,11 +146,18 @@ class LLMClient:
 
     def structured(self, schema: type[T], system: str, user: str) -> T | NeedsReview:
         """Ask for `schema`; on output that does not parse, ask once more, then return NeedsReview."""
-        runnable = self.chat.with_structured_output(schema, include_raw=True)
+        # Tool calling: the most widely served structured method on OpenAI-compatible endpoints, and
+        # langchain reports a bad payload in `parsing_error` instead of raising.
+        runnable = self.chat.with_structured_output(schema, method="function_calling", include_raw=True)
         messages = [SystemMessage(system), HumanMessage(user)]
         problem, raw_text = "", ""
         for _attempt in range(2):
-            result = self._invoke(runnable, messages)
+            try:
+                result = self._invoke(runnable, messages)
+            except (ValidationError, ValueError) as exc:  # a client-side parse that raises anyway
+                problem, raw_text = str(exc), ""
+                log.warning("LLM answer for %s did not parse: %s", schema.__name__, problem[:200])
+                continue
             raw = result.get("raw")
             self.budget.spend_tokens(self.campaign_id, _tokens(raw))
             if result.get("parsed") is not None and result.get("parsing_error") is None:
