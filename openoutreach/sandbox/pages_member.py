@@ -139,7 +139,6 @@ async def profile(request: Request) -> Response:
     flavor = faults.get("legacy_flavor", handle)
     style = faults.get("connect_style", handle) or person.connect_style
     missing_connect = faults.sticky("missing_connect_rate", f"{handle}:{person.index}", handle)
-    modal = faults.get("modal_variant", handle)
     sidebar = _others(page, seed=f"side:{person.index}", count=4, around=person)
     context = {
         "person": person,
@@ -149,7 +148,6 @@ async def profile(request: Request) -> Response:
         "degree": degree_label(relation),
         "style": style,
         "missing_connect": missing_connect,
-        "modal": person.modal_variant if modal is None else modal,
         "flavor": person.legacy_flavor if flavor is None else flavor,
         "above": sidebar[:2],
         "below": sidebar[2:],

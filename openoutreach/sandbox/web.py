@@ -91,6 +91,8 @@ class Page:
         self.account = self.box.world.accounts[session.account] if session else None
         self.me = self.box.world.population.people[self.account.person] if self.account else None
         self.controls: dict[str, dict] = {}
+        # the connect modal a page's Connect controls open: per person, unless a fault forces one
+        self.modal_override = self.box.faults.get("modal_variant", session.account if session else None)
         self._ember = 100 + secrets.randbelow(800)
         self._rng = secrets.SystemRandom()
 
@@ -101,9 +103,8 @@ class Page:
         ident = f"ember{self._ember}{suffix}"
         entry = {"kind": kind, **extra}
         if person is not None:
-            entry.update(
-                urn=person.urn, name=person.full_name, first=person.first_name, modal=person.modal_variant
-            )
+            modal = person.modal_variant if self.modal_override is None else self.modal_override
+            entry.update(urn=person.urn, name=person.full_name, first=person.first_name, modal=modal)
         self.controls[ident] = entry
         return ident
 
