@@ -7,6 +7,7 @@ import asyncio
 import sys
 
 import uvicorn
+from uvicorn.protocols.http import h11_impl
 
 from openoutreach.sandbox import scenarios
 from openoutreach.sandbox.app import build_sandbox, create_app
@@ -26,11 +27,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.people < 1 or not args.clock_speed > 0 or not 0 <= args.llm_noise <= 1:
         parser.error("--people must be >= 1, --clock-speed > 0, --llm-noise in [0, 1]")
+    # LinkedIn's bot wall answers status 999; uvicorn only knows reason phrases for 100-599.
+    h11_impl.STATUS_PHRASES.setdefault(999, b"Request denied")
     box = build_sandbox(args.people, args.seed, args.scenario, args.clock_speed, args.llm_noise)
     if box.llm_missing:
         print(f"sandbox: LLM stand-in not mounted ({box.llm_missing})", file=sys.stderr, flush=True)
-    config = uvicorn.Config(
-        create_app(box), host=args.host, port=args.port, log_level="warning", access_log=False, lifespan="off"
+    config = uvicorn.Config(  # h11: the protocol whose status table is patched above
+        http="h11",
+        app=create_app(box),
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
     )
     server = uvicorn.Server(config)
 

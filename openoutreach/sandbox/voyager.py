@@ -124,7 +124,9 @@ def profile_json(
     network distance used for a pending invitation's `noConnection`."""
     q = quirks(pop, person)
     b = _Builder(pop)
-    b.mini_profile(viewer)  # the viewer's own mini profile comes first: "take the first Profile" is wrong
+    # another Profile entity comes first, so "take the first Profile" is wrong: the viewer's own mini
+    # profile, or (viewing yourself) someone else's
+    b.mini_profile(viewer if viewer.index != person.index else pop.people[(person.index + 1) % pop.size])
     details = pop.details(person)
     pid = person.profile_id
     country_name = pools.COUNTRIES[person.country][0]

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (fixtures imported from the harness are parameters of the fixtures below)
 """Shared pieces for the sandbox tests: the sandbox fixtures, one Chromium per module, logged-in pages.
 
 The sandbox fixtures come from openoutreach.sandbox.testing (imported here until the root conftest
