@@ -32,7 +32,11 @@ def child(batch: int, cache: str) -> None:
     embedder.embed(texts)
     elapsed = time.perf_counter() - started
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"batch": batch, "texts_per_s": len(texts) / elapsed, "load_s": load, "peak_rss_mb": rss_mb}))
+    print(
+        json.dumps(
+            {"batch": batch, "texts_per_s": len(texts) / elapsed, "load_s": load, "peak_rss_mb": rss_mb}
+        )
+    )
 
 
 def main() -> None:
@@ -45,7 +49,12 @@ def main() -> None:
     print(f"{N_TEXTS} sandbox profile texts per run")
     print(f"{'batch':>6} {'texts/s':>9} {'load s':>7} {'peak RSS MB':>12}")
     for batch in (8, 16, 256):
-        out = subprocess.run([sys.executable, __file__, "--child", str(batch), cache], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", str(batch), cache],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         r = json.loads(out.stdout.strip().splitlines()[-1])
         print(f"{r['batch']:>6} {r['texts_per_s']:>9.1f} {r['load_s']:>7.2f} {r['peak_rss_mb']:>12.0f}")
 

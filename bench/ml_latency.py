@@ -30,7 +30,9 @@ def naive_decide(x: np.ndarray, y: np.ndarray, candidates: np.ndarray, dims: int
     """The refit-every-time baseline: PCA + scaler + full hyper-parameter search on all labels."""
     features = Pipeline([("pca", PCA(n_components=dims, svd_solver="full")), ("scale", StandardScaler())])
     z = features.fit_transform(x)
-    kernel = ConstantKernel(1.0, (1e-3, 1e3)) * RBF(np.sqrt(dims), (1e-2, 1e3)) + WhiteKernel(0.3, (1e-3, 10.0))
+    kernel = ConstantKernel(1.0, (1e-3, 1e3)) * RBF(np.sqrt(dims), (1e-2, 1e3)) + WhiteKernel(
+        0.3, (1e-3, 10.0)
+    )
     gpr = GaussianProcessRegressor(kernel=kernel, normalize_y=True, random_state=0).fit(z, y)
     mean = gpr.predict(features.transform(candidates))
     return np.clip(mean, 0, 1)

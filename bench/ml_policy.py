@@ -34,7 +34,12 @@ def main() -> None:
     pool = sandbox_pool(size=SIZE, seed=7, scenario="devops")
     truth = np.array([int(pool.fits(p)) for p in pool.people])
     # The stand-in's own rule: one person always gets the same, possibly wrong, answer.
-    answers = np.array([int(t) ^ int(unit(SEED, "qualify", p.public_id) < NOISE) for t, p in zip(truth, pool.people, strict=True)])
+    answers = np.array(
+        [
+            int(t) ^ int(unit(SEED, "qualify", p.public_id) < NOISE)
+            for t, p in zip(truth, pool.people, strict=True)
+        ]
+    )
     started = time.perf_counter()
     texts = [profile_text(pool.profile(p)) for p in pool.people]
     vectors = Embedder(cache_dir=tempfile.mkdtemp(prefix="ml-bench-"), batch_size=16).embed(texts)
