@@ -302,7 +302,7 @@ class Population:
                 scores[idx] = scores.get(idx, 0.0) + weight
                 hits[idx] = hits.get(idx, 0) + 1
         need = (len(set(words)) + 1) // 2
-        salt = zlib.crc32(keywords.lower().encode())
+        salt = zlib.crc32(" ".join(words).encode())  # same words, same order
         ranked = [i for i, n in hits.items() if n >= need and i not in exclude]
         ranked.sort(key=lambda i: (-scores[i], (i * 2654435761 + salt) & 0xFFFFFFFF))
         return ranked
