@@ -102,9 +102,7 @@ def _others(page: Page, seed: str, count: int, around=None) -> list[tuple]:
     rng = secrets.SystemRandom() if around is None else random.Random(f"{pop.seed}:{seed}")
     picks = []
     if around is not None:
-        same = [
-            p for p in pop.people[: pop.size] if p.full_name == around.full_name and p.index != around.index
-        ]
+        same = [pop.people[i] for i in pop.by_name.get(around.full_name, ()) if i != around.index]
         picks.extend(same[:2])
     while len(picks) < count:
         other = pop.people[rng.randrange(pop.size)]

@@ -133,7 +133,9 @@ class Population:
     people: list[Person] = field(default_factory=list)
     by_public_id: dict[str, int] = field(default_factory=dict)
     by_profile_id: dict[str, int] = field(default_factory=dict)
+    by_name: dict[str, list[int]] = field(default_factory=dict)  # full name -> people (namesakes)
     _search_index: dict[str, list[int]] | None = None
+    _search_cache: dict[str, list[int]] = field(default_factory=dict)
 
     @classmethod
     def generate(cls, size: int = 500, seed: int = 7, scenarios: list[Scenario] | None = None) -> Population:
@@ -251,6 +253,7 @@ class Population:
             self.people.append(person)
             self.by_public_id[public_id] = i
             self.by_profile_id[person.profile_id] = i
+            self.by_name.setdefault(person.full_name, []).append(i)
 
     def _public_id(self, rng: random.Random, first: str, last: str, used: set[str]) -> str:
         keep_unicode = rng.random() < 0.5
@@ -284,7 +287,7 @@ class Population:
 
     # -- search -----------------------------------------------------------------------------------
 
-    def search(self, keywords: str, exclude: set[int] = frozenset()) -> list[int]:
+    def search(self, keywords: str, exclude: set[int] | frozenset[int] = frozenset()) -> list[int]:
         """People matching `keywords`, best first: a person needs at least half of the words.
 
         Words in the title weigh most, then headline, then company, industry and place; ties keep a
@@ -293,6 +296,14 @@ class Population:
         words = _tokens(keywords)
         if not words:
             return []
+        key = " ".join(words)
+        if key not in self._search_cache:  # paging re-runs the same query: keep the last few rankings
+            if len(self._search_cache) >= 64:
+                self._search_cache.pop(next(iter(self._search_cache)))
+            self._search_cache[key] = self._rank(words)
+        return [i for i in self._search_cache[key] if i not in exclude]
+
+    def _rank(self, words: list[str]) -> list[int]:
         index = self._index()
         scores: dict[int, float] = {}
         hits: dict[int, int] = {}
@@ -303,7 +314,7 @@ class Population:
                 hits[idx] = hits.get(idx, 0) + 1
         need = (len(set(words)) + 1) // 2
         salt = zlib.crc32(" ".join(words).encode())  # same words, same order
-        ranked = [i for i, n in hits.items() if n >= need and i not in exclude]
+        ranked = [i for i, n in hits.items() if n >= need]
         ranked.sort(key=lambda i: (-scores[i], (i * 2654435761 + salt) & 0xFFFFFFFF))
         return ranked
 
