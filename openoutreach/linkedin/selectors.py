@@ -89,7 +89,7 @@ MORE = Chain(
 # Where an opened overflow menu renders its items (inside the card, or as a portal on the page).
 OPEN_MENU = Chain(
     "open menu",
-    ('[role="menu"]', "div.artdeco-dropdown__content--is-open", '[id*="overflow"][aria-expanded="true"] + *'),
+    ('[role="menu"]', "div.artdeco-dropdown__content--is-open", "div.artdeco-dropdown__content"),
 )
 PENDING = Chain(
     "pending invitation",
@@ -182,9 +182,18 @@ NEW_THREAD_INPUT = Chain(
         'input[role="combobox"]',
     ),
 )
+# Premium upsell shown instead of a chat when messaging someone outside the network.
+INMAIL_UPSELL = Chain(
+    "InMail upsell", ('[role="dialog"][class*="premium-upsell"]', '[role="dialog"]:has-text("InMail")')
+)
 TYPEAHEAD_ROW = Chain(
     "typeahead result row",
     ('div[class*="msg-connections-typeahead__search-result-row"]', '[role="option"]'),
+)
+
+TYPEAHEAD_ROW_NAME = Chain("typeahead row name", ('[class*="result-name"]', "dt", '[class*="name"]'))
+TYPEAHEAD_ROW_HEADLINE = Chain(
+    "typeahead row headline", ('[class*="result-headline"]', "dd", '[class*="headline"]')
 )
 
 # --- search and discovery ----------------------------------------------------------------------
@@ -192,7 +201,8 @@ TYPEAHEAD_ROW = Chain(
 SEARCH_RESULT_LINK = Chain(
     "search result link",
     (
-        'div.search-results-container a[href*="/in/"]',
+        '.search-results-container li a[href*="/in/"]',
+        'li.reusable-search__result-container a[href*="/in/"]',
         'ul[role="list"] li a[href*="/in/"]',
         'main a[href*="/in/"]',
     ),

@@ -50,6 +50,7 @@ LAUNCH_ARGS = (
     "--no-first-run",
     "--disable-quic",
 )
+SESSION_COOKIE = "li_at"  # LinkedIn's session cookie
 SYSTEM_CHROMIUMS = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 
 # Same-origin fetch run inside the page, so the browser adds cookies, UA and sec-ch-ua itself.
@@ -264,9 +265,10 @@ class BrowserSession:
         return absolute_url(self.config.base_url, path_or_url)
 
     def goto(self, path_or_url: str) -> Response | None:
-        """Open a page of the site and save the (possibly rotated) cookies."""
+        """Open a page of the site and save the (possibly rotated) cookies of a logged-in session."""
         response = self.page.goto(self.url(path_or_url), wait_until="domcontentloaded")
-        self.save_storage()
+        if self.cookie(SESSION_COOKIE):  # a visitor's cookies are not worth keeping
+            self.save_storage()
         return response
 
     def current_path(self) -> str:

@@ -1,12 +1,18 @@
-"""Fixtures of the browser-layer tests: hand-made Voyager samples (pure tests)."""
+"""Fixtures of the browser-layer tests: Voyager samples (pure tests), the sandbox, one browser per module."""
 
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+
+from openoutreach.linkedin.client import LinkedInClient
+from openoutreach.linkedin.login import Credentials
+from openoutreach.linkedin.session import BrowserSession, SessionConfig
+from openoutreach.sandbox.testing import sandbox, sandbox_server  # noqa: F401
 
 
 def _load_sibling(name: str) -> ModuleType:
@@ -24,3 +30,20 @@ def _load_sibling(name: str) -> ModuleType:
 def samples() -> ModuleType:
     """Builders of Voyager responses (see voyager_samples.py)."""
     return _load_sibling("voyager_samples")
+
+
+def make_client(base_url: str, handle: str, state_dir: Path, password: str | None = None) -> LinkedInClient:
+    """A client for a sandbox account (alice@sandbox.test / alice-pass), human delays off."""
+    config = SessionConfig(base_url, state_dir / handle / "storage.json", speed=0, timeout_ms=15_000)
+    credentials = Credentials(f"{handle}@sandbox.test", password or f"{handle}-pass")
+    client = LinkedInClient(BrowserSession(config), credentials, login_timeout_s=15)
+    client.voyager.backoff_s = 0.0  # 5xx retries without waiting
+    return client
+
+
+@pytest.fixture(scope="module")
+def alice(sandbox_server, tmp_path_factory) -> Iterator[LinkedInClient]:  # noqa: F811
+    """alice's browser, shared by the tests of one module (one Chromium per module keeps the suite fast)."""
+    client = make_client(sandbox_server.base_url, "alice", tmp_path_factory.mktemp("alice"))
+    yield client
+    client.close()

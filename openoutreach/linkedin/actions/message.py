@@ -2,11 +2,13 @@
 
 Steps:
 1. Open the profile; in the top card, the Message control labelled with the member's name (or the
-   overflow menu's "... to message" item) opens a chat overlay; type and send there.
+   overflow menu's "... to message" item) opens a chat overlay; type and send there. LinkedIn offers
+   InMail instead of a chat to people outside the network: that is `MessageFailed`, not a fallback.
 2. When the overlay path is not available, open /messaging/thread/new/, type the name into the
-   recipient typeahead and pick the row of exactly this person (by profile link when the row has one,
-   else by the exact full name; several matches -> refuse). Never the first hit.
-3. An error toast after sending -> `MessageFailed(reason)`.
+   recipient typeahead and pick the row of exactly this person: by profile link when rows carry one,
+   else by exact full name, and among namesakes by headline; still ambiguous -> refuse. Never the
+   first hit.
+3. An error toast after sending, or a message that stays in the editor -> `MessageFailed(reason)`.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ from playwright.sync_api import Locator
 from openoutreach.linkedin import selectors as S
 from openoutreach.linkedin.actions.topcard import TopCard, locate_top_card
 from openoutreach.linkedin.client import LinkedInClient
-from openoutreach.linkedin.dom import find, find_all, text_of, wait_for
-from openoutreach.linkedin.errors import MessageFailed
+from openoutreach.linkedin.dom import find, find_all, text_of, wait_for, wait_for_any
+from openoutreach.linkedin.errors import InvalidProfileUrl, MessageFailed
 from openoutreach.linkedin.urls import canonical_profile_url, public_id_from_url
 
 log = logging.getLogger(__name__)
@@ -44,32 +46,53 @@ class MessageResult:
     detail: str = ""
 
 
+@dataclass
+class _Recipient:
+    public_id: str
+    full_name: str | None
+    headline: str | None
+
+
 def send_message(
-    client: LinkedInClient, url: str, text: str, *, full_name: str | None = None
+    client: LinkedInClient,
+    url: str,
+    text: str,
+    *,
+    full_name: str | None = None,
+    headline: str | None = None,
+    prefer_overlay: bool = True,
 ) -> MessageResult:
-    """Send `text` to the member at `url` (a 1st-degree connection); raises MessageFailed with a reason."""
+    """Send `text` to the 1st-degree connection at `url`; raises MessageFailed with a reason.
+
+    `full_name` / `headline` default to a fresh Voyager read. `prefer_overlay=False` goes straight to
+    the new-thread page (the fallback path).
+    """
     if not text or not text.strip():
         raise ValueError("message text is empty")
     if len(text) > MAX_MESSAGE_LENGTH:
         raise ValueError(f"a message has at most {MAX_MESSAGE_LENGTH} characters, got {len(text)}")
     canonical = canonical_profile_url(url, client.base_url)
-    public_id = public_id_from_url(canonical, client.base_url)
-    if not full_name:
+    who = _Recipient(public_id_from_url(canonical, client.base_url), full_name, headline)
+    if not who.full_name or not who.headline:
         client.ensure_logged_in()
-        full_name = client.voyager.get_profile(public_id).parsed.full_name
-    client.open(canonical)
-    client.session.human.read_page()
-    card = locate_top_card(client.session.page, full_name)
-    if card is not None and card.names:
-        editor = _open_overlay(client, card)
-        if editor is not None:
-            _type_and_send(client, editor, text)
-            return MessageResult(MessageChannel.OVERLAY)
-        log.info("no chat overlay for %s; falling back to a new thread", public_id)
-    name = full_name or (card.names[0] if card and card.names else None)
-    if not name:
+        profile = client.voyager.get_profile(who.public_id).parsed
+        who.full_name = who.full_name or profile.full_name
+        who.headline = who.headline or profile.headline
+
+    if prefer_overlay:
+        client.open(canonical)
+        client.session.human.read_page()
+        card = locate_top_card(client.session.page, who.full_name)
+        if card is not None and card.names:
+            who.full_name = who.full_name or card.names[0]
+            editor = _open_overlay(client, card)
+            if editor is not None:
+                _type_and_send(client, editor, text)
+                return MessageResult(MessageChannel.OVERLAY)
+        log.info("no chat overlay for %s; falling back to a new thread", who.public_id)
+    if not who.full_name:
         raise MessageFailed("the member's name is unknown, so the recipient cannot be picked safely")
-    editor = _open_new_thread(client, name, public_id)
+    editor = _open_new_thread(client, who)
     _type_and_send(client, editor, text)
     return MessageResult(MessageChannel.NEW_THREAD)
 
@@ -86,8 +109,19 @@ def _open_overlay(client: LinkedInClient, card: TopCard) -> Locator | None:
         return None
     client.session.human.wait()
     button.click()
-    for name in card.names:
-        conversation = wait_for(page, page, S.CONVERSATION, EDITOR_TIMEOUT_S / 2, name=name)
+    name = card.names[0]
+    seen = wait_for_any(
+        page,
+        {
+            "chat": (page, S.CONVERSATION, {"name": name}),
+            "upsell": (page, S.INMAIL_UPSELL, {}),
+        },
+        EDITOR_TIMEOUT_S,
+    )
+    if seen == "upsell":
+        raise MessageFailed(f"{name} is not a connection: LinkedIn offers only InMail")
+    if seen == "chat":
+        conversation = find(page, S.CONVERSATION, name=name)
         if conversation is not None:
             editor = wait_for(conversation, page, S.MESSAGE_EDITOR, EDITOR_TIMEOUT_S)
             if editor is not None:
@@ -97,14 +131,14 @@ def _open_overlay(client: LinkedInClient, card: TopCard) -> Locator | None:
     return editors[0] if len(editors) == 1 else None
 
 
-def _open_new_thread(client: LinkedInClient, name: str, public_id: str) -> Locator:
+def _open_new_thread(client: LinkedInClient, who: _Recipient) -> Locator:
     page = client.session.page
     client.open("/messaging/thread/new/")
     field = wait_for(page, page, S.NEW_THREAD_INPUT, TYPEAHEAD_TIMEOUT_S)
     if field is None:
         raise MessageFailed("the new-message page has no recipient field")
-    client.session.human.type_into(field, name, clear=True)
-    row = _pick_row(client, name, public_id)
+    client.session.human.type_into(field, who.full_name or "", clear=True)
+    row = _pick_row(client, who)
     client.session.human.wait()
     row.click()
     editor = wait_for(page, page, S.MESSAGE_EDITOR, EDITOR_TIMEOUT_S)
@@ -113,43 +147,50 @@ def _open_new_thread(client: LinkedInClient, name: str, public_id: str) -> Locat
     return editor
 
 
-def _pick_row(client: LinkedInClient, name: str, public_id: str) -> Locator:
-    """The typeahead row of exactly this member: by profile link if rows carry one, else by exact name."""
+def _pick_row(client: LinkedInClient, who: _Recipient) -> Locator:
+    """The typeahead row of exactly this member (see the module docstring, step 2)."""
     page = client.session.page
+    name = who.full_name or ""
     if wait_for(page, page, S.TYPEAHEAD_ROW, TYPEAHEAD_TIMEOUT_S) is None:
         raise MessageFailed(f"the recipient typeahead found nobody for {name!r}")
     page.wait_for_timeout(300)  # let the result list settle after the last keystroke
     rows = find_all(page, S.TYPEAHEAD_ROW)
-    by_link = [r for r in rows if _row_public_id(client, r) == public_id.lower()]
+    by_link = [r for r in rows if _row_public_id(client, r) == who.public_id.lower()]
     if len(by_link) == 1:
         return by_link[0]
-    wanted = _fold(name)
-    by_name = [r for r in rows if _fold(_row_name(r)) == wanted]
-    if len(by_name) == 1:
-        return by_name[0]
-    if not by_name:
+    candidates = [r for r in rows if _fold(_part(r, S.TYPEAHEAD_ROW_NAME)) == _fold(name)]
+    if len(candidates) > 1 and who.headline:
+        candidates = [
+            r for r in candidates if _fold(_part(r, S.TYPEAHEAD_ROW_HEADLINE)) == _fold(who.headline)
+        ]
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
         raise MessageFailed(f"no typeahead row is exactly {name!r} ({len(rows)} rows)")
-    raise MessageFailed(f"{len(by_name)} typeahead rows are named {name!r}; refusing to guess")
+    raise MessageFailed(
+        f"{len(candidates)} typeahead rows are {name!r} with the same headline; refusing to guess"
+    )
 
 
 def _row_public_id(client: LinkedInClient, row: Locator) -> str | None:
     link = row.locator('a[href*="/in/"]')
-    if link.count():
-        try:
-            return public_id_from_url(link.first.get_attribute("href") or "", client.base_url).lower()
-        except ValueError:
-            return None
-    return (row.get_attribute("data-public-id") or "").lower() or None
+    if not link.count():
+        return None
+    try:
+        return public_id_from_url(link.first.get_attribute("href") or "", client.base_url).lower()
+    except InvalidProfileUrl:
+        return None
 
 
-def _row_name(row: Locator) -> str:
-    """The name line of a typeahead row (the first line of its text; headline and degree follow)."""
-    for selector in ('[class*="name"]', "dt", "strong"):
-        part = row.locator(selector)
-        if part.count():
-            return text_of(part.first)
-    lines = [line.strip() for line in row.inner_text().splitlines() if line.strip()]
-    return lines[0] if lines else ""
+def _part(row: Locator, chain: S.Chain) -> str:
+    """The name or headline line of a typeahead row ("" when the row has no such part)."""
+    part = find(row, chain)
+    if part is not None:
+        return text_of(part)
+    if chain is S.TYPEAHEAD_ROW_NAME:  # unknown markup: the name is the row's first line
+        lines = [line.strip() for line in row.inner_text().splitlines() if line.strip()]
+        return lines[0] if lines else ""
+    return ""
 
 
 def _type_and_send(client: LinkedInClient, editor: Locator, text: str) -> None:

@@ -69,7 +69,12 @@ class TopCard:
         return True
 
     def close_menu(self) -> None:
+        """Close an open overflow menu: Escape, and the trigger again if the menu is still showing."""
         self.page.keyboard.press("Escape")
+        if find(self.card, S.OPEN_MENU) is not None:
+            more = find(self.card, S.MORE)
+            if more is not None:
+                more.click()
 
     def status(self, *, look_in_menu: bool = True) -> ConnectionStatus:
         """What the card shows: Pending, 1st degree, a Connect control; UNKNOWN when it says nothing.
