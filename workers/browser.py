@@ -14,3 +14,7 @@ from workers.base import BrowserTask, identity
 def identify(self, *, account: str) -> dict:
     """Which worker process serves this account (operators use it to find a worker)."""
     return identity(self)
+
+
+def kill_browser() -> None:
+    """Hard-stop this worker's browser (lease lost, task watchdog): the next task starts a fresh one."""

@@ -1,0 +1,177 @@
+"""`make run` / `make flower`: the local process topology in one command (honcho runs the processes).
+
+    python -m openoutreach.launcher run      # everything; Ctrl-C stops everything cleanly
+    python -m openoutreach.launcher flower   # Flower alone, behind basic auth
+
+`run` starts: a private Redis (unless REDIS_URL is set), the admin web process, exactly one beat, the
+lanes worker, the ML worker, the browser-worker supervisor and Flower behind basic auth. When no LinkedIn
+account is configured yet it also starts the sandbox (the LinkedIn + LLM stand-in) and points the system
+at it, so a fresh checkout runs end to end without touching LinkedIn.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shlex
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+WEB_PORT = int(os.environ.get("WEB_PORT", "8000"))
+FLOWER_PORT = int(os.environ.get("FLOWER_PORT", "5555"))
+PRIVATE_REDIS_PORT = int(os.environ.get("PRIVATE_REDIS_PORT", "6390"))
+SANDBOX_PORT = int(os.environ.get("SANDBOX_PORT", "8765"))
+
+
+@dataclass
+class Topology:
+    """The processes to run and the environment they share."""
+
+    env: dict[str, str]
+    processes: dict[str, list[str]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, name: str, *argv: str) -> None:
+        self.processes[name] = list(argv)
+
+
+def _python(*args: str) -> list[str]:
+    return [sys.executable, *args]
+
+
+def _celery(*args: str) -> list[str]:
+    return _python("-m", "celery", "-A", "openoutreach", *args)
+
+
+def ensure_admin_credentials(data_dir: Path) -> tuple[str, str | None]:
+    """The admin login to print: a superuser created on first run with a generated password (kept in
+    the data dir, owner-only), or the operator's own superuser (password not ours to show)."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects
+    password_file = data_dir / "admin_password"
+    if password_file.exists():
+        return "admin", password_file.read_text().strip()
+    if users.filter(is_superuser=True).exists():
+        return users.filter(is_superuser=True).first().username, None
+    password = secrets.token_urlsafe(12)
+    users.create_superuser("admin", "admin@localhost", password)
+    fd = os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(password)
+    return "admin", password
+
+
+def flower_command(settings) -> tuple[list[str], dict[str, str]]:
+    # Credentials travel in the environment, not argv (argv is visible to every user in `ps`).
+    env = {"FLOWER_BASIC_AUTH": f"{settings.FLOWER_USER}:{settings.FLOWER_PASSWORD}"}
+    return _celery("flower", "--address=127.0.0.1", f"--port={FLOWER_PORT}"), env
+
+
+def build_topology() -> Topology:
+    from django.conf import settings
+
+    from openoutreach.local_redis import find_redis_server
+    from openoutreach.outreach.models import LinkedInAccount
+
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "DJANGO_SETTINGS_MODULE": "openoutreach.settings"}
+    topo = Topology(env=env)
+    if "REDIS_URL" in os.environ:
+        topo.notes.append(f"Redis:  {os.environ['REDIS_URL']} (from REDIS_URL)")
+    else:
+        find_redis_server()  # fail now, with the install hint, rather than inside a child process
+        env["REDIS_URL"] = f"redis://127.0.0.1:{PRIVATE_REDIS_PORT}/0"
+        topo.add("redis", *_python("-m", "openoutreach.local_redis", "--port", str(PRIVATE_REDIS_PORT),
+                                   "--dir", str(settings.DATA_DIR / "redis")))  # fmt: skip
+        topo.notes.append(f"Redis:  {env['REDIS_URL']} (private, keeps nothing on disk)")
+
+    if not LinkedInAccount.objects.filter(active=True).exists():
+        sandbox = f"http://127.0.0.1:{SANDBOX_PORT}"
+        env.update({"LINKEDIN_BASE_URL": sandbox, "LLM_API_BASE": f"{sandbox}/v1"})
+        env.setdefault("LLM_API_KEY", "sandbox")
+        topo.add("sandbox", *_python("-m", "openoutreach.sandbox", "serve", "--port", str(SANDBOX_PORT)))
+        topo.notes.append(
+            f"No LinkedIn account is configured: running against the SANDBOX at {sandbox} "
+            "(add your account with `python manage.py onboard` or in the admin; `make demo` runs a campaign)."
+        )
+
+    topo.add("web", *_python("-m", "gunicorn", "openoutreach.wsgi", "--bind", f"127.0.0.1:{WEB_PORT}",
+                             "--workers", "1", "--threads", "4", "--access-logfile", "-"))  # fmt: skip
+    topo.add("beat", *_celery("beat", "-s", str(settings.DATA_DIR / "celerybeat-schedule"), "-l", "INFO"))
+    topo.add(
+        "worker-default", *_celery("worker", "-Q", "default", "-n", "default@%h", "-c", "2", "-l", "INFO")
+    )
+    topo.add("worker-ml", *_celery("worker", "-Q", "ml", "-n", "ml@%h", "-P", "solo", "-c", "1",
+                                   "--prefetch-multiplier", "1", "-l", "INFO"))  # fmt: skip
+    topo.add("supervisor", *_python("-m", "workers.supervisor"))
+    flower_argv, flower_env = flower_command(settings)
+    env.update(flower_env)
+    topo.add("flower", *flower_argv)
+    return topo
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openoutreach.settings")
+    import django
+
+    django.setup()
+
+
+def run_processes(topo: Topology) -> int:
+    from honcho.manager import Manager
+    from honcho.printer import Printer
+
+    manager = Manager(Printer(sys.stdout))
+    for name, argv in topo.processes.items():
+        manager.add_process(name, shlex.join(argv), env=topo.env, cwd=str(PROJECT_DIR))
+    manager.loop()
+    return manager.returncode or 0
+
+
+def run() -> int:
+    _setup_django()
+    from django.conf import settings
+
+    topo = build_topology()
+    user, password = ensure_admin_credentials(settings.DATA_DIR)
+    print("OpenOutreach is starting:")
+    print(f"  Admin:  http://127.0.0.1:{WEB_PORT}/admin/   user {user!r}, password "
+          + (f"{password!r} (kept in {settings.DATA_DIR / 'admin_password'})" if password else "(yours)"))  # fmt: skip
+    print(
+        f"  Flower: http://127.0.0.1:{FLOWER_PORT}/       user {settings.FLOWER_USER!r}, password "
+        f"{settings.FLOWER_PASSWORD!r} (FLOWER_USER / FLOWER_PASSWORD)"
+    )
+    for note in topo.notes:
+        print(f"  {note}")
+    print("  Ctrl-C stops everything.\n", flush=True)
+    return run_processes(topo)
+
+
+def flower() -> int:
+    _setup_django()
+    from django.conf import settings
+
+    argv, env = flower_command(settings)
+    os.environ.update(env)
+    print(f"Flower: http://127.0.0.1:{FLOWER_PORT}/ (user {settings.FLOWER_USER!r})", flush=True)
+    os.execv(argv[0], argv)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    commands = {"run": run, "flower": flower}
+    if args[:1] == ["demo"]:
+        from openoutreach.demo import main as demo_main
+
+        return demo_main(args[1:])
+    if len(args) != 1 or args[0] not in commands:
+        print("usage: python -m openoutreach.launcher run|demo|flower", file=sys.stderr)
+        return 2
+    return commands[args[0]]()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
