@@ -25,6 +25,23 @@ DEFAULT_FOLLOWUP_TEMPLATE = (
 )
 
 
+# New accounts take the workspace defaults from settings (CONNECT_DAILY_LIMIT, ...), read at creation.
+def default_connect_daily_limit() -> int:
+    return settings.CONNECT_DAILY_LIMIT
+
+
+def default_connect_weekly_limit() -> int:
+    return settings.CONNECT_WEEKLY_LIMIT
+
+
+def default_followup_daily_limit() -> int:
+    return settings.FOLLOWUP_DAILY_LIMIT
+
+
+def default_enrich_daily_limit() -> int:
+    return settings.ENRICH_DAILY_LIMIT
+
+
 def validate_timezone(value: str) -> None:
     try:
         zoneinfo.ZoneInfo(value)
@@ -86,10 +103,10 @@ class LinkedInAccount(models.Model):
     proxy_encrypted = models.TextField(blank=True, default="", editable=False)
     active = models.BooleanField(default=True)
 
-    connect_daily_limit = models.PositiveIntegerField(default=20)
-    connect_weekly_limit = models.PositiveIntegerField(default=100)
-    followup_daily_limit = models.PositiveIntegerField(default=30)
-    enrich_daily_limit = models.PositiveIntegerField(default=200)
+    connect_daily_limit = models.PositiveIntegerField(default=default_connect_daily_limit)
+    connect_weekly_limit = models.PositiveIntegerField(default=default_connect_weekly_limit)
+    followup_daily_limit = models.PositiveIntegerField(default=default_followup_daily_limit)
+    enrich_daily_limit = models.PositiveIntegerField(default=default_enrich_daily_limit)
     working_hours_start = models.TimeField(default=time(9, 0))
     working_hours_end = models.TimeField(default=time(17, 0))
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
