@@ -82,7 +82,7 @@ async def reset(request: Request, box: Sandbox) -> Response:
     data = await _json(request)
     if data.get("scenario"):
         box.world.scenario = scenarios.load(data["scenario"])
-    box.world.clock.__init__(box.initial_clock_speed)
+    box.world.clock.restart(box.initial_clock_speed)
     box.world.reset_state()
     box.faults.clear()
     box.signals.clear()

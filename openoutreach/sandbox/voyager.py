@@ -12,7 +12,8 @@ seeded RNG so it is stable between fetches (see `quirks`):
   that differs from the clean `Company.name`; dates without a month; null `end` for current roles;
 - no `$recipeTypes` anywhere for some people;
 - decoys: the viewer's own mini profile (listed first), other people's mini profiles, skills,
-  languages, certifications, following state;
+  languages, certifications, following state, and what `voyager_decoys` adds (projects, courses,
+  honors, publications, volunteering, picture artifacts, localized names);
 - per-request ids: collection URNs, an `Anon...` recipe and paging numbers change on every fetch.
 """
 
@@ -22,7 +23,7 @@ import random
 import secrets
 from dataclasses import dataclass
 
-from openoutreach.sandbox import pools
+from openoutreach.sandbox import pools, voyager_decoys
 from openoutreach.sandbox.population import Person, Population
 
 T = "com.linkedin.voyager.dash."
@@ -261,7 +262,11 @@ def profile_json(
     if q.relationship == "present":
         _relationship(b, relation_urn, relation, distance, q.legacy_relationship, person, invitation_id)
 
+    all_positions = [e["entityUrn"] for e in b.included if e["$type"].endswith("profile.Position")]
     profile: dict = {
+        **voyager_decoys.extras(b, person, pop.seed, all_positions, education_urns),
+        **voyager_decoys.localized(person),
+        "profilePicture": voyager_decoys.picture(person),
         "firstName": person.first_name,
         "lastName": person.last_name,
         "headline": person.headline,

@@ -42,6 +42,10 @@ class Clock:
         self._sandbox0, self._real0 = self.now(), time.time()
         self.speed = speed
 
+    def restart(self, speed: float) -> None:
+        """Start again from real now at `speed` (a reset)."""
+        self.__init__(speed)
+
     def advance(self, seconds: float) -> None:
         if seconds < 0:
             raise ValueError("the sandbox clock never runs backwards")
