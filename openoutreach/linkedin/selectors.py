@@ -29,6 +29,14 @@ class Chain:
         return tuple(s.format(**quoted) for s in self.selectors)
 
 
+def with_text(tag: str, text: str) -> str:
+    """`tag` whose whole text is `text`, also when the text sits in a child (`<button><span>Send</span>`).
+
+    Playwright's `:text-is()` alone misses a button whose text is inside a span.
+    """
+    return f'{tag}:is(:text-is("{text}"), :has(:text-is("{text}")))'
+
+
 def css_string(value: str) -> str:
     """`value` escaped for use inside a double-quoted CSS / Playwright string."""
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
@@ -96,8 +104,8 @@ PENDING = Chain(
     (
         '[aria-label="Pending, click to withdraw invitation sent to {name}"]',
         '[aria-label^="Pending, click to withdraw invitation"]',
-        'button:text-is("Pending")',
-        'a:text-is("Pending")',
+        with_text("button", "Pending"),
+        with_text("a", "Pending"),
         ':text-is("Pending")',
     ),
 )
@@ -115,11 +123,11 @@ SEND_WITHOUT_NOTE = Chain(
     "send without a note",
     (
         'button[aria-label*="Send without"]',
-        'button:text-is("Send now")',
+        with_text("button", "Send now"),
         'button[aria-label*="Send invitation"]',
     ),
 )
-ADD_NOTE = Chain("add a note", ('button[aria-label*="Add a note"]', 'button:text-is("Add a note")'))
+ADD_NOTE = Chain("add a note", ('button[aria-label*="Add a note"]', with_text("button", "Add a note")))
 NOTE_TEXT = Chain(
     "invitation note", ('textarea[name="message"]', "textarea#custom-message", '[role="dialog"] textarea')
 )
@@ -128,7 +136,7 @@ SEND_WITH_NOTE = Chain(
     (
         'button[aria-label*="Send invitation"]',
         'button[aria-label="Send"]',
-        '[role="dialog"] button:text-is("Send")',
+        with_text('[role="dialog"] button', "Send"),
     ),
 )
 WEEKLY_LIMIT = Chain("weekly invitation limit", ('div[class*="ip-fuse-limit-alert__warning"]',))
@@ -171,7 +179,7 @@ MESSAGE_SEND = Chain(
     (
         'button[type="submit"][class*="msg-form"]',
         'button[class*="msg-form__send-button"]',
-        'button:text-is("Send")',
+        with_text("button", "Send"),
     ),
 )
 NEW_THREAD_INPUT = Chain(
