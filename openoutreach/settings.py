@@ -69,7 +69,9 @@ try:
 
     BROWSER_EXECUTABLE = env.str("BROWSER_EXECUTABLE", "") or None
     BROWSER_HEADLESS = env.bool("BROWSER_HEADLESS", True)
-    BROWSER_TASK_TIMEOUT_SECONDS = env.int("BROWSER_TASK_TIMEOUT_SECONDS", 300)
+    BROWSER_TASK_TIMEOUT_SECONDS = env.int("BROWSER_TASK_TIMEOUT_SECONDS", 300, validate=lambda n: n > 0)
+    # Scales every human-like pause (typing, reading, waiting). 1.0 in production; tests lower it.
+    BROWSER_HUMAN_SPEED = env.float("BROWSER_HUMAN_SPEED", 1.0, validate=lambda x: x >= 0)
 
     EMBEDDING_MODEL = env.str("EMBEDDING_MODEL", "sentence-transformers/all-MiniLM-L6-v2")
     EMBEDDING_BATCH_SIZE = env.int("EMBEDDING_BATCH_SIZE", 16, validate=lambda n: 1 <= n <= 256)

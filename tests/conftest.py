@@ -8,4 +8,4 @@ import sys
 _standin = sys.modules.pop("tests", None)
 import tests.utils.helpers  # noqa: E402, F401
 
-pytest_plugins = ["openoutreach.testing.fixtures"]
+pytest_plugins = ["openoutreach.testing.fixtures", "openoutreach.sandbox.testing"]

@@ -1,13 +1,128 @@
 """Tasks of the browser worker pinned to one LinkedIn account; consumed from `browser.<handle>` only.
 
-Governing design: shared/docs/architecture.md, "Browser worker (pinned to one account)".
+Governing design: shared/docs/architecture.md, "Browser worker (pinned to one account)". The process
+(`workers/browser_process.py`) holds the account's lease; this module holds its one Playwright browser,
+opened lazily on the first task and closed when the worker shuts down. Every task runs under a watchdog
+(solo pools ignore Celery's time limits): past BROWSER_TASK_TIMEOUT_SECONDS it kills the browser, which
+makes the hung Playwright call fail; the next task starts a fresh browser.
 """
 
 from __future__ import annotations
 
-from celery import shared_task
+import logging
+import os
+import threading
+from contextlib import contextmanager
 
-from workers.base import BrowserTask, identity
+from celery import shared_task
+from celery.signals import worker_shutdown
+from django.conf import settings
+
+from openoutreach.linkedin.client import LinkedInClient
+from openoutreach.linkedin.errors import CheckpointRequired, WrongCredentials
+from openoutreach.linkedin.login import Credentials
+from openoutreach.linkedin.session import BrowserSession, SessionConfig
+from openoutreach.outreach.models import LinkedInAccount
+from openoutreach.pipeline import browser_work
+from openoutreach.redaction import register_secret
+from openoutreach.safety import health
+from workers.base import ACCOUNT_ENV, BrowserTask, identity
+
+log = logging.getLogger(__name__)
+
+_client: LinkedInClient | None = None
+_client_lock = threading.Lock()
+
+
+def storage_state_path(handle: str):
+    return settings.COOKIES_DIR / f"{handle}.json"
+
+
+def client_for(account: LinkedInAccount) -> LinkedInClient:
+    """This worker's one LinkedIn client (browser session + credentials), created on first use."""
+    global _client
+    with _client_lock:
+        if _client is None:
+            password = account.get_password()
+            register_secret(password)
+            proxy = account.get_proxy() or None
+            register_secret(proxy)
+            config = SessionConfig(
+                base_url=settings.LINKEDIN_BASE_URL,
+                storage_state_path=storage_state_path(account.handle),
+                headless=settings.BROWSER_HEADLESS,
+                proxy=proxy,
+                executable_path=settings.BROWSER_EXECUTABLE,
+                timezone_id=account.time_zone,
+                speed=settings.BROWSER_HUMAN_SPEED,
+            )
+            _client = LinkedInClient(BrowserSession(config), Credentials(account.username, password))
+        return _client
+
+
+def kill_browser() -> None:
+    """Hard-stop this worker's browser (lease lost, task watchdog): the next task starts a fresh one."""
+    client = _client
+    if client is not None:
+        client.kill()
+
+
+@worker_shutdown.connect
+def _close_browser(**kwargs) -> None:
+    global _client
+    if _client is not None:
+        try:
+            _client.close()
+        except Exception:  # shutting down: a browser that is already gone is fine
+            log.debug("browser close at shutdown failed", exc_info=True)
+        _client = None
+
+
+@contextmanager
+def watchdog(seconds: float, what: str):
+    """Kill the browser if the body runs longer than `seconds`."""
+    fired = threading.Event()
+
+    def expire() -> None:
+        fired.set()
+        log.error("%s exceeded %.0fs: killing the browser", what, seconds)
+        kill_browser()
+
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield fired
+    finally:
+        timer.cancel()
+
+
+def _account(handle: str) -> LinkedInAccount:
+    mine = os.environ.get(ACCOUNT_ENV)
+    if mine and mine != handle:  # BrowserTask already refuses this; a direct call must not slip through
+        raise RuntimeError(f"worker of {mine!r} asked to act for {handle!r}")
+    return LinkedInAccount.objects.get(handle=handle)
+
+
+def run_for_account(task, handle: str, work):
+    """Load the account, skip it when paused, run `work(client, account)` under the watchdog, and turn
+    a checkpoint or refused credentials into a paused account (never retried)."""
+    account = _account(handle)
+    if health.is_paused(account):
+        return {"skipped": f"account paused: {account.paused_reason}"}
+    client = client_for(account)
+    task_id = task.request.id or ""
+    try:
+        with watchdog(settings.BROWSER_TASK_TIMEOUT_SECONDS, task.name):
+            outcome = work(client, account, task_id)
+    except CheckpointRequired as exc:
+        health.checkpoint(account, exc.reason, exc.url, task_id)
+        return {"paused": "checkpoint"}
+    except WrongCredentials as exc:
+        health.wrong_credentials(account, str(exc), task_id)
+        return {"paused": "wrong credentials"}
+    health.record_success(account)
+    return outcome
 
 
 @shared_task(bind=True, base=BrowserTask, name="browser.identify")
@@ -16,5 +131,35 @@ def identify(self, *, account: str) -> dict:
     return identity(self)
 
 
-def kill_browser() -> None:
-    """Hard-stop this worker's browser (lease lost, task watchdog): the next task starts a fresh one."""
+@shared_task(bind=True, base=BrowserTask, name="browser.health")
+def check_health(self, *, account: str) -> dict:
+    """Log in (or reuse the saved session) and report how it went."""
+
+    def work(client: LinkedInClient, acct: LinkedInAccount, task_id: str) -> dict:
+        result = client.ensure_logged_in()
+        return {
+            "login": result.outcome.value if result else "already logged in",
+            "fresh_logins": client.fresh_logins,
+        }
+
+    return run_for_account(self, account, work)
+
+
+@shared_task(bind=True, base=BrowserTask, name="browser.enrich")
+def enrich(self, *, account: str, lead_ids: list[int]) -> dict:
+    """Fetch the Voyager profiles of these leads and write them to the CRM."""
+    return run_for_account(
+        self,
+        account,
+        lambda client, acct, task_id: browser_work.enrich(client, acct, lead_ids, task_id).as_dict(),
+    )
+
+
+@shared_task(bind=True, base=BrowserTask, name="browser.search")
+def search(self, *, account: str, keyword_id: int, page: int = 1) -> dict:
+    """One page of people search for a campaign keyword; every member seen is discovered."""
+    return run_for_account(
+        self,
+        account,
+        lambda client, acct, task_id: browser_work.search(client, acct, keyword_id, page, task_id).__dict__,
+    )

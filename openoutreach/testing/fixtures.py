@@ -152,3 +152,24 @@ def data_dir() -> Path:
     from django.conf import settings
 
     return settings.DATA_DIR
+
+
+@pytest.fixture
+def browser_worker(processes, sandbox):
+    """Factory: the real browser worker process of an account, pointed at the sandbox, answering pings.
+    Human pauses are scaled down (BROWSER_HUMAN_SPEED) so tests run at test speed; nothing else changes."""
+    import sys
+
+    from openoutreach.celery import app
+
+    def start(
+        handle: str, name: str | None = None, env_extra: dict[str, str] | None = None
+    ) -> ManagedProcess:
+        env = {"LINKEDIN_BASE_URL": sandbox.base_url, "BROWSER_HUMAN_SPEED": "0.05", **(env_extra or {})}
+        proc = processes(
+            name or f"browser-{handle}", [sys.executable, "-m", "workers.browser_process", handle], env
+        )
+        wait_for_worker(app, f"browser.{handle}@{HOSTNAME}", proc)
+        return proc
+
+    return start

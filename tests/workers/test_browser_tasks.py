@@ -1,0 +1,88 @@
+"""The browser worker, as a real process driving real Chromium against the sandbox, persists to the CRM."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from common.models import TheFile
+
+from openoutreach.celery import app
+from openoutreach.linkedin.urls import profile_url
+from openoutreach.outreach.models import ActionLog, LinkedInAccount, LinkedInProfile, SearchKeyword
+from openoutreach.pipeline import leads
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+
+def _people(sandbox, n: int, **where) -> list[dict]:
+    people = sandbox.control.people(limit=300)
+    chosen = [p for p in people if all(p.get(k) == v for k, v in where.items())]
+    return chosen[:n]
+
+
+def test_enrichment_writes_leads_companies_raw_json_and_the_audit_trail(sandbox, alice, browser_worker):
+    browser_worker("alice")
+    people = _people(sandbox, 3)
+    ids = []
+    for person in people:
+        url = profile_url(person["public_id"], sandbox.base_url)
+        ids.append(leads.discover(url, person["public_id"], alice).lead.pk)
+    assert (
+        leads.discover(profile_url(people[0]["public_id"], sandbox.base_url), people[0]["public_id"]).created
+        is False
+    )
+
+    report = app.send_task("browser.enrich", kwargs={"account": "alice", "lead_ids": ids}).get(timeout=240)
+
+    assert sorted(report["enriched"]) == sorted(ids)
+    for person, lead_id in zip(people, ids, strict=True):
+        profile = LinkedInProfile.objects.select_related("lead").get(lead_id=lead_id)
+        lead = profile.lead
+        truth = sandbox.control.person(person["public_id"])
+        assert profile.enriched_at is not None
+        assert (lead.first_name, lead.last_name) == (truth["first_name"], truth["last_name"])
+        parsed = json.loads(lead.description)
+        assert parsed["public_identifier"] == person["public_id"]
+        assert parsed["positions"], "the parsed positions are kept on the lead"
+        assert TheFile.objects.filter(object_id=lead_id).exists()
+    assert ActionLog.objects.filter(kind="enrich", outcome="ok", account=alice).count() == 3
+    # Visiting profiles discovers the people in their sidebars, never the account itself.
+    assert report["discovered"] > 0
+    assert not LinkedInProfile.objects.filter(public_identifier="alice-anders-sandbox").exists()
+
+
+def test_a_search_page_discovers_people_and_marks_the_keyword_used(sandbox, alice, campaign, browser_worker):
+    browser_worker("alice")
+    keyword = SearchKeyword.objects.create(campaign=campaign, keyword="kubernetes")
+
+    report = app.send_task(
+        "browser.search", kwargs={"account": "alice", "keyword_id": keyword.pk, "page": 1}
+    ).get(timeout=180)
+
+    keyword.refresh_from_db()
+    assert report["results"] == 10
+    assert keyword.used and keyword.pages_searched == 1
+    assert LinkedInProfile.objects.count() >= 10 == report["results"]
+    assert ActionLog.objects.filter(kind="search", outcome="ok", campaign=campaign).exists()
+
+
+def test_a_checkpoint_at_login_pauses_the_account_and_is_never_retried(sandbox, campaign, browser_worker):
+    from openoutreach.testing.fixtures import make_account
+
+    dave = make_account("dave", campaign)
+    browser_worker("dave")
+
+    outcome = app.send_task("browser.health", kwargs={"account": "dave"}).get(timeout=120)
+    again = app.send_task("browser.health", kwargs={"account": "dave"}).get(timeout=60)
+
+    dave.refresh_from_db()
+    assert outcome == {"paused": "checkpoint"}
+    assert dave.status == LinkedInAccount.Status.PAUSED and "checkpoint" in dave.paused_reason
+    assert again["skipped"].startswith("account paused")
+    logins = [
+        r
+        for r in sandbox.control.request_log("dave")
+        if r["path"].startswith("/login") and r["method"] == "POST"
+    ]
+    assert len(logins) == 1
