@@ -274,6 +274,9 @@ class DealState(models.Model):
     """What the lanes need on a Deal that DjangoCRM's table has no column for."""
 
     deal = models.OneToOneField("crm.Deal", on_delete=models.CASCADE, related_name="outreach")
+    # A copy of the deal's stage name, written by the same function that moves the CRM stage
+    # (openoutreach.pipeline.transitions): the lanes' claims filter and sort on it with an index.
+    state = models.CharField(max_length=20, default="New", db_index=True)
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="deal_states")
     lead = models.ForeignKey("crm.Lead", on_delete=models.CASCADE, related_name="deal_states")
     account = models.ForeignKey(
@@ -288,6 +291,7 @@ class DealState(models.Model):
     check_interval_hours = models.FloatField(default=24.0)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True, default="")
+    contacted_at = models.DateTimeField(null=True, blank=True, help_text="When the invitation was sent.")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -295,10 +299,31 @@ class DealState(models.Model):
             models.UniqueConstraint(fields=["campaign", "lead"], name="uniq_deal_per_lead_campaign")
         ]
         indexes = [
-            models.Index(fields=["campaign", "score"]),
+            models.Index(fields=["campaign", "state", "score"]),
+            models.Index(fields=["state", "next_check_at"]),
+            models.Index(fields=["lead", "state"]),
             models.Index(fields=["next_check_at"]),
             models.Index(fields=["claimed_until"]),
         ]
 
     def __str__(self) -> str:
         return f"deal {self.deal_id}"
+
+
+class LaneSlot(models.Model):
+    """When an account's lane may act next ("later" is a database timestamp, never a Celery ETA).
+
+    Dispatchers take a slot with a conditional UPDATE on `next_at`, so two beats (or two dispatcher
+    workers) running at once cannot both act on it.
+    """
+
+    account = models.ForeignKey(LinkedInAccount, on_delete=models.CASCADE, related_name="lane_slots")
+    lane = models.CharField(max_length=20)
+    next_at = models.DateTimeField(default=timezone.now)
+    last_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "lane"], name="uniq_lane_slot")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}:{self.lane} next {self.next_at:%H:%M:%S}"

@@ -91,9 +91,23 @@ class Migration(migrations.Migration):
             ],
         ),
         migrations.CreateModel(
+            name='LaneSlot',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('lane', models.CharField(max_length=20)),
+                ('next_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('last_at', models.DateTimeField(blank=True, null=True)),
+                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lane_slots', to='outreach.linkedinaccount')),
+            ],
+            options={
+                'constraints': [models.UniqueConstraint(fields=('account', 'lane'), name='uniq_lane_slot')],
+            },
+        ),
+        migrations.CreateModel(
             name='DealState',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('state', models.CharField(db_index=True, default='New', max_length=20)),
                 ('score', models.FloatField(blank=True, help_text='Qualifier ranking; higher is contacted first.', null=True)),
                 ('claimed_until', models.DateTimeField(blank=True, null=True)),
                 ('claim_task_id', models.CharField(blank=True, default='', max_length=64)),
@@ -101,6 +115,7 @@ class Migration(migrations.Migration):
                 ('check_interval_hours', models.FloatField(default=24.0)),
                 ('attempts', models.PositiveIntegerField(default=0)),
                 ('last_error', models.TextField(blank=True, default='')),
+                ('contacted_at', models.DateTimeField(blank=True, help_text='When the invitation was sent.', null=True)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deal_states', to='outreach.campaign')),
                 ('deal', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='outreach', to='crm.deal')),
@@ -108,7 +123,7 @@ class Migration(migrations.Migration):
                 ('account', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='deal_states', to='outreach.linkedinaccount')),
             ],
             options={
-                'indexes': [models.Index(fields=['campaign', 'score'], name='outreach_de_campaig_bba7eb_idx'), models.Index(fields=['next_check_at'], name='outreach_de_next_ch_73be29_idx'), models.Index(fields=['claimed_until'], name='outreach_de_claimed_a2a93e_idx')],
+                'indexes': [models.Index(fields=['campaign', 'state', 'score'], name='outreach_de_campaig_cedcc2_idx'), models.Index(fields=['state', 'next_check_at'], name='outreach_de_state_be9c33_idx'), models.Index(fields=['lead', 'state'], name='outreach_de_lead_id_4748cb_idx'), models.Index(fields=['next_check_at'], name='outreach_de_next_ch_73be29_idx'), models.Index(fields=['claimed_until'], name='outreach_de_claimed_a2a93e_idx')],
                 'constraints': [models.UniqueConstraint(fields=('campaign', 'lead'), name='uniq_deal_per_lead_campaign')],
             },
         ),
