@@ -9,8 +9,14 @@ from __future__ import annotations
 
 from workers.queues import DEFAULT
 
-# lane name -> dispatcher task name. The lanes listed here are those whose dispatchers exist.
+# lane name -> dispatcher task name (workers/lanes.py).
 LANES: dict[str, str] = {
+    "connect": "lanes.connect",
+    "check_pending": "lanes.check_pending",
+    "follow_up": "lanes.follow_up",
+    "enrich": "lanes.enrich",
+    "search": "lanes.search",
+    "qualify": "lanes.qualify",
     "housekeeping": "lanes.housekeeping",
 }
 

@@ -82,6 +82,19 @@ try:
     FOLLOWUP_DAILY_LIMIT = env.int("FOLLOWUP_DAILY_LIMIT", 30, validate=lambda n: n >= 0)
     ENRICH_DAILY_LIMIT = env.int("ENRICH_DAILY_LIMIT", 200, validate=lambda n: n >= 0)
     LANE_TICK_SECONDS = env.float("LANE_TICK_SECONDS", 60.0, validate=lambda n: n > 0)
+    # Pacing: two actions of one lane on one account are at least this far apart (then the daily cap
+    # spread over the working window decides, with +-PACING_JITTER around it).
+    MIN_ACTION_INTERVAL_SECONDS = env.float("MIN_ACTION_INTERVAL_SECONDS", 180.0, validate=lambda n: n >= 0)
+    ENRICH_MIN_INTERVAL_SECONDS = env.float("ENRICH_MIN_INTERVAL_SECONDS", 45.0, validate=lambda n: n >= 0)
+    SEARCH_MIN_INTERVAL_SECONDS = env.float("SEARCH_MIN_INTERVAL_SECONDS", 600.0, validate=lambda n: n >= 0)
+    PACING_JITTER = env.float("PACING_JITTER", 0.2, validate=lambda x: 0 <= x < 1)
+    CHECK_PENDING_HOURS = env.float("CHECK_PENDING_HOURS", 24.0, validate=lambda n: n > 0)
+    CHECK_PENDING_BATCH = env.int("CHECK_PENDING_BATCH", 10, validate=lambda n: n > 0)
+    ENRICH_BATCH = env.int("ENRICH_BATCH", 3, validate=lambda n: n > 0)
+    FOLLOWUP_MAX_ATTEMPTS = env.int("FOLLOWUP_MAX_ATTEMPTS", 3, validate=lambda n: n > 0)
+    CONNECT_MAX_ATTEMPTS = env.int("CONNECT_MAX_ATTEMPTS", 2, validate=lambda n: n > 0)
+    SEARCH_MAX_PAGES = env.int("SEARCH_MAX_PAGES", 5, validate=lambda n: n > 0)
+    CLAIM_SECONDS = env.int("CLAIM_SECONDS", 1200, validate=lambda n: n > 0)
 
     FLOWER_USER = env.str("FLOWER_USER", "admin")
     FLOWER_PASSWORD = env.str("FLOWER_PASSWORD", "")

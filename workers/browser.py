@@ -23,7 +23,7 @@ from openoutreach.linkedin.errors import CheckpointRequired, WrongCredentials
 from openoutreach.linkedin.login import Credentials
 from openoutreach.linkedin.session import BrowserSession, SessionConfig
 from openoutreach.outreach.models import LinkedInAccount
-from openoutreach.pipeline import browser_work
+from openoutreach.pipeline import browser_work, outreach_work
 from openoutreach.redaction import register_secret
 from openoutreach.safety import health
 from workers.base import ACCOUNT_ENV, BrowserTask, identity
@@ -162,4 +162,38 @@ def search(self, *, account: str, keyword_id: int, page: int = 1) -> dict:
         self,
         account,
         lambda client, acct, task_id: browser_work.search(client, acct, keyword_id, page, task_id).__dict__,
+    )
+
+
+@shared_task(bind=True, base=BrowserTask, name="browser.connect")
+def connect(self, *, account: str, deal_state_id: int) -> dict:
+    """Send the connection request of a claimed deal (idempotent: re-reads the deal and live state)."""
+    return run_for_account(
+        self,
+        account,
+        lambda client, acct, task_id: outreach_work.connect_deal(
+            client, acct, deal_state_id, task_id
+        ).as_dict(),
+    )
+
+
+@shared_task(bind=True, base=BrowserTask, name="browser.check_pending")
+def check_pending(self, *, account: str, deal_state_ids: list[int]) -> dict:
+    """Read whether these pending invitations were accepted."""
+    return run_for_account(
+        self,
+        account,
+        lambda client, acct, task_id: outreach_work.check_pending(client, acct, deal_state_ids, task_id),
+    )
+
+
+@shared_task(bind=True, base=BrowserTask, name="browser.follow_up")
+def follow_up(self, text: str | None = None, *, account: str, deal_state_id: int) -> dict:
+    """Send the follow-up message of a connected deal (`text` is the drafted message, when there is one)."""
+    return run_for_account(
+        self,
+        account,
+        lambda client, acct, task_id: outreach_work.follow_up(
+            client, acct, deal_state_id, text, task_id
+        ).as_dict(),
     )

@@ -125,6 +125,9 @@ class LinkedInAccount(models.Model):
     connect_paused_until = models.DateTimeField(
         null=True, blank=True, help_text="Weekly invitation limit hit."
     )
+    enrich_paused_until = models.DateTimeField(
+        null=True, blank=True, help_text="Voyager throttled (429/999): no enrichment until then."
+    )
     consecutive_failures = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -327,3 +330,56 @@ class LaneSlot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id}:{self.lane} next {self.next_at:%H:%M:%S}"
+
+
+class DoNotContact(models.Model):
+    """A person or company the workspace never invites or messages, whatever the campaign or account.
+
+    `key` is the normalised form the compliance check compares (a profile's public id, a casefolded
+    name); it is computed on save from `value`, so the operator types what they have.
+    """
+
+    class Kind(models.TextChoices):
+        PROFILE = "profile", "Profile URL"
+        NAME = "name", "Person's full name"
+        COMPANY = "company", "Company"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    value = models.CharField(max_length=300, help_text="A profile URL, a full name or a company name.")
+    key = models.CharField(max_length=300, editable=False, db_index=True)
+    reason = models.CharField(max_length=300, blank=True, default="")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="uniq_do_not_contact")]
+        verbose_name = "do-not-contact entry"
+        verbose_name_plural = "do-not-contact list"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.value}"
+
+    def clean(self) -> None:
+        from openoutreach.safety.compliance import do_not_contact_key
+
+        try:
+            self.key = do_not_contact_key(self.kind, self.value)
+        except ValueError as exc:
+            raise ValidationError({"value": str(exc)}) from exc
+
+    def save(self, *args, **kwargs) -> None:
+        from openoutreach.safety.compliance import do_not_contact_key
+
+        self.key = do_not_contact_key(self.kind, self.value)
+        super().save(*args, **kwargs)
+
+
+class LegalAcceptance(models.Model):
+    """The operator accepted this version of the legal notice (asked once per version, then remembered)."""
+
+    version = models.CharField(max_length=20, unique=True)
+    accepted_at = models.DateTimeField(default=timezone.now)
+    accepted_by = models.CharField(max_length=150, blank=True, default="")
+    via = models.CharField(max_length=40, blank=True, default="", help_text="terminal, flag or environment")
+
+    def __str__(self) -> str:
+        return f"legal notice {self.version} accepted {self.accepted_at:%Y-%m-%d}"

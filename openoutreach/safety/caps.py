@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import zoneinfo
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.utils import timezone
 
@@ -24,14 +24,17 @@ def local_now(account: LinkedInAccount, now: datetime | None = None) -> datetime
 
 
 def _at(day: date, clock: time, tz: zoneinfo.ZoneInfo) -> datetime:
-    return datetime.combine(day, clock).replace(tzinfo=tz)
+    """A local wall-clock time as a UTC instant. Aware datetimes sharing a tzinfo subtract as wall-clock
+    times in Python (a 23-hour DST day would look like 24 h): UTC instants never do."""
+    return datetime.combine(day, clock).replace(tzinfo=tz).astimezone(UTC)
 
 
 def day_bounds(account: LinkedInAccount, now: datetime | None = None) -> tuple[datetime, datetime]:
     """[start, end) of the account's local calendar day."""
     local = local_now(account, now)
-    tz = local.tzinfo
-    return _at(local.date(), time(0), tz), _at(local.date() + timedelta(days=1), time(0), tz)
+    return _at(local.date(), time(0), local.tzinfo), _at(
+        local.date() + timedelta(days=1), time(0), local.tzinfo
+    )
 
 
 def week_bounds(account: LinkedInAccount, now: datetime | None = None) -> tuple[datetime, datetime]:
@@ -53,7 +56,7 @@ def working_window(account: LinkedInAccount, now: datetime | None = None) -> tup
     for day in (local.date(), local.date() - timedelta(days=1)):
         opens = _at(day, start, tz)
         closes = _at(day if end > start else day + timedelta(days=1), end, tz)
-        if opens <= local < closes:
+        if opens <= local.astimezone(UTC) < closes:
             return opens, closes
     return None
 

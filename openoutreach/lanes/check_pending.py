@@ -1,0 +1,49 @@
+"""The check_pending lane: Pending deals whose next check is due, a bounded batch per account per tick.
+
+The per-deal backoff (24 h doubling by default) lives in DealState.next_check_at, written by the
+transitions; this lane only collects what is due and claims it.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from openoutreach.outreach.models import DealState
+from openoutreach.pipeline import stages
+from openoutreach.safety import caps
+
+from .common import claim_until, runnable_accounts, send
+
+LANE = "check_pending"
+
+
+def dispatch_account(account, now: datetime) -> dict | None:
+    if not caps.in_working_hours(account, now):
+        return None
+    due = list(
+        DealState.objects.filter(account=account, state=stages.PENDING, next_check_at__lte=now)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
+        .order_by("next_check_at")
+        .values_list("pk", flat=True)[: settings.CHECK_PENDING_BATCH]
+    )
+    claimed = [
+        pk
+        for pk in due
+        if DealState.objects.filter(pk=pk, state=stages.PENDING)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
+        .update(claimed_until=claim_until(now))
+    ]
+    if not claimed:
+        return None
+    task_id = send("browser.check_pending", claim_until(now), account=account.handle, deal_state_ids=claimed)
+    return {"account": account.handle, "deal_states": claimed, "task": task_id}
+
+
+def dispatch(now: datetime | None = None, rng: random.Random | None = None) -> list[dict]:
+    now = now or timezone.now()
+    return [sent for account in runnable_accounts(now) if (sent := dispatch_account(account, now))]

@@ -1,0 +1,56 @@
+"""What every lane shares: the accounts that may act, per-account slots with jittered pacing, sending."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from openoutreach.outreach.models import LaneSlot, LinkedInAccount
+from openoutreach.safety import caps
+
+
+def runnable_accounts(now: datetime) -> list[LinkedInAccount]:
+    """Active accounts that are not paused (a pause with an end that has passed no longer counts)."""
+    ok = Q(status=LinkedInAccount.Status.OK) | Q(paused_until__isnull=False, paused_until__lte=now)
+    return list(LinkedInAccount.objects.filter(active=True).filter(ok).select_related("user"))
+
+
+def interval_seconds(
+    account: LinkedInAccount, kind: str, min_interval: float, now: datetime, rng: random.Random
+) -> float:
+    """max(min_interval, working window / today's cap), then +-PACING_JITTER: never a fixed period."""
+    cap = caps.daily_cap(account, kind, now)
+    base = max(min_interval, caps.window_seconds(account) / cap if cap else min_interval)
+    jitter = settings.PACING_JITTER
+    return base * rng.uniform(1 - jitter, 1 + jitter)
+
+
+def slot_due(account: LinkedInAccount, lane: str, now: datetime) -> bool:
+    slot = LaneSlot.objects.filter(account=account, lane=lane).only("next_at").first()
+    return slot is None or slot.next_at <= now
+
+
+def take_slot(account: LinkedInAccount, lane: str, interval: float, now: datetime) -> bool:
+    """Take the account's slot for this lane if it is due; False when it is not, or another dispatcher
+    took it first (a conditional UPDATE: 0 rows changed means someone else has it)."""
+    slot, _ = LaneSlot.objects.get_or_create(account=account, lane=lane, defaults={"next_at": now})
+    changed = LaneSlot.objects.filter(pk=slot.pk, next_at__lte=now).update(
+        next_at=now + timedelta(seconds=interval), last_at=now
+    )
+    return changed == 1
+
+
+def claim_until(now: datetime) -> datetime:
+    return now + timedelta(seconds=settings.CLAIM_SECONDS)
+
+
+def send(task: str, expires_at: datetime | None = None, **kwargs) -> str:
+    """Enqueue a task by name (routing puts browser.* on the account's queue). Returns its id."""
+    from openoutreach.celery import app
+
+    expires = expires_at or (timezone.now() + timedelta(seconds=settings.CLAIM_SECONDS))
+    return app.send_task(task, kwargs=kwargs, expires=expires).id

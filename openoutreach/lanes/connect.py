@@ -1,0 +1,86 @@
+"""The connect lane: per account, claim the best-ranked New deal and send `browser.connect` for it.
+
+For each runnable account: inside its working hours, under today's cap (daily AND weekly, warm-up
+ramp) and the weekly-limit pause, when its connect slot is due: pick the campaigns of this tick, claim
+the highest-scored New deal (oldest first when unscored) that nobody in the workspace has contacted or
+is contacting, take the slot, and enqueue the invitation with an expiry equal to the claim.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import F, Q
+from django.utils import timezone
+
+from openoutreach.outreach.models import ActionLog, Campaign, DealState, LinkedInAccount
+from openoutreach.pipeline import stages
+from openoutreach.safety import caps
+
+from . import campaigns as campaign_choice
+from .common import claim_until, interval_seconds, runnable_accounts, send, slot_due, take_slot
+
+LANE = "connect"
+CANDIDATES = 5
+
+
+def candidates(account: LinkedInAccount, campaign: Campaign, now: datetime):
+    """New, unclaimed deals of the campaign whose person is not contacted (or being contacted) anywhere
+    in the workspace, nor owned by another account; best score first, then oldest."""
+    busy = DealState.objects.filter(~Q(state=stages.NEW) | Q(claimed_until__gt=now)).values("lead_id")
+    owned_elsewhere = (
+        DealState.objects.filter(account__isnull=False).exclude(account=account).values("lead_id")
+    )
+    return (
+        DealState.objects.filter(campaign=campaign, state=stages.NEW)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
+        .exclude(lead_id__in=busy)
+        .exclude(lead_id__in=owned_elsewhere)
+        .order_by(F("score").desc(nulls_last=True), "created_at", "id")
+    )
+
+
+def may_connect(account: LinkedInAccount, now: datetime) -> bool:
+    if account.connect_paused_until and account.connect_paused_until > now:
+        return False  # LinkedIn's weekly-limit alert: wait for the week to roll
+    if not caps.in_working_hours(account, now):
+        return False
+    return caps.usage(account, ActionLog.Kind.CONNECT, now).remaining > 0
+
+
+def claim(ds: DealState, account: LinkedInAccount, now: datetime) -> bool:
+    return bool(
+        DealState.objects.filter(pk=ds.pk, state=stages.NEW)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
+        .update(claimed_until=claim_until(now), account=account)
+    )
+
+
+def dispatch_account(account: LinkedInAccount, now: datetime, rng: random.Random) -> dict | None:
+    if not may_connect(account, now) or not slot_due(account, LANE, now):
+        return None
+    for campaign in campaign_choice.choose(campaign_choice.active_campaigns(account), rng):
+        for ds in candidates(account, campaign, now)[:CANDIDATES]:
+            interval = interval_seconds(
+                account, ActionLog.Kind.CONNECT, settings.MIN_ACTION_INTERVAL_SECONDS, now, rng
+            )
+            if not take_slot(account, LANE, interval, now):
+                return None  # another dispatcher took this account's slot first
+            if not claim(ds, account, now):
+                continue  # taken between the query and the claim; the slot is spent, pacing stays safe
+            task_id = send("browser.connect", claim_until(now), account=account.handle, deal_state_id=ds.pk)
+            DealState.objects.filter(pk=ds.pk).update(claim_task_id=task_id)
+            return {
+                "account": account.handle,
+                "campaign": campaign.name,
+                "deal_state": ds.pk,
+                "task": task_id,
+            }
+    return None
+
+
+def dispatch(now: datetime | None = None, rng: random.Random | None = None) -> list[dict]:
+    now, rng = now or timezone.now(), rng or random.Random()
+    return [sent for account in runnable_accounts(now) if (sent := dispatch_account(account, now, rng))]

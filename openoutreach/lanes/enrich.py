@@ -1,0 +1,63 @@
+"""The enrich lane (gap filler): discovered leads get their Voyager profile, a small batch per account
+slot, spaced by at least ENRICH_MIN_INTERVAL_SECONDS per profile and capped per account per day.
+An account whose Voyager calls were throttled (429/999) waits until its enrichment pause ends."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import Case, Q, Value, When
+from django.utils import timezone
+
+from openoutreach.outreach.models import ActionLog, LinkedInProfile
+from openoutreach.safety import caps
+
+from .common import claim_until, interval_seconds, runnable_accounts, send, slot_due, take_slot
+
+LANE = "enrich"
+
+
+def waiting(account, now: datetime):
+    """Profiles never enriched nor found unavailable, unclaimed; the account's own discoveries first."""
+    return (
+        LinkedInProfile.objects.filter(enriched_at__isnull=True, unavailable_reason="")
+        .filter(Q(enrich_claimed_until__isnull=True) | Q(enrich_claimed_until__lte=now))
+        .annotate(mine=Case(When(discovered_by=account, then=Value(0)), default=Value(1)))
+        .order_by("mine", "discovered_at", "id")
+    )
+
+
+def dispatch_account(account, now: datetime, rng: random.Random) -> dict | None:
+    if account.enrich_paused_until and account.enrich_paused_until > now:
+        return None
+    if not caps.in_working_hours(account, now) or not slot_due(account, LANE, now):
+        return None
+    batch = min(settings.ENRICH_BATCH, caps.usage(account, ActionLog.Kind.ENRICH, now).remaining)
+    if batch <= 0:
+        return None
+    lead_ids = list(waiting(account, now).values_list("lead_id", flat=True)[:batch])
+    if not lead_ids:
+        return None
+    per_profile = interval_seconds(
+        account, ActionLog.Kind.ENRICH, settings.ENRICH_MIN_INTERVAL_SECONDS, now, rng
+    )
+    if not take_slot(account, LANE, per_profile * len(lead_ids), now):
+        return None
+    claimed = [
+        lead_id
+        for lead_id in lead_ids
+        if LinkedInProfile.objects.filter(lead_id=lead_id)
+        .filter(Q(enrich_claimed_until__isnull=True) | Q(enrich_claimed_until__lte=now))
+        .update(enrich_claimed_until=claim_until(now))
+    ]
+    if not claimed:
+        return None
+    task_id = send("browser.enrich", claim_until(now), account=account.handle, lead_ids=claimed)
+    return {"account": account.handle, "lead_ids": claimed, "task": task_id}
+
+
+def dispatch(now: datetime | None = None, rng: random.Random | None = None) -> list[dict]:
+    now, rng = now or timezone.now(), rng or random.Random()
+    return [sent for account in runnable_accounts(now) if (sent := dispatch_account(account, now, rng))]

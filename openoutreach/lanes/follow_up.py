@@ -1,0 +1,74 @@
+"""The follow_up lane: one Connected deal per account slot, under the follow-up cap, in working hours.
+
+With an LLM configured the message is drafted by the ML worker first (`ml.draft_followup`, chained
+into `browser.follow_up`); without one, the browser task renders the campaign's template.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+
+from celery import chain
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from openoutreach.outreach.models import ActionLog, DealState
+from openoutreach.pipeline import stages
+from openoutreach.safety import caps
+
+from .common import claim_until, interval_seconds, runnable_accounts, slot_due, take_slot
+
+LANE = "follow_up"
+
+
+def due(account, now: datetime):
+    return (
+        DealState.objects.filter(account=account, state=stages.CONNECTED, campaign__active=True)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
+        .filter(Q(next_check_at__isnull=True) | Q(next_check_at__lte=now))
+        .order_by("id")
+    )
+
+
+def enqueue(account, ds: DealState, now: datetime) -> str:
+    from openoutreach.celery import app
+
+    expires = claim_until(now)
+    browser = app.signature(
+        "browser.follow_up", kwargs={"account": account.handle, "deal_state_id": ds.pk}, expires=expires
+    )
+    if settings.LLM_API_KEY:
+        draft = app.signature(
+            "ml.draft_followup", kwargs={"deal_state_id": ds.pk}, expires=expires, immutable=True
+        )
+        return chain(draft, browser).apply_async().id
+    return browser.apply_async().id
+
+
+def dispatch_account(account, now: datetime, rng: random.Random) -> dict | None:
+    if not caps.in_working_hours(account, now) or not slot_due(account, LANE, now):
+        return None
+    if caps.usage(account, ActionLog.Kind.FOLLOW_UP, now).remaining <= 0:
+        return None
+    ds = due(account, now).first()
+    if ds is None:
+        return None
+    interval = interval_seconds(
+        account, ActionLog.Kind.FOLLOW_UP, settings.MIN_ACTION_INTERVAL_SECONDS, now, rng
+    )
+    if not take_slot(account, LANE, interval, now):
+        return None
+    if (
+        not DealState.objects.filter(pk=ds.pk, state=stages.CONNECTED)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
+        .update(claimed_until=claim_until(now))
+    ):
+        return None
+    return {"account": account.handle, "deal_state": ds.pk, "task": enqueue(account, ds, now)}
+
+
+def dispatch(now: datetime | None = None, rng: random.Random | None = None) -> list[dict]:
+    now, rng = now or timezone.now(), rng or random.Random()
+    return [sent for account in runnable_accounts(now) if (sent := dispatch_account(account, now, rng))]

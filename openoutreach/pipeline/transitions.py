@@ -1,0 +1,212 @@
+"""The state machine of a person in a campaign. Every transition is one function that writes the CRM
+stage, our indexed copy of it (DealState.state) and the ActionLog row together, in one transaction.
+
+    promote  -> New        (qualified: Contact + Company + Deal in the campaign's department)
+    New      -> Pending    (invitation sent)            -> Connected (already 1st degree)
+    Pending  -> Connected  (accepted)                   -> New (withdrawn/declined, at most once)
+    Connected-> Completed  (follow-up sent)
+    any      -> Failed     (terminal, with a closing reason)
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from crm.models import ClosingReason, Company, Contact, Deal, Lead, Stage
+from crm.utils.ticketproc import new_ticket
+from django.db import transaction
+from django.utils import timezone
+
+from openoutreach.outreach.models import ActionLog, Campaign, DealState, LinkedInAccount
+
+from . import stages
+from .crm_setup import ensure_department
+
+log = logging.getLogger(__name__)
+
+NEXT_STEPS = {
+    stages.NEW: "Send a connection request",
+    stages.PENDING: "Wait for the invitation to be accepted",
+    stages.CONNECTED: "Send the follow-up message",
+    stages.COMPLETED: "Wait for a reply",
+    stages.FAILED: "Nothing (closed)",
+}
+
+
+class TransitionRefused(RuntimeError):
+    """The deal is not in a state this transition starts from (someone else moved it first)."""
+
+
+def _stage(campaign: Campaign, name: str) -> Stage:
+    stage = Stage.objects.filter(department=campaign.department, name=name).first()
+    if stage is None:  # a campaign created before setup_crm: give it its pipeline now
+        ensure_department(campaign.department)
+        stage = Stage.objects.get(department=campaign.department, name=name)
+    return stage
+
+
+def _company_for(lead: Lead) -> Company:
+    if lead.company_id:
+        return lead.company
+    name = lead.company_name or f"{lead.first_name} {lead.last_name}".strip() or "Independent"
+    company, _ = Company.objects.get_or_create(full_name=name[:200], country=lead.country)
+    return company
+
+
+@transaction.atomic
+def promote(lead: Lead, campaign: Campaign, score: float | None = None) -> DealState:
+    """A qualified lead gets a Contact, a Company and a Deal at New in the campaign (idempotent)."""
+    existing = DealState.objects.filter(campaign=campaign, lead=lead).first()
+    if existing:
+        return existing
+    company = _company_for(lead)
+    contact = lead.contact or Contact.objects.create(
+        first_name=lead.first_name, last_name=lead.last_name, title=lead.title, company=company,
+        country=lead.country, city_name=lead.city_name, description=lead.website, department=campaign.department,
+    )  # fmt: skip
+    if lead.contact_id is None:
+        Lead.objects.filter(pk=lead.pk).update(contact=contact, company=company)
+    full_name = f"{lead.first_name} {lead.last_name}".strip()
+    deal = Deal.objects.create(
+        name=f"{campaign.name}: {full_name}"[:250],
+        next_step=NEXT_STEPS[stages.NEW],
+        next_step_date=timezone.localdate(),
+        stage=_stage(campaign, stages.NEW),
+        lead=lead,
+        contact=contact,
+        company=company,
+        department=campaign.department,
+        description=lead.website,
+        ticket=new_ticket(),  # unique in DjangoCRM's table; its own forms draw one the same way
+    )
+    return DealState.objects.create(deal=deal, campaign=campaign, lead=lead, score=score, state=stages.NEW)
+
+
+def _move(
+    ds: DealState,
+    to: str,
+    *,
+    frm: tuple[str, ...],
+    kind: str,
+    outcome: str = ActionLog.Outcome.OK,
+    account: LinkedInAccount | None = None,
+    detail: str = "",
+    task_id: str = "",
+    closing_reason: str | None = None,
+    **state_fields,
+) -> DealState:
+    """Conditional move: only from one of `frm` (0 rows changed = someone else moved it first)."""
+    with transaction.atomic():
+        changed = DealState.objects.filter(pk=ds.pk, state__in=frm).update(state=to, **state_fields)
+        if not changed:
+            raise TransitionRefused(f"deal {ds.deal_id} is not in {frm} (wanted -> {to})")
+        deal = Deal.objects.get(pk=ds.deal_id)
+        deal.stage = _stage(ds.campaign, to)
+        deal.next_step = NEXT_STEPS[to]
+        deal.next_step_date = timezone.localdate()
+        if closing_reason is not None:
+            deal.closing_reason = ClosingReason.objects.filter(
+                department=ds.campaign.department, name=closing_reason
+            ).first()
+            deal.closing_date = timezone.localdate()
+            deal.active = to != stages.FAILED
+        deal.save()
+        ActionLog.objects.create(
+            account=account, campaign=ds.campaign, kind=kind, outcome=outcome, lead_id=ds.lead_id, deal=deal,
+            detail=detail or f"{'/'.join(frm)} -> {to}", task_id=task_id,
+        )  # fmt: skip
+    ds.refresh_from_db()
+    return ds
+
+
+def mark_pending(
+    ds: DealState, account: LinkedInAccount, first_check_hours: float, task_id: str = ""
+) -> DealState:
+    now = timezone.now()
+    return _move(
+        ds, stages.PENDING, frm=(stages.NEW,), kind=ActionLog.Kind.CONNECT, account=account, task_id=task_id,
+        detail="invitation sent", contacted_at=now, account_id=account.pk, claimed_until=None, claim_task_id="",
+        next_check_at=now + timedelta(hours=first_check_hours), check_interval_hours=first_check_hours,
+    )  # fmt: skip
+
+
+def mark_already_connected(ds: DealState, account: LinkedInAccount, task_id: str = "") -> DealState:
+    """A 1st-degree connection goes straight to Connected; no invitation was sent (no cap used)."""
+    return _move(
+        ds, stages.CONNECTED, frm=(stages.NEW,), kind=ActionLog.Kind.CONNECT, outcome=ActionLog.Outcome.SKIPPED,
+        account=account, task_id=task_id, detail="already a 1st-degree connection", account_id=account.pk,
+        claimed_until=None, claim_task_id="", next_check_at=None, attempts=0,
+    )  # fmt: skip
+
+
+def mark_connected(ds: DealState, account: LinkedInAccount | None, task_id: str = "") -> DealState:
+    return _move(
+        ds, stages.CONNECTED, frm=(stages.PENDING,), kind=ActionLog.Kind.CHECK_PENDING, account=account,
+        task_id=task_id, detail="invitation accepted", next_check_at=None, attempts=0, claimed_until=None,
+    )  # fmt: skip
+
+
+def mark_withdrawn(
+    ds: DealState, account: LinkedInAccount | None, reason: str, task_id: str = ""
+) -> DealState:
+    """Declined or withdrawn: back to New once; a second time it fails (no invitation loops)."""
+    if ds.attempts >= 1:
+        return mark_failed(
+            ds, f"{reason} (again)", account, closing="Invitation declined or withdrawn", task_id=task_id
+        )
+    return _move(
+        ds, stages.NEW, frm=(stages.PENDING,), kind=ActionLog.Kind.CHECK_PENDING, outcome=ActionLog.Outcome.SKIPPED,
+        account=account, task_id=task_id, detail=reason, attempts=ds.attempts + 1, next_check_at=None, claimed_until=None,
+    )  # fmt: skip
+
+
+def reschedule_check(ds: DealState, factor: float = 2.0, max_hours: float = 24 * 32) -> DealState:
+    """Still pending: look again later, with the interval doubled (exponential backoff)."""
+    hours = min(ds.check_interval_hours * factor, max_hours)
+    DealState.objects.filter(pk=ds.pk).update(
+        check_interval_hours=hours, next_check_at=timezone.now() + timedelta(hours=hours), claimed_until=None
+    )
+    ds.refresh_from_db()
+    return ds
+
+
+def mark_completed(ds: DealState, account: LinkedInAccount, message: str, task_id: str = "") -> DealState:
+    return _move(
+        ds, stages.COMPLETED, frm=(stages.CONNECTED,), kind=ActionLog.Kind.FOLLOW_UP, account=account,
+        task_id=task_id, detail=message[:500], closing_reason="Follow-up sent", claimed_until=None, claim_task_id="",
+    )  # fmt: skip
+
+
+def mark_failed(
+    ds: DealState,
+    reason: str,
+    account: LinkedInAccount | None,
+    closing: str = "Could not send invitation",
+    kind: str = ActionLog.Kind.CONNECT,
+    task_id: str = "",
+) -> DealState:
+    return _move(
+        ds, stages.FAILED, frm=(stages.NEW, stages.PENDING, stages.CONNECTED), kind=kind,
+        outcome=ActionLog.Outcome.FAILED, account=account, task_id=task_id, detail=reason, closing_reason=closing,
+        last_error=reason[:1000], claimed_until=None, claim_task_id="", next_check_at=None,
+    )  # fmt: skip
+
+
+def close_other_campaigns(ds: DealState, task_id: str = "") -> int:
+    """Once a person is contacted in one campaign, their New deals in other campaigns close: one person
+    is contacted once per workspace."""
+    closed = 0
+    for other in DealState.objects.filter(lead_id=ds.lead_id, state=stages.NEW).exclude(pk=ds.pk):
+        try:
+            mark_failed(
+                other,
+                f"contacted through campaign {ds.campaign.name}",
+                ds.account,
+                closing="Contacted by another account",
+                task_id=task_id,
+            )
+            closed += 1
+        except TransitionRefused:
+            continue
+    return closed
