@@ -11,7 +11,16 @@ import logging
 
 from playwright.sync_api import Response
 
-from openoutreach.linkedin.errors import CheckpointRequired, ProfileUnavailable, SessionExpired
+from openoutreach.linkedin import selectors as S
+from openoutreach.linkedin.dom import find
+from openoutreach.linkedin.errors import (
+    CheckpointRequired,
+    InvalidProfileUrl,
+    ProfileUnavailable,
+    SessionExpired,
+    Throttled,
+    VoyagerError,
+)
 from openoutreach.linkedin.login import (
     LOGIN_TIMEOUT_S,
     Credentials,
@@ -23,6 +32,7 @@ from openoutreach.linkedin.login import (
     login,
 )
 from openoutreach.linkedin.session import BrowserSession
+from openoutreach.linkedin.urls import public_id_from_url
 from openoutreach.linkedin.voyager.client import VoyagerClient
 
 log = logging.getLogger(__name__)
@@ -38,6 +48,7 @@ class LinkedInClient:
         *,
         login_timeout_s: float = LOGIN_TIMEOUT_S,
         voyager: VoyagerClient | None = None,
+        own_public_id: str | None = None,
     ) -> None:
         self.session = session
         self.credentials = credentials
@@ -46,7 +57,7 @@ class LinkedInClient:
         self.voyager.relogin = self.relogin
         self.fresh_logins = 0  # fresh logins done by this client (saved-session reuse is not counted)
         self._logged_in = False
-        self._own_public_id: str | None = None
+        self._own_public_id = own_public_id  # known from the account record, or found on first use
 
     @property
     def base_url(self) -> str:
@@ -89,11 +100,29 @@ class LinkedInClient:
         raise SessionExpired(f"still on the login wall after logging in again ({path_or_url})")
 
     def own_public_id(self) -> str | None:
-        """The account's own public id (never a lead), from Voyager `memberIdentity=me`; cached."""
+        """The account's own public id (never a lead); cached.
+
+        From Voyager `memberIdentity=me`, else (throttled API, odd answer) the nav's "Me" link on the
+        open page; None when neither tells, so that discovery keeps working while Voyager backs off.
+        """
         if self._own_public_id is None:
             self.ensure_logged_in()
-            self._own_public_id = self.voyager.me().public_identifier
+            try:
+                self._own_public_id = self.voyager.me().public_identifier
+            except (Throttled, VoyagerError, ProfileUnavailable) as exc:
+                log.info("Voyager did not name the account (%s); reading the nav's Me link", exc)
+            if self._own_public_id is None:
+                self._own_public_id = self._own_id_from_page()
         return self._own_public_id
+
+    def _own_id_from_page(self) -> str | None:
+        link = find(self.session.page, S.OWN_PROFILE_LINK)
+        if link is None:
+            return None
+        try:
+            return public_id_from_url(link.get_attribute("href") or "", self.base_url)
+        except InvalidProfileUrl:
+            return None
 
     def close(self) -> None:
         self._logged_in = False

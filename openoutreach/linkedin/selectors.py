@@ -229,3 +229,12 @@ SEARCH_LIMIT = Chain(
         ':text-matches("monthly limit", "i")',
     ),
 )
+# The account's own profile, linked from the global nav ("Me") and the feed's identity card.
+OWN_PROFILE_LINK = Chain(
+    "own profile link",
+    (
+        'a.global-nav__me[href*="/in/"]',
+        '.global-nav__me a[href*="/in/"]',
+        'a.feed-identity-module__actor-meta[href*="/in/"]',
+    ),
+)

@@ -21,6 +21,7 @@ import logging
 import os
 import random
 import shutil
+import signal
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -230,9 +231,11 @@ class BrowserSession:
             _thread_state.session = None
 
     def kill(self) -> None:
-        """SIGKILL the Playwright driver and every browser process under it (callable from any thread).
+        """SIGKILL the Playwright driver and every browser process (callable from any thread).
 
-        The blocked Playwright call in the owning thread then fails; the next use starts a new browser.
+        Chromium runs in its own process group; killing the group as well catches a renderer forked
+        between listing the tree and killing it (it would otherwise be orphaned to init). The blocked
+        Playwright call in the owning thread then fails; the next use starts a new browser.
         """
         pid = self._driver_pid
         self._killed = True
@@ -243,9 +246,17 @@ class BrowserSession:
             victims = [*root.children(recursive=True), root]
         except psutil.NoSuchProcess:
             return
+        groups = set()
+        for proc in victims:
+            with contextlib.suppress(OSError):
+                groups.add(os.getpgid(proc.pid))
+        groups.discard(os.getpgrp())  # the driver shares ours: never kill the worker itself
         for proc in victims:
             with contextlib.suppress(psutil.NoSuchProcess):
                 proc.kill()
+        for group in groups:
+            with contextlib.suppress(OSError):
+                os.killpg(group, signal.SIGKILL)
         psutil.wait_procs(victims, timeout=5)
         log.warning("browser process tree killed (%d processes)", len(victims))
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import json
 import stat
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import psutil
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from openoutreach.linkedin.client import LinkedInClient
 from openoutreach.linkedin.errors import CheckpointRequired, WrongCredentials
@@ -130,6 +134,32 @@ def test_no_webdriver_or_headless_flags_reach_the_site(alice, sandbox):
     assert flagged == []
     telemetry = [e for e in sandbox.control.request_log("alice") if e["path"] == "/li/track"]
     assert telemetry, "the pages' telemetry never arrived, so the check above proves nothing"
+
+
+def test_a_watchdog_kill_unblocks_a_hung_page_and_the_saved_session_is_reused(alice, sandbox):
+    alice.ensure_logged_in()
+    alice.open("/feed/")
+    before = count_logins(sandbox, "alice")
+    old_pids = alice.session.process_ids()
+    sandbox.control.set_faults(account="alice", slow_seconds=60)
+    watchdog = threading.Timer(1.0, alice.kill)  # what the browser worker's per-task watchdog does
+    watchdog.start()
+    started = time.monotonic()
+
+    with pytest.raises(PlaywrightError):
+        alice.open(f"/in/{any_person(sandbox)}/")
+
+    assert time.monotonic() - started < 15
+    watchdog.join()  # kill() returns once the processes are gone
+    survivors = [psutil.Process(p) for p in old_pids if psutil.pid_exists(p)]
+    assert [
+        (p.pid, p.name(), p.status(), p.ppid()) for p in survivors if p.status() != psutil.STATUS_ZOMBIE
+    ] == []
+    sandbox.control.clear_faults(account="alice")
+    assert alice.ensure_logged_in().outcome is LoginOutcome.REUSED  # a new browser from the saved storage
+    alice.open(f"/in/{any_person(sandbox)}/")
+    assert alice.session.current_path().startswith("/in/")
+    assert count_logins(sandbox, "alice") == before
 
 
 # --- helpers ---------------------------------------------------------------------------------

@@ -3,6 +3,8 @@ the page, the monthly search limit, and non-ASCII public ids that survive the ro
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from openoutreach.linkedin.actions import discover_on_page, scrape_profile, search_people
@@ -71,6 +73,31 @@ def test_discovery_on_the_feed(alice, sandbox):
 
     assert found and all(u.startswith(f"{alice.base_url}/in/") for u in found)
     assert f"{alice.base_url}/in/alice-anders-sandbox/" not in found  # the identity card links the account
+
+
+def test_search_keeps_working_while_voyager_is_throttled(sandbox, tmp_path):
+    """A fresh client cannot ask Voyager who it is: the nav's Me link still keeps the account out."""
+
+    def run():
+        from openoutreach.linkedin.client import LinkedInClient
+        from openoutreach.linkedin.login import Credentials
+        from openoutreach.linkedin.session import BrowserSession, SessionConfig
+
+        config = SessionConfig(sandbox.base_url, tmp_path / "carol.json", speed=0, timeout_ms=15_000)
+        carol = LinkedInClient(BrowserSession(config), Credentials("carol@sandbox.test", "carol-pass"))
+        try:
+            carol.ensure_logged_in()
+            sandbox.control.set_faults(account="carol", voyager_429_rate=1.0)
+            return carol.own_public_id(), search_people(carol, "engineer", 1)
+        finally:
+            carol.close()
+
+    with ThreadPoolExecutor(1) as pool:  # a second account's browser gets its own thread
+        own, page = pool.submit(run).result(timeout=120)
+
+    assert own == "carol-castillo-sandbox"
+    assert len(page.urls) == 10
+    assert f"{sandbox.base_url}/in/carol-castillo-sandbox/" not in page.discovered
 
 
 def test_a_blank_keyword_is_refused(alice, sandbox):
