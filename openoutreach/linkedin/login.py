@@ -50,13 +50,16 @@ def is_feed(path: str) -> bool:
 
 
 def is_checkpoint(path: str) -> bool:
+    """A security check (code, captcha, "verify it's you"); /checkpoint/lg/ pages are plain sign-in forms."""
+    if is_login_wall(path):
+        return False
     return path.startswith("/checkpoint/") or path.rstrip("/") == "/checkpoint"
 
 
 def is_login_wall(path: str) -> bool:
     """Pages LinkedIn shows a visitor without a valid session."""
     return path.rstrip("/") in ("/login", "/uas/login", "/authwall", "/signup") or path.startswith(
-        ("/uas/login", "/authwall", "/checkpoint/lg/login")
+        ("/uas/login", "/authwall", "/checkpoint/lg/")
     )
 
 

@@ -4,6 +4,7 @@ exactly one re-login after the session dies mid-run, and no automation flags in 
 from __future__ import annotations
 
 import json
+import logging
 import stat
 import threading
 import time
@@ -22,11 +23,14 @@ from openoutreach.linkedin.session import BrowserSession
 pytestmark = pytest.mark.browser
 
 
-def test_login_lands_on_the_feed_and_saves_a_private_session(alice, sandbox):
+def test_login_lands_on_the_feed_and_saves_a_private_session(alice, sandbox, caplog):
     alice.session.discard_storage()
     alice._logged_in = False
 
-    result = alice.ensure_logged_in()
+    with caplog.at_level(logging.DEBUG):
+        result = alice.ensure_logged_in()
+
+    assert "alice-pass" not in caplog.text  # secrets are never logged
 
     assert result.outcome is LoginOutcome.LOGGED_IN
     assert alice.session.current_path() == "/feed/"
