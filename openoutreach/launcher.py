@@ -134,6 +134,10 @@ def run() -> int:
     _setup_django()
     from django.conf import settings
 
+    from openoutreach.operator.first_run import onboard_if_unconfigured
+
+    if not onboard_if_unconfigured():  # a terminal and nothing configured: onboard first
+        return 1
     topo = build_topology()
     user, password = ensure_admin_credentials(settings.DATA_DIR)
     print("OpenOutreach is starting:")
