@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -48,9 +49,14 @@ def claim_until(now: datetime) -> datetime:
     return now + timedelta(seconds=settings.CLAIM_SECONDS)
 
 
-def send(task: str, expires_at: datetime | None = None, **kwargs) -> str:
+def new_task_id() -> str:
+    """Task ids are drawn before the claim, so the claim row names the one task allowed to act on it."""
+    return str(uuid.uuid4())
+
+
+def send(task: str, expires_at: datetime | None = None, task_id: str | None = None, **kwargs) -> str:
     """Enqueue a task by name (routing puts browser.* on the account's queue). Returns its id."""
     from openoutreach.celery import app
 
     expires = expires_at or (timezone.now() + timedelta(seconds=settings.CLAIM_SECONDS))
-    return app.send_task(task, kwargs=kwargs, expires=expires).id
+    return app.send_task(task, kwargs=kwargs, expires=expires, task_id=task_id or new_task_id()).id

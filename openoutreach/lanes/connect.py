@@ -20,7 +20,7 @@ from openoutreach.pipeline import stages
 from openoutreach.safety import caps
 
 from . import campaigns as campaign_choice
-from .common import claim_until, interval_seconds, runnable_accounts, send, slot_due, take_slot
+from .common import claim_until, interval_seconds, new_task_id, runnable_accounts, send, slot_due, take_slot
 
 LANE = "connect"
 CANDIDATES = 5
@@ -50,11 +50,11 @@ def may_connect(account: LinkedInAccount, now: datetime) -> bool:
     return caps.usage(account, ActionLog.Kind.CONNECT, now).remaining > 0
 
 
-def claim(ds: DealState, account: LinkedInAccount, now: datetime) -> bool:
+def claim(ds: DealState, account: LinkedInAccount, now: datetime, task_id: str) -> bool:
     return bool(
         DealState.objects.filter(pk=ds.pk, state=stages.NEW)
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
-        .update(claimed_until=claim_until(now), account=account)
+        .update(claimed_until=claim_until(now), account=account, claim_task_id=task_id)
     )
 
 
@@ -68,10 +68,10 @@ def dispatch_account(account: LinkedInAccount, now: datetime, rng: random.Random
             )
             if not take_slot(account, LANE, interval, now):
                 return None  # another dispatcher took this account's slot first
-            if not claim(ds, account, now):
+            task_id = new_task_id()
+            if not claim(ds, account, now, task_id):
                 continue  # taken between the query and the claim; the slot is spent, pacing stays safe
-            task_id = send("browser.connect", claim_until(now), account=account.handle, deal_state_id=ds.pk)
-            DealState.objects.filter(pk=ds.pk).update(claim_task_id=task_id)
+            send("browser.connect", claim_until(now), task_id, account=account.handle, deal_state_id=ds.pk)
             return {
                 "account": account.handle,
                 "campaign": campaign.name,

@@ -18,7 +18,7 @@ from openoutreach.outreach.models import ActionLog, DealState
 from openoutreach.pipeline import stages
 from openoutreach.safety import caps
 
-from .common import claim_until, interval_seconds, runnable_accounts, slot_due, take_slot
+from .common import claim_until, interval_seconds, new_task_id, runnable_accounts, slot_due, take_slot
 
 LANE = "follow_up"
 
@@ -32,12 +32,15 @@ def due(account, now: datetime):
     )
 
 
-def enqueue(account, ds: DealState, now: datetime) -> str:
+def enqueue(account, ds: DealState, now: datetime, task_id: str) -> str:
     from openoutreach.celery import app
 
     expires = claim_until(now)
     browser = app.signature(
-        "browser.follow_up", kwargs={"account": account.handle, "deal_state_id": ds.pk}, expires=expires
+        "browser.follow_up",
+        kwargs={"account": account.handle, "deal_state_id": ds.pk},
+        expires=expires,
+        task_id=task_id,
     )
     if settings.LLM_API_KEY:
         draft = app.signature(
@@ -60,13 +63,15 @@ def dispatch_account(account, now: datetime, rng: random.Random) -> dict | None:
     )
     if not take_slot(account, LANE, interval, now):
         return None
+    task_id = new_task_id()
     if (
         not DealState.objects.filter(pk=ds.pk, state=stages.CONNECTED)
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
-        .update(claimed_until=claim_until(now))
+        .update(claimed_until=claim_until(now), claim_task_id=task_id)
     ):
         return None
-    return {"account": account.handle, "deal_state": ds.pk, "task": enqueue(account, ds, now)}
+    enqueue(account, ds, now, task_id)
+    return {"account": account.handle, "deal_state": ds.pk, "task": task_id}
 
 
 def dispatch(now: datetime | None = None, rng: random.Random | None = None) -> list[dict]:

@@ -21,7 +21,7 @@ from chat.models import ChatMessage
 from crm.models import Deal
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from openoutreach.linkedin.actions.connect import ConnectOutcome, connect
@@ -50,6 +50,18 @@ class Outcome:
         return {"result": self.result, "detail": self.detail}
 
 
+def take_claim(ds: DealState, state: str, task_id: str) -> bool:
+    """The running task takes (or renews) its claim on the deal: its own claim, or none at all (an
+    operator's manual task). A claim that expired and went to another task is not ours any more."""
+    now = timezone.now()
+    free = Q(claim_task_id="") & (Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
+    return bool(
+        DealState.objects.filter(pk=ds.pk, state=state)
+        .filter(Q(claim_task_id=task_id) | free)
+        .update(claim_task_id=task_id, claimed_until=now + timedelta(seconds=settings.CLAIM_SECONDS))
+    )
+
+
 def _release(ds: DealState, **fields) -> None:
     DealState.objects.filter(pk=ds.pk).update(claimed_until=None, claim_task_id="", **fields)
 
@@ -71,8 +83,8 @@ def connect_deal(client: LinkedInClient, account: LinkedInAccount, ds_id: int, t
     now = timezone.now()
     if ds.state != stages.NEW:
         return Outcome("skipped", f"deal is already {ds.state}")
-    if ds.claim_task_id not in ("", task_id) and ds.claimed_until and ds.claimed_until > now:
-        return Outcome("skipped", "claimed by another task")
+    if not take_claim(ds, stages.NEW, task_id):
+        return Outcome("skipped", "the deal is claimed by another task")
     if (
         not caps.in_working_hours(account, now)
         or caps.usage(account, ActionLog.Kind.CONNECT, now).remaining <= 0
@@ -168,6 +180,8 @@ def follow_up(
     now = timezone.now()
     if ds.state != stages.CONNECTED:
         return Outcome("skipped", f"deal is {ds.state}")
+    if not take_claim(ds, stages.CONNECTED, task_id):
+        return Outcome("skipped", "the deal is claimed by another task")
     if ds.last_error == SENDING_MARK:
         _release(
             ds,
