@@ -8,6 +8,8 @@ second failure is `SessionExpired`), and never retries a checkpoint or a wrong p
 from __future__ import annotations
 
 import logging
+from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import Response
 
@@ -31,7 +33,7 @@ from openoutreach.linkedin.login import (
     is_login_wall,
     login,
 )
-from openoutreach.linkedin.session import BrowserSession
+from openoutreach.linkedin.session import BrowserSession, SessionConfig
 from openoutreach.linkedin.urls import public_id_from_url
 from openoutreach.linkedin.voyager.client import VoyagerClient
 
@@ -58,6 +60,22 @@ class LinkedInClient:
         self.fresh_logins = 0  # fresh logins done by this client (saved-session reuse is not counted)
         self._logged_in = False
         self._own_public_id = own_public_id  # known from the account record, or found on first use
+
+    @classmethod
+    def for_account(
+        cls,
+        base_url: str,
+        storage_state_path: str | Path,
+        username: str,
+        password: str,
+        *,
+        own_public_id: str | None = None,
+        **session_options: Any,
+    ) -> LinkedInClient:
+        """A client with its own browser session; `session_options` are `SessionConfig` fields
+        (headless, proxy, executable_path, timeout_ms, speed, ...)."""
+        config = SessionConfig(base_url, storage_state_path, **session_options)
+        return cls(BrowserSession(config), Credentials(username, password), own_public_id=own_public_id)
 
     @property
     def base_url(self) -> str:

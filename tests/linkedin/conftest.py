@@ -10,8 +10,6 @@ from types import ModuleType
 import pytest
 
 from openoutreach.linkedin.client import LinkedInClient
-from openoutreach.linkedin.login import Credentials
-from openoutreach.linkedin.session import BrowserSession, SessionConfig
 from openoutreach.sandbox.testing import sandbox, sandbox_server  # noqa: F401
 
 
@@ -34,9 +32,15 @@ def samples() -> ModuleType:
 
 def make_client(base_url: str, handle: str, state_dir: Path, password: str | None = None) -> LinkedInClient:
     """A client for a sandbox account (alice@sandbox.test / alice-pass), human delays off."""
-    config = SessionConfig(base_url, state_dir / handle / "storage.json", speed=0, timeout_ms=15_000)
-    credentials = Credentials(f"{handle}@sandbox.test", password or f"{handle}-pass")
-    client = LinkedInClient(BrowserSession(config), credentials, login_timeout_s=15)
+    client = LinkedInClient.for_account(
+        base_url,
+        state_dir / handle / "storage.json",
+        f"{handle}@sandbox.test",
+        password or f"{handle}-pass",
+        speed=0,
+        timeout_ms=15_000,
+    )
+    client.login_timeout_s = 15
     client.voyager.backoff_s = 0.0  # 5xx retries without waiting
     return client
 
