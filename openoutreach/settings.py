@@ -69,6 +69,8 @@ try:
 
     BROWSER_EXECUTABLE = env.str("BROWSER_EXECUTABLE", "") or None
     BROWSER_HEADLESS = env.bool("BROWSER_HEADLESS", True)
+    # The browser worker's lease on its account: a dead worker's lease lapses after this long.
+    ACCOUNT_LEASE_SECONDS = env.float("ACCOUNT_LEASE_SECONDS", 30.0, validate=lambda n: n >= 3)
     BROWSER_TASK_TIMEOUT_SECONDS = env.int("BROWSER_TASK_TIMEOUT_SECONDS", 300, validate=lambda n: n > 0)
     # Scales every human-like pause (typing, reading, waiting). 1.0 in production; tests lower it.
     BROWSER_HUMAN_SPEED = env.float("BROWSER_HUMAN_SPEED", 1.0, validate=lambda x: x >= 0)

@@ -64,7 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     except RoutingError as exc:
         print(f"refusing to start: {exc}", file=sys.stderr)
         return 2
-    lease = AccountLease(redis.Redis.from_url(settings.REDIS_URL), handle)
+    lease = AccountLease(
+        redis.Redis.from_url(settings.REDIS_URL), handle, ttl_seconds=settings.ACCOUNT_LEASE_SECONDS
+    )
     try:
         lease.acquire()
     except LeaseHeld as exc:
