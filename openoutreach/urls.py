@@ -18,6 +18,7 @@ urlpatterns = [
     path("", lambda request: HttpResponseRedirect(f"/{settings.SECRET_ADMIN_PREFIX}")),
 ]
 urlpatterns += i18n_patterns(
+    path("", include("openoutreach.operator.urls")),  # the dashboard: /admin/dashboard/
     path(settings.SECRET_CRM_PREFIX, include("common.urls")),
     path(settings.SECRET_CRM_PREFIX, include("crm.urls")),
     path(settings.SECRET_CRM_PREFIX, include("massmail.urls")),

@@ -1,53 +1,39 @@
-"""Django Admin for OpenOutreach's own tables. The operator-facing polish (usage against caps, pause
-and resume actions, the dashboard) builds on these registrations."""
+"""Django Admin for OpenOutreach: campaigns (keywords inline, people per state, CSV export), LinkedIn
+accounts (write-only credentials, health, pause/resume, usage against caps, campaign membership), the
+read-only audit trail, labels, the do-not-contact list, and a readable profile summary on DjangoCRM's
+Lead and Deal pages. The dashboard (charts) is `openoutreach.operator.views`, linked from every page.
+"""
 
 from __future__ import annotations
 
-from common.models import Department
-from django import forms
-from django.contrib import admin
+from crm import admin as crm_admin
+from crm.models import Deal, Lead
+from crm.site.crmadminsite import crm_site
+from crm.site.dealadmin import DealAdmin as CrmSiteDealAdmin
+from crm.site.leadadmin import LeadAdmin as CrmSiteLeadAdmin
+from django.contrib import admin, messages
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+from openoutreach.operator import export, profile_summary
+from openoutreach.operator.admin_forms import CampaignForm, LinkedInAccountForm
+from openoutreach.operator.funnel import STATES, funnel
+from openoutreach.safety import caps, health
 
 from .models import (
     ActionLog,
     Campaign,
     DealState,
+    DoNotContact,
+    LegalAcceptance,
     LinkedInAccount,
     LinkedInProfile,
     Qualification,
     SearchKeyword,
 )
 
-
-class CampaignForm(forms.ModelForm):
-    name = forms.CharField(max_length=80, help_text="Also the name of the campaign's CRM department.")
-
-    class Meta:
-        model = Campaign
-        fields = [
-            "product_docs", "campaign_objective", "followup_template", "booking_link", "active", "is_partner",
-            "action_fraction", "min_qualifiable_leads", "llm_daily_calls", "llm_daily_tokens",
-            "exclude_opt_in_jurisdictions",
-        ]  # fmt: skip
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.fields["name"].initial = self.instance.department.name
-
-    def save(self, commit: bool = True) -> Campaign:
-        from openoutreach.pipeline.crm_setup import ensure_department
-
-        campaign = super().save(commit=False)
-        name = self.cleaned_data["name"]
-        if campaign.pk:
-            campaign.department.name = name
-            campaign.department.save(update_fields=["name"])
-        else:
-            campaign.department = Department.objects.create(name=name, works_globally=True)
-        if commit:
-            campaign.save()
-        ensure_department(campaign.department)
-        return campaign
+# -- campaigns -------------------------------------------------------------------------------------------
 
 
 class SearchKeywordInline(admin.TabularInline):
@@ -57,61 +43,243 @@ class SearchKeywordInline(admin.TabularInline):
     readonly_fields = ["used_at", "pages_searched", "profiles_found"]
 
 
+def csv_response(campaigns, name: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(export.csv_lines(campaigns), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}-leads-{timezone.now():%Y%m%d}.csv"'
+    return response
+
+
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
     form = CampaignForm
-    list_display = ["__str__", "active", "is_partner", "action_fraction", "created_at"]
-    list_filter = ["active", "is_partner"]
+    list_display = [
+        "__str__",
+        "active",
+        "is_partner",
+        "exclude_opt_in_jurisdictions",
+        "people",
+        "keywords_left",
+    ]
+    list_filter = ["active", "is_partner", "exclude_opt_in_jurisdictions"]
+    search_fields = ["department__name"]
     inlines = [SearchKeywordInline]
+    readonly_fields = ["people_per_state"]
+    actions = ["export_leads"]
+    fieldsets = [
+        (None, {"fields": ["name", "active", "accounts", "people_per_state"]}),
+        ("Pitch", {"fields": ["product_docs", "campaign_objective", "followup_template", "booking_link"]}),
+        ("Compliance", {"fields": ["exclude_opt_in_jurisdictions"]}),
+        (
+            "Pacing and budget",
+            {
+                "fields": [
+                    "is_partner",
+                    "action_fraction",
+                    "min_qualifiable_leads",
+                    "llm_daily_calls",
+                    "llm_daily_tokens",
+                ]
+            },
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("department")
+
+    @admin.display(description="People (now)")
+    def people(self, campaign: Campaign) -> str:
+        return funnel(campaign).line()
+
+    @admin.display(description="Keywords unused / all")
+    def keywords_left(self, campaign: Campaign) -> str:
+        keywords = campaign.keywords.all()
+        return f"{keywords.filter(used=False).count()} / {keywords.count()}"
+
+    @admin.display(description="People per state")
+    def people_per_state(self, campaign: Campaign) -> str:
+        if not campaign.pk:
+            return "—"
+        f = funnel(campaign)
+        cells = format_html_join(
+            "", "<tr><th>{}</th><td data-state='{}'>{}</td></tr>", ((s, s, f.counts[s]) for s in STATES)
+        )
+        return format_html(
+            "<table>{}</table><p>{} awaiting review; {} unavailable profiles in the pool.</p>",
+            cells,
+            f.needs_review,
+            f.unavailable,
+        )
+
+    @admin.action(description="Export leads and states as CSV")
+    def export_leads(self, request, queryset):
+        campaigns = list(queryset.select_related("department"))
+        name = campaigns[0].name if len(campaigns) == 1 else "campaigns"
+        return csv_response(campaigns, name)
 
 
-class LinkedInAccountForm(forms.ModelForm):
-    password = forms.CharField(
-        required=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text="Write-only: stored encrypted; leave empty to keep the current password.",
-    )
+# -- accounts --------------------------------------------------------------------------------------------
 
-    class Meta:
-        model = LinkedInAccount
-        fields = [
-            "user", "handle", "username", "password", "active",
-            "connect_daily_limit", "connect_weekly_limit", "followup_daily_limit", "enrich_daily_limit",
-            "working_hours_start", "working_hours_end", "time_zone",
-            "warmup_started_on", "warmup_days", "warmup_start_fraction",
-            "status", "paused_reason", "paused_at", "paused_until", "connect_paused_until",
-        ]  # fmt: skip
 
-    def save(self, commit: bool = True) -> LinkedInAccount:
-        account = super().save(commit=False)
-        if self.cleaned_data.get("password"):
-            account.set_password(self.cleaned_data["password"])
-        if commit:
-            account.save()
-        return account
+def usage_table(account: LinkedInAccount) -> str:
+    rows = []
+    for kind, usage in caps.usage_summary(account).items():
+        week = f"{usage.week} / {usage.weekly_cap}" if usage.weekly_cap is not None else "—"
+        rows.append((kind, kind, usage.today, usage.daily_cap, week))
+    body = format_html_join("", "<tr data-kind='{}'><th>{}</th><td>{} / {}</td><td>{}</td></tr>", rows)
+    return format_html("<table><tr><th></th><th>today</th><th>this week</th></tr>{}</table>", body)
 
 
 @admin.register(LinkedInAccount)
 class LinkedInAccountAdmin(admin.ModelAdmin):
     form = LinkedInAccountForm
-    list_display = [
-        "handle",
-        "username",
-        "active",
-        "status",
-        "paused_reason",
-        "connect_daily_limit",
-        "connect_weekly_limit",
-    ]
+    list_display = ["handle", "username", "active", "health", "today", "invitations_this_week", "works_for"]
     list_filter = ["active", "status"]
     search_fields = ["handle", "username"]
+    actions = ["pause_accounts", "resume_accounts"]
+    readonly_fields = ["health", "usage", "password_set", "consecutive_failures", "created_at"]
+    fieldsets = [
+        (
+            None,
+            {"fields": ["handle", "username", "password", "password_set", "proxy", "active", "campaigns"]},
+        ),
+        ("Health", {"fields": ["health", "consecutive_failures", "usage"]}),
+        (
+            "Limits",
+            {
+                "fields": [
+                    "connect_daily_limit",
+                    "connect_weekly_limit",
+                    "followup_daily_limit",
+                    "enrich_daily_limit",
+                ]
+            },
+        ),
+        ("Working hours", {"fields": ["working_hours_start", "working_hours_end", "time_zone"]}),
+        ("Warm-up", {"fields": ["warmup_started_on", "warmup_days", "warmup_start_fraction"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user")
+
+    def get_readonly_fields(self, request, obj=None):
+        # The handle names the account's worker queue: renaming it under a running worker would strand it.
+        return [*self.readonly_fields, "handle"] if obj else self.readonly_fields
+
+    @admin.display(description="Health")
+    def health(self, account: LinkedInAccount) -> str:
+        if not account.pk:
+            return "—"
+        if not health.is_paused(account):
+            failures = (
+                f" ({account.consecutive_failures} failures in a row)" if account.consecutive_failures else ""
+            )
+            return format_html("<span style='color: #2e7d32'>OK</span>{}", failures)
+        until = (
+            f"until {account.paused_until:%Y-%m-%d %H:%M} UTC" if account.paused_until else "until resumed"
+        )
+        since = f"since {account.paused_at:%Y-%m-%d %H:%M} UTC, " if account.paused_at else ""
+        return format_html(
+            "<span style='color: #c62828'>Paused</span>: {} <small>({}{})</small>",
+            account.paused_reason,
+            since,
+            until,
+        )
+
+    @admin.display(description="Today")
+    def today(self, account: LinkedInAccount) -> str:
+        summary = caps.usage_summary(account)
+        return " · ".join(f"{kind} {u.today}/{u.daily_cap}" for kind, u in summary.items())
+
+    @admin.display(description="Invitations this week")
+    def invitations_this_week(self, account: LinkedInAccount) -> str:
+        usage = caps.usage(account, ActionLog.Kind.CONNECT)
+        return f"{usage.week} / {usage.weekly_cap}"
+
+    @admin.display(description="Campaigns")
+    def works_for(self, account: LinkedInAccount) -> str:
+        from openoutreach.pipeline.campaigns import campaigns_of
+
+        return ", ".join(c.name for c in campaigns_of(account)) or "—"
+
+    @admin.display(description="Usage against caps")
+    def usage(self, account: LinkedInAccount) -> str:
+        return usage_table(account) if account.pk else "—"
+
+    @admin.display(description="Password stored", boolean=True)
+    def password_set(self, account: LinkedInAccount) -> bool:
+        return bool(account.password_encrypted)
+
+    @admin.action(description="Pause the selected accounts (every lane stops until resumed)")
+    def pause_accounts(self, request, queryset):
+        for account in queryset:
+            health.pause(account, f"paused by {request.user.get_username()} in the admin")
+        self.message_user(request, f"Paused {queryset.count()} account(s).", messages.SUCCESS)
+
+    @admin.action(description="Resume the selected accounts")
+    def resume_accounts(self, request, queryset):
+        for account in queryset:
+            health.resume(account)
+        self.message_user(request, f"Resumed {queryset.count()} account(s).", messages.SUCCESS)
+
+
+# -- the audit trail and labels --------------------------------------------------------------------------
 
 
 @admin.register(ActionLog)
 class ActionLogAdmin(admin.ModelAdmin):
-    list_display = ["at", "account", "campaign", "kind", "outcome", "lead", "detail"]
+    """Read-only: the audit trail is what caps are counted from, so nobody edits or deletes it here."""
+
+    list_display = ["at", "account", "campaign", "kind", "outcome", "lead", "detail", "task_id"]
     list_filter = ["kind", "outcome", "account", "campaign"]
+    list_select_related = ["account", "campaign__department", "lead"]
+    search_fields = ["detail", "task_id", "lead__first_name", "lead__last_name"]
     date_hierarchy = "at"
+    raw_id_fields = ["lead", "deal"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Qualification)
+class QualificationAdmin(admin.ModelAdmin):
+    list_display = ["lead", "campaign", "fits", "source", "probability", "reason", "at"]
+    list_filter = ["campaign", "label", "source"]
+    list_select_related = ["lead", "campaign__department"]
+    search_fields = ["lead__first_name", "lead__last_name", "reason"]
+    raw_id_fields = ["lead"]
+    readonly_fields = ["source", "prob", "std", "entropy", "at"]
+
+    @admin.display(description="Fits", ordering="label")
+    def fits(self, q: Qualification) -> str:
+        return {1: "yes", 0: "no"}.get(q.label, "needs review")
+
+    @admin.display(description="Probability", ordering="prob")
+    def probability(self, q: Qualification) -> str:
+        return "—" if q.prob is None else f"{q.prob:.2f}"
+
+    def save_model(self, request, obj: Qualification, form, change) -> None:
+        if change and {"label", "reason"} & set(form.changed_data):
+            obj.source = Qualification.Source.OPERATOR  # a person decided; the models learn from it
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(DoNotContact)
+class DoNotContactAdmin(admin.ModelAdmin):
+    list_display = ["value", "kind", "reason", "added_at"]
+    list_filter = ["kind"]
+    search_fields = ["value", "key", "reason"]
+    fields = ["kind", "value", "reason"]
+
+
+@admin.register(LegalAcceptance)
+class LegalAcceptanceAdmin(admin.ModelAdmin):
+    list_display = ["version", "accepted_at", "accepted_by", "via"]
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -120,12 +288,70 @@ class ActionLogAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(Qualification)
-class QualificationAdmin(admin.ModelAdmin):
-    list_display = ["lead", "campaign", "label", "source", "prob", "reason", "at"]
-    list_filter = ["campaign", "label", "source"]
+@admin.register(SearchKeyword)
+class SearchKeywordAdmin(admin.ModelAdmin):
+    list_display = ["keyword", "campaign", "used", "used_at", "pages_searched", "profiles_found"]
+    list_filter = ["campaign", "used"]
+    list_editable = ["used"]
+    search_fields = ["keyword"]
 
 
-admin.site.register(SearchKeyword)
 admin.site.register(LinkedInProfile, list_display=["url", "lead", "enriched_at", "unavailable_reason"])
-admin.site.register(DealState, list_display=["deal", "campaign", "score", "claimed_until", "next_check_at"])
+admin.site.register(
+    DealState,
+    list_display=["deal", "campaign", "state", "account", "score", "claimed_until", "next_check_at"],
+)
+
+
+# -- DjangoCRM's Lead and Deal, with the profile summary -------------------------------------------------
+
+
+class ProfileSummaryMixin:
+    """Puts a readable LinkedIn profile summary at the top of the page (DjangoCRM's fields stay below)."""
+
+    def lead_of(self, obj):
+        return obj
+
+    @admin.display(description="LinkedIn profile")
+    def profile_summary(self, obj) -> str:
+        return profile_summary.render(self.lead_of(obj)) if obj is not None else ""
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*super().get_readonly_fields(request, obj), "profile_summary")
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is None:
+            return fieldsets
+        return [("LinkedIn profile", {"fields": ["profile_summary"]}), *fieldsets]
+
+
+class DealSummaryMixin(ProfileSummaryMixin):
+    def lead_of(self, deal: Deal):
+        return deal.lead
+
+
+class LeadAdmin(ProfileSummaryMixin, crm_admin.LeadAdmin):
+    pass
+
+
+class DealAdmin(DealSummaryMixin, crm_admin.DealAdmin):
+    pass
+
+
+class CrmSiteLeadAdmin(ProfileSummaryMixin, CrmSiteLeadAdmin):
+    pass
+
+
+class CrmSiteDealAdmin(DealSummaryMixin, CrmSiteDealAdmin):
+    pass
+
+
+for site, lead_admin, deal_admin in (
+    (admin.site, LeadAdmin, DealAdmin),
+    (crm_site, CrmSiteLeadAdmin, CrmSiteDealAdmin),
+):
+    site.unregister(Lead)
+    site.unregister(Deal)
+    site.register(Lead, lead_admin)
+    site.register(Deal, deal_admin)

@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 
 from openoutreach.outreach.models import LinkedInProfile, Qualification
 from openoutreach.pipeline.leads import discover
-from openoutreach.testing.processes import PROJECT_DIR
+from openoutreach.processes import PROJECT_DIR
 
 BASE = "https://www.linkedin.com"
 

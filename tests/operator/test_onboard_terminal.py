@@ -13,7 +13,7 @@ from dotenv import dotenv_values
 
 from openoutreach.outreach.models import Campaign, LegalAcceptance, LinkedInAccount
 from openoutreach.pipeline.campaigns import campaigns_of
-from openoutreach.testing.processes import PROJECT_DIR
+from openoutreach.processes import PROJECT_DIR
 
 pytestmark = pytest.mark.slow
 

@@ -1,0 +1,148 @@
+"""Admin forms: a campaign named like its department with its member accounts, and an account whose
+password and proxy are write-only (never rendered back, stored encrypted) and whose campaigns are the
+department groups its user belongs to."""
+
+from __future__ import annotations
+
+from common.models import Department
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from openoutreach.outreach.models import Campaign, LinkedInAccount
+from openoutreach.pipeline.campaigns import campaigns_of, join
+from workers.queues import RoutingError, browser_queue
+
+
+def _leave(account: LinkedInAccount, campaign: Campaign) -> None:
+    account.user.groups.remove(campaign.department)
+
+
+class CampaignForm(forms.ModelForm):
+    name = forms.CharField(max_length=80, help_text="Also the name of the campaign's CRM department.")
+    accounts = forms.ModelMultipleChoiceField(
+        LinkedInAccount.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The LinkedIn accounts that work for this campaign (through its department).",
+    )
+
+    class Meta:
+        model = Campaign
+        fields = [
+            "product_docs", "campaign_objective", "followup_template", "booking_link", "active", "is_partner",
+            "action_fraction", "min_qualifiable_leads", "llm_daily_calls", "llm_daily_tokens",
+            "exclude_opt_in_jurisdictions",
+        ]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["name"].initial = self.instance.department.name
+            self.fields["accounts"].initial = LinkedInAccount.objects.filter(
+                user__groups=self.instance.department
+            )
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        taken = Group.objects.filter(name__iexact=name)
+        if self.instance.pk:
+            taken = taken.exclude(pk=self.instance.department_id)
+        if taken.exists():
+            raise forms.ValidationError(f"{name!r} is already the name of a campaign or a CRM group.")
+        return name
+
+    def save(self, commit: bool = True) -> Campaign:
+        from openoutreach.pipeline.crm_setup import ensure_department
+
+        campaign = super().save(commit=False)
+        name = self.cleaned_data["name"]
+        if campaign.pk:
+            campaign.department.name = name
+            campaign.department.save(update_fields=["name"])
+        else:
+            campaign.department = Department.objects.create(name=name, works_globally=True)
+        ensure_department(campaign.department)
+        if commit:
+            campaign.save()
+            self._save_m2m()
+        return campaign
+
+    def _save_m2m(self) -> None:
+        super()._save_m2m()
+        chosen = set(self.cleaned_data.get("accounts") or [])
+        for account in LinkedInAccount.objects.select_related("user"):
+            member = account.user.groups.filter(pk=self.instance.department_id).exists()
+            if account in chosen and not member:
+                join(account, self.instance)
+            elif account not in chosen and member:
+                _leave(account, self.instance)
+
+
+class LinkedInAccountForm(forms.ModelForm):
+    password = forms.CharField(
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Write-only: stored encrypted, never shown. Leave empty to keep the current password.",
+    )
+    proxy = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Optional, write-only (e.g. http://user:pass@host:port). Leave empty to keep the current one.",
+    )
+    campaigns = forms.ModelMultipleChoiceField(
+        Campaign.objects.select_related("department"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The campaigns this account works for (it joins their departments).",
+    )
+
+    class Meta:
+        model = LinkedInAccount
+        fields = [
+            "handle", "username", "active",
+            "connect_daily_limit", "connect_weekly_limit", "followup_daily_limit", "enrich_daily_limit",
+            "working_hours_start", "working_hours_end", "time_zone",
+            "warmup_started_on", "warmup_days", "warmup_start_fraction",
+        ]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["campaigns"].initial = list(campaigns_of(self.instance))
+        else:
+            self.fields["password"].required = True
+            self.fields["password"].help_text = "Write-only: stored encrypted, never shown."
+
+    def clean_handle(self) -> str:
+        handle = self.cleaned_data["handle"]
+        try:
+            browser_queue(handle)
+        except RoutingError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        if not self.instance.pk and get_user_model().objects.filter(username=handle).exists():
+            raise forms.ValidationError(f"{handle!r} is already a CRM user name; choose another handle.")
+        return handle
+
+    def save(self, commit: bool = True) -> LinkedInAccount:
+        account = super().save(commit=False)
+        if not account.user_id:
+            account.user = get_user_model().objects.create_user(username=account.handle, password=None)
+        if self.cleaned_data.get("password"):
+            account.set_password(self.cleaned_data["password"])
+        if self.cleaned_data.get("proxy"):
+            account.set_proxy(self.cleaned_data["proxy"])
+        if commit:
+            account.save()
+            self._save_m2m()
+        return account
+
+    def _save_m2m(self) -> None:
+        super()._save_m2m()
+        chosen = set(self.cleaned_data.get("campaigns") or [])
+        current = set(campaigns_of(self.instance))
+        for campaign in chosen - current:
+            join(self.instance, campaign)
+        for campaign in current - chosen:
+            _leave(self.instance, campaign)
