@@ -14,8 +14,8 @@ from cryptography.fernet import Fernet
 from django.db import connection
 
 from openoutreach.outreach.models import LinkedInAccount
-from openoutreach.testing.fixtures import make_account
 from openoutreach.processes import PROJECT_DIR
+from openoutreach.testing.fixtures import make_account
 
 PROBE = (
     "from openoutreach.outreach import crypto; import sys; "
