@@ -176,7 +176,8 @@ def build(source: CrmSource, paths: AnalyticsPaths, threads: int = 1) -> BuildRe
             "--vars", json.dumps(dbt_vars(source)),
             "--no-send-anonymous-usage-stats",
             "--no-version-check",
-            "--log-level", "none",  # the summary says what matters; dbt's own log goes to the file
+            "--log-level", "none",  # nothing on stdout: the summary says what matters ...
+            "--log-level-file", "info",  # ... and dbt's own account goes to <work_dir>/logs/dbt.log
         ]  # fmt: skip
         try:
             with _pgpassword(source.password):
