@@ -191,3 +191,17 @@ def build(source: CrmSource, paths: AnalyticsPaths, threads: int = 1) -> BuildRe
             paths.analytics_db.parent.mkdir(parents=True, exist_ok=True)
             os.replace(paths.build_db, paths.analytics_db)
         return BuildResult(success, paths.analytics_db, time.monotonic() - started, nodes, error)
+
+
+def build_from_settings(threads: int = 1) -> BuildResult:
+    """The edge where Django settings come in: the CRM of DATABASES["default"] into settings.ANALYTICS_DB,
+    working files under DATA_DIR/analytics. For `manage.py run_analytics` and a periodic task alike."""
+    from django.conf import settings
+
+    if Path(settings.ANALYTICS_DB).resolve() == Path(settings.EMBEDDINGS_DB).resolve():
+        # one DuckDB file has one writer: the embeddings file belongs to the ML worker
+        raise AnalyticsSetupError("ANALYTICS_DB must not be the embeddings file (EMBEDDINGS_DB)")
+    paths = AnalyticsPaths(
+        analytics_db=Path(settings.ANALYTICS_DB), work_dir=Path(settings.DATA_DIR) / "analytics"
+    )
+    return build(CrmSource.from_django(settings.DATABASES["default"]), paths, threads=threads)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from openoutreach.reporting.marts import format_table, read_mart
-from openoutreach.reporting.runner import AnalyticsPaths, build
-from openoutreach.reporting.source import AnalyticsSetupError, CrmSource
+from openoutreach.reporting.runner import build_from_settings
+from openoutreach.reporting.source import AnalyticsSetupError
 
 FUNNEL_COLUMNS = [
     "campaign_name", "discovered", "enriched", "qualified", "disqualified",
@@ -20,19 +19,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--threads", type=int, default=1, help="dbt threads (default 1)")
-        parser.add_argument("--quiet-funnel", action="store_true", help="do not print the funnel")
+        parser.add_argument("--no-funnel", action="store_true", help="do not print the funnel")
 
-    def handle(self, *args, threads: int, quiet_funnel: bool, **options):
-        if settings.ANALYTICS_DB == settings.EMBEDDINGS_DB:  # the ML worker is that file's only writer
-            raise CommandError("ANALYTICS_DB must not be the embeddings file")
-        paths = AnalyticsPaths(analytics_db=settings.ANALYTICS_DB, work_dir=settings.DATA_DIR / "analytics")
+    def handle(self, *args, threads: int, no_funnel: bool, **options):
         try:
-            result = build(CrmSource.from_django(settings.DATABASES["default"]), paths, threads=threads)
+            result = build_from_settings(threads=threads)
         except AnalyticsSetupError as exc:
             raise CommandError(str(exc)) from exc
         if not result.success:
             raise CommandError(result.summary())
         self.stdout.write(result.summary())
         self.stdout.write(f"written to {result.analytics_db}")
-        if not quiet_funnel:
+        if not no_funnel:
             self.stdout.write(format_table(read_mart(result.analytics_db, "campaign_funnel"), FUNNEL_COLUMNS))
