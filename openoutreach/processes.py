@@ -1,4 +1,4 @@
-"""Start and stop the real processes of the system (Celery workers, beat, Flower) for tests and demos.
+"""Start and stop the real processes of the system (Celery workers, beat, Flower) for `make demo` and tests.
 
 Each process logs to its own file; a failure to come up raises with the tail of that log, so a broken
 start says why instead of timing out silently.
@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+PROJECT_DIR = Path(__file__).resolve().parents[1]
 
 
 @dataclass

@@ -90,6 +90,13 @@ try:
     ENRICH_MIN_INTERVAL_SECONDS = env.float("ENRICH_MIN_INTERVAL_SECONDS", 45.0, validate=lambda n: n >= 0)
     SEARCH_MIN_INTERVAL_SECONDS = env.float("SEARCH_MIN_INTERVAL_SECONDS", 600.0, validate=lambda n: n >= 0)
     PACING_JITTER = env.float("PACING_JITTER", 0.2, validate=lambda x: 0 <= x < 1)
+    # The browser worker never sends two outward actions (invitation, message) closer than this, in
+    # real seconds, whatever the lanes' timing: bursts are what platforms flag first.
+    OUTWARD_ACTION_GAP_SECONDS = env.float("OUTWARD_ACTION_GAP_SECONDS", 30.0, validate=lambda n: n >= 3)
+    # Compresses time for rehearsals against the sandbox (`make demo`): every pace and
+    # pending check is divided by it. Caps and claims are not: a day's allowance stays a day's allowance,
+    # and a browser task takes the real time it takes. 1 in production.
+    TIME_SCALE = env.float("TIME_SCALE", 1.0, validate=lambda x: x >= 1)
     CHECK_PENDING_HOURS = env.float("CHECK_PENDING_HOURS", 24.0, validate=lambda n: n > 0)
     CHECK_PENDING_BATCH = env.int("CHECK_PENDING_BATCH", 10, validate=lambda n: n > 0)
     ENRICH_BATCH = env.int("ENRICH_BATCH", 3, validate=lambda n: n > 0)

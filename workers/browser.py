@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import threading
+import time
 from contextlib import contextmanager
 
 from celery import shared_task
@@ -76,6 +78,21 @@ def _close_browser(**kwargs) -> None:
         except Exception:  # shutting down: a browser that is already gone is fine
             log.debug("browser close at shutdown failed", exc_info=True)
         _client = None
+
+
+_last_outward: float | None = None
+
+
+def keep_outward_gap() -> None:
+    """Sleep until OUTWARD_ACTION_GAP_SECONDS (+ up to 30 % jitter) have passed since this worker's
+    last invitation or message."""
+    global _last_outward
+    if _last_outward is not None:
+        gap = settings.OUTWARD_ACTION_GAP_SECONDS * random.uniform(1.0, 1.3)
+        wait = _last_outward + gap - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+    _last_outward = time.monotonic()
 
 
 @contextmanager
@@ -172,7 +189,7 @@ def connect(self, *, account: str, deal_state_id: int) -> dict:
         self,
         account,
         lambda client, acct, task_id: outreach_work.connect_deal(
-            client, acct, deal_state_id, task_id
+            client, acct, deal_state_id, task_id, before_outward=keep_outward_gap
         ).as_dict(),
     )
 
@@ -194,6 +211,6 @@ def follow_up(self, text: str | None = None, *, account: str, deal_state_id: int
         self,
         account,
         lambda client, acct, task_id: outreach_work.follow_up(
-            client, acct, deal_state_id, text, task_id
+            client, acct, deal_state_id, text, task_id, before_outward=keep_outward_gap
         ).as_dict(),
     )

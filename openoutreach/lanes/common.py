@@ -27,7 +27,7 @@ def interval_seconds(
     cap = caps.daily_cap(account, kind, now)
     base = max(min_interval, caps.window_seconds(account) / cap if cap else min_interval)
     jitter = settings.PACING_JITTER
-    return base * rng.uniform(1 - jitter, 1 + jitter)
+    return base * rng.uniform(1 - jitter, 1 + jitter) / settings.TIME_SCALE
 
 
 def slot_due(account: LinkedInAccount, lane: str, now: datetime) -> bool:
@@ -46,6 +46,7 @@ def take_slot(account: LinkedInAccount, lane: str, interval: float, now: datetim
 
 
 def claim_until(now: datetime) -> datetime:
+    """Claims measure real task time (a browser task takes what it takes): TIME_SCALE does not apply."""
     return now + timedelta(seconds=settings.CLAIM_SECONDS)
 
 
@@ -58,5 +59,5 @@ def send(task: str, expires_at: datetime | None = None, task_id: str | None = No
     """Enqueue a task by name (routing puts browser.* on the account's queue). Returns its id."""
     from openoutreach.celery import app
 
-    expires = expires_at or (timezone.now() + timedelta(seconds=settings.CLAIM_SECONDS))
+    expires = expires_at or claim_until(timezone.now())
     return app.send_task(task, kwargs=kwargs, expires=expires, task_id=task_id or new_task_id()).id

@@ -71,7 +71,8 @@ def dispatch(now: datetime | None = None, rng: random.Random | None = None) -> l
         for account in accounts:
             if account.pk in busy or campaign not in campaign_choice.active_campaigns(account):
                 continue
-            if take_slot(account, LANE, settings.SEARCH_MIN_INTERVAL_SECONDS * rng.uniform(0.8, 1.2), now):
+            pace = settings.SEARCH_MIN_INTERVAL_SECONDS * rng.uniform(0.8, 1.2) / settings.TIME_SCALE
+            if take_slot(account, LANE, pace, now):
                 busy.add(account.pk)
                 task = send("browser.search", account=account.handle, keyword_id=keyword.pk, page=page)
                 sent.append(

@@ -50,6 +50,10 @@ class Outcome:
         return {"result": self.result, "detail": self.detail}
 
 
+def _no_wait() -> None:
+    pass
+
+
 def take_claim(ds: DealState, state: str, task_id: str) -> bool:
     """The running task takes (or renews) its claim on the deal: its own claim, or none at all (an
     operator's manual task). A claim that expired and went to another task is not ours any more."""
@@ -78,7 +82,9 @@ def _full_name(ds: DealState) -> str | None:
     return f"{lead.first_name} {lead.last_name}".strip() or None
 
 
-def connect_deal(client: LinkedInClient, account: LinkedInAccount, ds_id: int, task_id: str = "") -> Outcome:
+def connect_deal(
+    client: LinkedInClient, account: LinkedInAccount, ds_id: int, task_id: str = "", before_outward=_no_wait
+) -> Outcome:
     ds = DealState.objects.select_related("lead__linkedin", "campaign__department").get(pk=ds_id)
     now = timezone.now()
     if ds.state != stages.NEW:
@@ -97,6 +103,7 @@ def connect_deal(client: LinkedInClient, account: LinkedInAccount, ds_id: int, t
         return Outcome("failed", verdict.reason)
 
     url = ds.lead.linkedin.url
+    before_outward()  # the worker's minimum real gap between two outward actions
     try:
         result = connect(client, url, full_name=_full_name(ds))
     except WeeklyLimitReached as exc:
@@ -116,7 +123,7 @@ def connect_deal(client: LinkedInClient, account: LinkedInAccount, ds_id: int, t
         return _connect_failed(ds, account, str(exc), task_id)
 
     if result.outcome in (ConnectOutcome.SENT, ConnectOutcome.ALREADY_PENDING):
-        transitions.mark_pending(ds, account, settings.CHECK_PENDING_HOURS, task_id)
+        transitions.mark_pending(ds, account, settings.CHECK_PENDING_HOURS / settings.TIME_SCALE, task_id)
         transitions.close_other_campaigns(ds, task_id)
         return Outcome("pending", result.outcome.value)
     if result.outcome is ConnectOutcome.ALREADY_CONNECTED:
@@ -174,7 +181,12 @@ def check_pending(
 
 
 def follow_up(
-    client: LinkedInClient, account: LinkedInAccount, ds_id: int, text: str | None, task_id: str = ""
+    client: LinkedInClient,
+    account: LinkedInAccount,
+    ds_id: int,
+    text: str | None,
+    task_id: str = "",
+    before_outward=_no_wait,
 ) -> Outcome:
     ds = DealState.objects.select_related("lead__linkedin", "campaign__department").get(pk=ds_id)
     now = timezone.now()
@@ -216,6 +228,7 @@ def follow_up(
 
     message = text or render_followup(ds.campaign, ds.lead)
     # Any other exception (the browser died mid-typing?) leaves the mark: no retry types again.
+    before_outward()
     DealState.objects.filter(pk=ds.pk).update(last_error=SENDING_MARK)
     try:
         send_message(client, ds.lead.linkedin.url, message, full_name=_full_name(ds))
@@ -245,6 +258,6 @@ def _follow_up_failed(ds: DealState, account: LinkedInAccount, reason: str, task
             task_id=task_id,
         )
         return Outcome("failed", reason)
-    _release(ds, next_check_at=timezone.now() + timedelta(hours=1))
+    _release(ds, next_check_at=timezone.now() + timedelta(hours=1 / settings.TIME_SCALE))
     _log(account, ds, ActionLog.Kind.FOLLOW_UP, ActionLog.Outcome.SKIPPED, reason, task_id)
     return Outcome("retry_later", reason)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from openoutreach.local_redis import PrivateRedis
-from openoutreach.testing.processes import ManagedProcess, celery_argv, wait_for_worker, worker_argv
+from openoutreach.processes import ManagedProcess, celery_argv, wait_for_worker, worker_argv
 
 HOSTNAME = socket.gethostname()
 
@@ -157,7 +157,8 @@ def data_dir() -> Path:
 @pytest.fixture
 def browser_worker(processes, sandbox):
     """Factory: the real browser worker process of an account, pointed at the sandbox, answering pings.
-    Human pauses are scaled down (BROWSER_HUMAN_SPEED) so tests run at test speed; nothing else changes."""
+    Human pauses and the gap between outward actions are configured to their test values (the same
+    settings an operator has); caps, hours and pacing are whatever the test sets on the account."""
     import sys
 
     from openoutreach.celery import app
@@ -165,7 +166,12 @@ def browser_worker(processes, sandbox):
     def start(
         handle: str, name: str | None = None, env_extra: dict[str, str] | None = None
     ) -> ManagedProcess:
-        env = {"LINKEDIN_BASE_URL": sandbox.base_url, "BROWSER_HUMAN_SPEED": "0.05", **(env_extra or {})}
+        env = {
+            "LINKEDIN_BASE_URL": sandbox.base_url,
+            "BROWSER_HUMAN_SPEED": "0.05",
+            "OUTWARD_ACTION_GAP_SECONDS": "3",  # the smallest gap the settings allow
+            **(env_extra or {}),
+        }
         proc = processes(
             name or f"browser-{handle}", [sys.executable, "-m", "workers.browser_process", handle], env
         )

@@ -7,7 +7,7 @@ import stat
 import subprocess
 import sys
 
-from openoutreach.testing.processes import PROJECT_DIR
+from openoutreach.processes import PROJECT_DIR
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:

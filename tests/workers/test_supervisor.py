@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from openoutreach.celery import app
-from openoutreach.testing.processes import wait_until
+from openoutreach.processes import wait_until
 from workers.supervisor import BACKOFF_START, Supervisor
 
 
