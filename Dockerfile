@@ -30,7 +30,7 @@ COPY . .
 RUN useradd --create-home --uid 1000 openoutreach \
     && mkdir -p /data \
     && chown openoutreach:openoutreach /data \
-    && chmod +x compose/entrypoint compose/start-*
+    && chmod +x compose/entrypoint compose/healthcheck compose/start-*
 USER openoutreach
 VOLUME ["/data"]
 

@@ -51,6 +51,7 @@ def test_start_scripts_are_executable_shell_scripts_that_exec_their_process(depl
         text = script.read_text()
         assert os.access(script, os.X_OK), f"{script.name} is not executable"
         assert text.startswith("#!/bin/sh\n") and "\nset -eu\n" in text, script.name
+    assert os.access(ROOT / "compose" / "healthcheck", os.X_OK)
     for script in deploy.start_scripts:
         assert deploy.exec_argv(script), script.name  # exactly one `exec` line (PID 1's child is the role)
 
@@ -133,3 +134,46 @@ def test_the_ml_worker_script_starts_a_solo_worker_on_the_ml_queue(processes, re
     assert stats["pool"]["implementation"].endswith("solo:TaskPool")
     assert stats["pool"]["max-concurrency"] == 1
     assert stats["prefetch_count"] == 1
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_the_web_healthcheck_passes_behind_a_strict_host_list_and_tls_proxy(processes):
+    """The operator's ALLOWED_HOSTS need not list 127.0.0.1, and behind a TLS proxy plain http redirects:
+    a naive GET of /healthz then fails and the whole stack (waiting for a healthy web) never starts."""
+    import http.client
+
+    port = _free_port()
+    env = {"ALLOWED_HOSTS": "outreach.example.com", "SECURE_SSL_REDIRECT": "true", "BEHIND_TLS_PROXY": "true"}
+    argv = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "openoutreach.wsgi",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        "1",
+    ]
+    proc = processes("web-healthcheck", argv, env)
+    check = [str(ROOT / "compose" / "healthcheck"), f"http://127.0.0.1:{port}/healthz"]
+    deadline = time.monotonic() + 60
+    while (
+        run := subprocess.run(check, env={**os.environ, **env}, capture_output=True, text=True)
+    ).returncode:
+        assert proc.process.poll() is None, "gunicorn exited"
+        assert time.monotonic() < deadline, run.stderr
+        time.sleep(0.5)
+
+    naive = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    naive.request("GET", "/healthz")
+    assert naive.getresponse().status in (301, 400)  # what a plain check would have seen
+    naive.close()
+    proc.stop()
+    run = subprocess.run(check, env={**os.environ, **env}, capture_output=True, text=True)
+    assert run.returncode == 1 and "Connection refused" in run.stderr
