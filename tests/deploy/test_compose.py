@@ -128,3 +128,8 @@ def test_cheap_healthchecks(services):
     assert "http://127.0.0.1:8000/healthz" in web_check
     assert resolve("/healthz")  # the URL the check calls exists
     assert "http://127.0.0.1:5555/healthcheck" in " ".join(services["flower"]["healthcheck"]["test"])
+
+
+def test_admin_and_flower_are_published_on_this_host_only(services):
+    published = {name: s["ports"] for name, s in services.items() if "ports" in s}
+    assert published == {"web": ["127.0.0.1:8000:8000"], "flower": ["127.0.0.1:5555:5555"]}
