@@ -9,7 +9,7 @@ PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
 ACCOUNT ?=
 
-.PHONY: help setup deps system-packages db test test-fast run demo admin beat worker-default worker-ml \
+.PHONY: help setup deps system-packages db test test-fast run demo analytics admin beat worker-default worker-ml \
         worker-browser supervisor flower sandbox lint format bench compose-check clean
 
 help: ## this list
@@ -59,6 +59,9 @@ run: setup ## run the whole system locally (private Redis unless REDIS_URL is se
 
 demo: setup ## run a whole campaign against the sandbox, with a live funnel (DEMO_SECONDS=N to stop after N s)
 	@$(PY) -m openoutreach.launcher demo
+
+analytics: deps ## build the dbt analytics (DuckDB) from the CRM and print the funnel
+	@$(PY) manage.py run_analytics
 
 admin: deps ## create an admin (superuser) for Django Admin
 	@$(PY) manage.py createsuperuser

@@ -12,7 +12,7 @@ import random
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import F, Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from openoutreach.outreach.models import ActionLog, Campaign, DealState, LinkedInAccount
@@ -26,20 +26,26 @@ LANE = "connect"
 CANDIDATES = 5
 
 
-def candidates(account: LinkedInAccount, campaign: Campaign, now: datetime):
+def candidates(account: LinkedInAccount, campaign: Campaign, now: datetime, limit: int = CANDIDATES) -> list[DealState]:
     """New, unclaimed deals of the campaign whose person is not contacted (or being contacted) anywhere
-    in the workspace, nor owned by another account; best score first, then oldest."""
-    busy = DealState.objects.filter(~Q(state=stages.NEW) | Q(claimed_until__gt=now)).values("lead_id")
-    owned_elsewhere = (
-        DealState.objects.filter(account__isnull=False).exclude(account=account).values("lead_id")
-    )
-    return (
+    in the workspace, nor owned by another account: the best scores first, then unscored ones oldest
+    first (the qualifier's cold start).
+
+    Bounded: each half walks the (campaign, state, score, created_at) index in order and stops at
+    `limit`; the two exclusions are correlated NOT EXISTS lookups on the (lead, state) index.
+    """
+    same_person = DealState.objects.filter(lead_id=OuterRef("lead_id"))
+    busy = same_person.filter(~Q(state=stages.NEW) | Q(claimed_until__gt=now))
+    owned_elsewhere = same_person.filter(account__isnull=False).exclude(account=account)
+    eligible = (
         DealState.objects.filter(campaign=campaign, state=stages.NEW)
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
-        .exclude(lead_id__in=busy)
-        .exclude(lead_id__in=owned_elsewhere)
-        .order_by(F("score").desc(nulls_last=True), "created_at", "id")
+        .filter(~Exists(busy), ~Exists(owned_elsewhere))
     )
+    found = list(eligible.filter(score__isnull=False).order_by("-score")[:limit])
+    if len(found) < limit:
+        found += list(eligible.filter(score__isnull=True).order_by("created_at")[: limit - len(found)])
+    return found
 
 
 def may_connect(account: LinkedInAccount, now: datetime) -> bool:
@@ -62,7 +68,7 @@ def dispatch_account(account: LinkedInAccount, now: datetime, rng: random.Random
     if not may_connect(account, now) or not slot_due(account, LANE, now):
         return None
     for campaign in campaign_choice.choose(campaign_choice.active_campaigns(account), rng):
-        for ds in candidates(account, campaign, now)[:CANDIDATES]:
+        for ds in candidates(account, campaign, now):
             interval = interval_seconds(
                 account, ActionLog.Kind.CONNECT, settings.MIN_ACTION_INTERVAL_SECONDS, now, rng
             )

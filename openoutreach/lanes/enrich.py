@@ -8,7 +8,7 @@ import random
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Case, Q, Value, When
+from django.db.models import Q
 from django.utils import timezone
 
 from openoutreach.outreach.models import ActionLog, LinkedInProfile
@@ -19,14 +19,18 @@ from .common import claim_until, interval_seconds, runnable_accounts, send, slot
 LANE = "enrich"
 
 
-def waiting(account, now: datetime):
-    """Profiles never enriched nor found unavailable, unclaimed; the account's own discoveries first."""
-    return (
+def waiting(account, now: datetime, limit: int) -> list[int]:
+    """Lead ids of profiles never enriched nor found unavailable, unclaimed: the account's own
+    discoveries first, then anyone's, oldest first. Each half is a bounded walk of an index."""
+    free = (
         LinkedInProfile.objects.filter(enriched_at__isnull=True, unavailable_reason="")
         .filter(Q(enrich_claimed_until__isnull=True) | Q(enrich_claimed_until__lte=now))
-        .annotate(mine=Case(When(discovered_by=account, then=Value(0)), default=Value(1)))
-        .order_by("mine", "discovered_at", "id")
+        .order_by("discovered_at")
     )
+    ids = list(free.filter(discovered_by=account).values_list("lead_id", flat=True)[:limit])
+    if len(ids) < limit:
+        ids += [i for i in free.values_list("lead_id", flat=True)[: limit * 2] if i not in ids][: limit - len(ids)]
+    return ids
 
 
 def dispatch_account(account, now: datetime, rng: random.Random) -> dict | None:
@@ -37,7 +41,7 @@ def dispatch_account(account, now: datetime, rng: random.Random) -> dict | None:
     batch = min(settings.ENRICH_BATCH, caps.usage(account, ActionLog.Kind.ENRICH, now).remaining)
     if batch <= 0:
         return None
-    lead_ids = list(waiting(account, now).values_list("lead_id", flat=True)[:batch])
+    lead_ids = waiting(account, now, batch)
     if not lead_ids:
         return None
     per_profile = interval_seconds(

@@ -269,6 +269,13 @@ class LinkedInProfile(models.Model):
     unavailable_reason = models.CharField(max_length=200, blank=True, default="")
     enrich_claimed_until = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        indexes = [
+            # the enrich lane's two bounded walks: anyone's discoveries, then the account's own
+            models.Index(fields=["enriched_at", "unavailable_reason", "discovered_at"]),
+            models.Index(fields=["discovered_by", "enriched_at", "unavailable_reason", "discovered_at"]),
+        ]
+
     def __str__(self) -> str:
         return self.url
 
@@ -302,7 +309,7 @@ class DealState(models.Model):
             models.UniqueConstraint(fields=["campaign", "lead"], name="uniq_deal_per_lead_campaign")
         ]
         indexes = [
-            models.Index(fields=["campaign", "state", "score"]),
+            models.Index(fields=["campaign", "state", "score", "created_at"]),
             models.Index(fields=["state", "next_check_at"]),
             models.Index(fields=["lead", "state"]),
             models.Index(fields=["next_check_at"]),
@@ -358,6 +365,12 @@ class DoNotContact(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.value}"
 
+    def save(self, *args, **kwargs) -> None:
+        from openoutreach.safety.compliance import do_not_contact_key
+
+        self.key = do_not_contact_key(self.kind, self.value)
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         from openoutreach.safety.compliance import do_not_contact_key
 
@@ -365,12 +378,6 @@ class DoNotContact(models.Model):
             self.key = do_not_contact_key(self.kind, self.value)
         except ValueError as exc:
             raise ValidationError({"value": str(exc)}) from exc
-
-    def save(self, *args, **kwargs) -> None:
-        from openoutreach.safety.compliance import do_not_contact_key
-
-        self.key = do_not_contact_key(self.kind, self.value)
-        super().save(*args, **kwargs)
 
 
 class LegalAcceptance(models.Model):

@@ -7,8 +7,8 @@ import sys
 import pytest
 
 from openoutreach.celery import app
-from openoutreach.safety.lease import AccountLease
 from openoutreach.processes import wait_for_worker, wait_until
+from openoutreach.safety.lease import AccountLease
 from workers.browser_process import EXIT_LEASE_HELD
 
 pytestmark = pytest.mark.slow

@@ -321,7 +321,7 @@ class Migration(migrations.Migration):
             options={
                 "indexes": [
                     models.Index(
-                        fields=["campaign", "state", "score"], name="outreach_de_campaig_cedcc2_idx"
+                        fields=["campaign", "state", "score", "created_at"], name="outreach_de_campaig_7426ba_idx"
                     ),
                     models.Index(fields=["state", "next_check_at"], name="outreach_de_state_be9c33_idx"),
                     models.Index(fields=["lead", "state"], name="outreach_de_lead_id_4748cb_idx"),
@@ -511,5 +511,18 @@ class Migration(migrations.Migration):
                     models.UniqueConstraint(fields=("campaign", "keyword"), name="uniq_keyword_per_campaign")
                 ],
             },
+        ),
+        migrations.AddIndex(
+            model_name="linkedinprofile",
+            index=models.Index(
+                fields=["enriched_at", "unavailable_reason", "discovered_at"], name="outreach_li_enriche_cee737_idx"
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="linkedinprofile",
+            index=models.Index(
+                fields=["discovered_by", "enriched_at", "unavailable_reason", "discovered_at"],
+                name="outreach_li_discove_1c107b_idx",
+            ),
         ),
     ]
