@@ -19,6 +19,18 @@ app.conf.include = ["workers.lanes", "workers.browser", "workers.ml"]
 
 
 @app.on_after_configure.connect
+def _django_for_cli(sender: Celery, **kwargs) -> None:
+    """`celery -A openoutreach call|result ...` loads the django-db result backend, whose models need
+    Django set up; worker and beat processes set it up themselves, the CLI commands do not."""
+    from django.apps import apps
+
+    if not apps.ready and not apps.loading:
+        import django
+
+        django.setup()
+
+
+@app.on_after_configure.connect
 def _install_beat_schedule(sender: Celery, **kwargs) -> None:
     import beat_schedule
 

@@ -44,7 +44,7 @@ def _fail(exc: Exception) -> None:
 
 try:
     DATA_DIR: Path = env.path("DATA_DIR", PROJECT_DIR / "data").resolve()
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
     ENV_FILE = DATA_DIR / "openoutreach.env"
     if ENV_FILE.exists():
         env.read_env(str(ENV_FILE), override=False)
@@ -283,13 +283,13 @@ FIXTURE_DIRS: list[str] = []
 # Security: production-safe unless DEBUG is asked for (`manage.py check --deploy` reads these).
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
-X_FRAME_OPTIONS = "SAMEORIGIN"
+X_FRAME_OPTIONS = "DENY"  # only DjangoCRM's mail previews use frames, and they need MAILING (off)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", False)
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", False)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
-SECURE_HSTS_PRELOAD = False
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", False) else None
 
 # --- Celery (read by openoutreach/celery.py with namespace="CELERY") ---
@@ -313,6 +313,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Flower shows lanes only when workers send task events and clients send "sent" events.
 CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_TASK_SEND_SENT_EVENT = True
+# A solo browser/ML worker answers no `inspect` while a task runs: a STARTED state in the result
+# backend (the admin's task results) is how an operator sees what a busy worker is doing.
+CELERY_TASK_TRACK_STARTED = True
 # Unacked tasks come back after this long. Longer than any task, shorter than "forever"; long ETAs are
 # never used for "later" (a database timestamp is), so this only bounds crash recovery.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("BROKER_VISIBILITY_TIMEOUT", 3600)}
