@@ -31,6 +31,7 @@ from urllib.parse import unquote, urlsplit
 
 import psutil
 from playwright.sync_api import BrowserContext, Page, Response, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 from playwright_stealth import Stealth
 
 from openoutreach.linkedin.errors import BrowserNotFound
@@ -309,7 +310,16 @@ class BrowserSession:
     def fetch(self, path_or_url: str, headers: dict[str, str], timeout_ms: int | None = None) -> HttpAnswer:
         """GET from inside the page (same-origin fetch), so cookies and browser headers ride along."""
         url = self.url(path_or_url)
-        answer = self.page.evaluate(_FETCH_JS, [url, headers, timeout_ms or self.config.timeout_ms])
+        args = [url, headers, timeout_ms or self.config.timeout_ms]
+        try:
+            answer = self.page.evaluate(_FETCH_JS, args)
+        except PlaywrightError as exc:
+            # A navigation still in flight (the redirect after a login) destroys the page's JS context
+            # under the call: let the page settle, then ask once more.
+            if "Execution context was destroyed" not in str(exc):
+                raise
+            self.page.wait_for_load_state("domcontentloaded")
+            answer = self.page.evaluate(_FETCH_JS, args)
         return HttpAnswer(int(answer["status"]), answer["body"], answer.get("retryAfter"))
 
     # --- storage state (the account's cookies) ---------------------------------------------
