@@ -4,14 +4,23 @@ the earned-auto-decision policy and for asking the LLM about everyone.
 Pool: 2,000 sandbox people (devops scenario), their Voyager JSON parsed by the browser layer's parser,
 profile text embedded with the offline MiniLM. The LLM is the stand-in's rule (hidden truth flipped for
 5% of people, always the same people). Recall and precision are against the hidden truth; plain
-agreement is printed only to show how misleading it is. Usage: .venv/bin/python bench/ml_policy.py
+agreement is printed only to show how misleading it is. The policy's outcome depends on the order in
+which people arrive (active learning is path-dependent), so it is run on several arrival orders.
+
+Columns: calls = LLM calls; rej/acc = automatic rejections/acceptances; rev = LLM answers the model
+disputed (held for human review, counted as not qualified); qual = leads qualified; calls/fit = LLM calls
+per truly fitting lead found.
+
+Usage: .venv/bin/python bench/ml_policy.py [--orders 0,1,2] [--size 2000] [--vectors-cache FILE.npz]
 """
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -22,41 +31,59 @@ from openoutreach.ml.sandbox_pool import sandbox_pool
 from openoutreach.ml.simulate import PolicyOutcome, ask_everyone, run_policy
 from openoutreach.sandbox.llm_answers import unit
 
-SIZE, NOISE, SEED = 2000, 0.05, 3
+NOISE, SEED = 0.05, 3
 
 
 def row(name: str, o: PolicyOutcome, seconds: float) -> str:
-    return (f"{name:<34} {o.llm_calls:>6} {o.auto_rejected:>5} {o.auto_accepted:>5} {o.disputed:>5} {o.qualified:>5} "
+    return (f"{name:<40} {o.llm_calls:>6} {o.auto_rejected:>5} {o.auto_accepted:>5} {o.disputed:>5} {o.qualified:>5} "
             f"{o.recall:>7.3f} {o.precision:>7.3f} {o.agreement:>7.3f} {o.calls_per_qualified_fit:>9.2f} {seconds:>6.0f}")  # fmt: skip
 
 
-def main() -> None:
-    pool = sandbox_pool(size=SIZE, seed=7, scenario="devops")
+def pool_arrays(size: int, cache: Path | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(vectors, truth, LLM answers) of the first `size` sandbox people, embedded (or read from `cache`)."""
+    if cache is not None and cache.exists():
+        data = np.load(cache)
+        return data["vectors"], data["truth"], data["answers"]
+    pool = sandbox_pool(size=size, seed=7, scenario="devops")
     truth = np.array([int(pool.fits(p)) for p in pool.people])
     # The stand-in's own rule: one person always gets the same, possibly wrong, answer.
     answers = np.array(
-        [
-            int(t) ^ int(unit(SEED, "qualify", p.public_id) < NOISE)
-            for t, p in zip(truth, pool.people, strict=True)
-        ]
+        [int(t) ^ int(unit(SEED, "qualify", p.public_id) < NOISE) for t, p in zip(truth, pool.people, strict=True)]
     )
     started = time.perf_counter()
     texts = [profile_text(pool.profile(p)) for p in pool.people]
     vectors = Embedder(cache_dir=tempfile.mkdtemp(prefix="ml-bench-"), batch_size=16).embed(texts)
-    print(f"pool {SIZE} people, {truth.sum()} fits ({truth.mean():.1%}), LLM wrong for {np.mean(answers != truth):.1%}; "
-          f"embedded in {time.perf_counter() - started:.0f} s")  # fmt: skip
-    print(f"{'policy':<34} {'calls':>6} {'rej':>5} {'acc':>5} {'rev':>5} {'qual':>5} {'recall':>7} {'prec':>7} "
+    print(f"embedded {size} profiles in {time.perf_counter() - started:.0f} s")
+    if cache is not None:
+        np.savez(cache, vectors=vectors, truth=truth, answers=answers)
+    return vectors, truth, answers
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--size", type=int, default=2000)
+    parser.add_argument("--orders", default="0,1,2", help="arrival orders: 0 = the sandbox's, n = seeded shuffle")
+    parser.add_argument("--vectors-cache", type=Path, default=None)
+    args = parser.parse_args()
+    vectors, truth, answers = pool_arrays(args.size, args.vectors_cache)
+    print(f"pool {len(truth)} people, {truth.sum()} fits ({truth.mean():.1%}), LLM wrong for {np.mean(answers != truth):.1%}")
+    print(f"{'policy':<40} {'calls':>6} {'rej':>5} {'acc':>5} {'rev':>5} {'qual':>5} {'recall':>7} {'prec':>7} "
           f"{'agree':>7} {'calls/fit':>9} {'sec':>6}")  # fmt: skip
     print(row("ask the LLM about everyone", ask_everyone(truth, answers), 0))
     default = QualifierConfig()
-    for name, config in (
-        ("ours, defaults (std<0.05)", default),
-        ("ours, std<0.1", dataclasses.replace(default, std_max=0.1)),
-        ("ours, std<0.1, no review of disputes", dataclasses.replace(default, std_max=0.1, dispute_p=-1.0)),
-    ):
-        started = time.perf_counter()
-        outcome = run_policy(vectors, truth, answers, config, batch=10)
-        print(row(name, outcome, time.perf_counter() - started), flush=True)
+    variants = [("defaults", default)]
+    variants.append(("std<0.1 (looser gate)", dataclasses.replace(default, std_max=0.1)))
+    for name, config in variants:
+        outcomes = []
+        for order in [int(o) for o in args.orders.split(",")]:
+            perm = np.random.default_rng(order).permutation(len(truth)) if order else np.arange(len(truth))
+            started = time.perf_counter()
+            outcome = run_policy(vectors[perm], truth[perm], answers[perm], config, batch=10)
+            outcomes.append(outcome)
+            print(row(f"ours, {name}, order {order}", outcome, time.perf_counter() - started), flush=True)
+        mean = {f.name: float(np.mean([getattr(o, f.name) for o in outcomes])) for f in dataclasses.fields(PolicyOutcome)}
+        mean_row = PolicyOutcome(**{k: (round(v) if isinstance(getattr(outcomes[0], k), int) else v) for k, v in mean.items()})
+        print(row(f"ours, {name}, mean of {len(outcomes)}", mean_row, 0), flush=True)
 
 
 if __name__ == "__main__":

@@ -1,13 +1,81 @@
-"""Tasks of the single ML worker; consumed from `ml`. It alone writes the embeddings DuckDB file."""
+"""Tasks of the single ML worker; consumed from `ml` (see workers/queues.py and shared docs, "ML worker").
+
+It alone writes the embeddings DuckDB file (settings.EMBEDDINGS_DB) and the fitted qualifiers under
+settings.MODELS_DIR. Each task is thin: it loads the worker's MLContext (built once per process from
+settings), calls a plain function in openoutreach.ml, and returns its report as a dict.
+"""
 
 from __future__ import annotations
 
-from celery import shared_task
+import logging
 
+import redis
+from celery import shared_task
+from django.conf import settings
+
+from openoutreach.ml import drafting, service
+from openoutreach.ml.campaign_lock import CampaignBusy, campaign_lock
+from openoutreach.ml.context import MLContext, from_settings
 from workers.base import identity
+
+log = logging.getLogger(__name__)
+
+DEFAULT_QUALIFY_BATCH = 10  # LLM questions per qualify run
+QUALIFY_LOCK_SECONDS = 600  # extended before each LLM question; frees the campaign if the worker dies
+
+_context: MLContext | None = None
+
+
+def context() -> MLContext:
+    """This process's ML context (the embedding model is loaded on first use, then kept)."""
+    global _context
+    if _context is None:
+        _context = from_settings(settings)
+    return _context
 
 
 @shared_task(bind=True, name="ml.identify")
 def identify(self) -> dict:
     """Which worker process serves the ML queue."""
     return identity(self)
+
+
+@shared_task(name="ml.embed")
+def embed(lead_ids: list[int]) -> dict:
+    """Vectors for these leads (enriched ones; others are listed as not enriched)."""
+    report = service.embed_leads(lead_ids, context())
+    return {"embedded": report.embedded, "up_to_date": report.up_to_date, "not_enriched": report.not_enriched}
+
+
+@shared_task(bind=True, name="ml.qualify")
+def qualify(self, campaign_id: int, batch: int = DEFAULT_QUALIFY_BATCH) -> dict:
+    """Label a campaign's pending leads: the model's earned decisions, then up to `batch` LLM questions.
+    A second run for the same campaign while one is going returns {"busy": ...} at once."""
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    try:
+        with campaign_lock(client, campaign_id, QUALIFY_LOCK_SECONDS) as keep_alive:
+            return service.qualify_campaign(
+                campaign_id, batch, context(), keep_alive=keep_alive, task_id=self.request.id or ""
+            ).as_dict()
+    except CampaignBusy as exc:
+        return {"campaign_id": campaign_id, "busy": str(exc)}
+    finally:
+        client.close()
+
+
+@shared_task(name="ml.rescore")
+def rescore(campaign_id: int) -> dict:
+    """Rewrite the ranking scores of the campaign's New deals from its current model."""
+    return {"campaign_id": campaign_id, "rescored": service.rescore_campaign(campaign_id, context())}
+
+
+@shared_task(bind=True, name="ml.generate_keywords")
+def generate_keywords(self, campaign_id: int, count: int = 10) -> dict:
+    """New LinkedIn search keywords for the campaign, saved unused (never one it already has)."""
+    return drafting.generate_campaign_keywords(campaign_id, context(), count, self.request.id or "").as_dict()
+
+
+@shared_task(bind=True, name="ml.draft_followup")
+def draft_followup(self, deal_state_id: int) -> dict:
+    """The follow-up message for a Connected deal: {"text": ...}, or why there is none (review/paused)."""
+    return drafting.draft_for_deal(deal_state_id, context(), self.request.id or "").as_dict()

@@ -65,13 +65,19 @@ def optimise_kernel(z: np.ndarray, y: np.ndarray, noise: float | None, seed: int
     return KernelParams(float(product.k1.constant_value), float(product.k2.length_scale), fitted_noise)
 
 
+def _headroom(n: int) -> int:
+    """Buffer capacity for n observations: +25% (at least 64), so a copy of the n x n inverse happens every
+    few hundred labels at most, without doubling the memory of a model that already holds 5,000 labels."""
+    return max(16, n + max(64, n // 4))
+
+
 class IncrementalGP:
     """GP posterior over a growing set of observations with fixed kernel parameters."""
 
     def __init__(self, params: KernelParams, z: np.ndarray, y: np.ndarray) -> None:
         self.params = params
         n, d = z.shape
-        self._cap = max(16, 2 * n)
+        self._cap = _headroom(n)
         self._z = np.zeros((self._cap, d))
         self._y = np.zeros(self._cap)
         self._inv = np.zeros((self._cap, self._cap))
@@ -84,6 +90,26 @@ class IncrementalGP:
             self._inv[:n, :n] = cho_solve(cho_factor(gram, lower=True), np.eye(n))
         self._refresh_weights()
 
+    def __getstate__(self) -> dict:
+        """Pickle only the filled part of the buffers (capacity can be twice the labels)."""
+        state = dict(self.__dict__)
+        n = self.n
+        state["_z"], state["_y"] = self._z[:n].copy(), self._y[:n].copy()
+        state["_inv"], state["_cap"] = self._inv[:n, :n].copy(), n
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        if self._cap < 1:  # an empty model: give add() room to write into
+            self._grow_to(16)
+
+    def _grow_to(self, cap: int) -> None:
+        z = np.zeros((cap, self._z.shape[1]))
+        y = np.zeros(cap)
+        inv = np.zeros((cap, cap))
+        z[: self.n], y[: self.n], inv[: self.n, : self.n] = self.z, self.y, self._inv[: self.n, : self.n]
+        self._z, self._y, self._inv, self._cap = z, y, inv, cap
+
     @property
     def z(self) -> np.ndarray:
         return self._z[: self.n]
@@ -93,12 +119,7 @@ class IncrementalGP:
         return self._y[: self.n]
 
     def _grow(self) -> None:
-        cap = 2 * self._cap
-        z = np.zeros((cap, self._z.shape[1]))
-        y = np.zeros(cap)
-        inv = np.zeros((cap, cap))
-        z[: self.n], y[: self.n], inv[: self.n, : self.n] = self.z, self.y, self._inv[: self.n, : self.n]
-        self._z, self._y, self._inv, self._cap = z, y, inv, cap
+        self._grow_to(_headroom(self._cap))
 
     def add(self, z_new: np.ndarray, y_new: float) -> None:
         """Append one observation: K'^-1 = [[K^-1 + u u^T / s, -u / s], [-u^T / s, 1 / s]] with
@@ -132,6 +153,18 @@ class IncrementalGP:
         std = float(y.std()) if self.n else 1.0
         self.y_std = std if std > 0 else 1.0
         self._weights = self._inv[: self.n, : self.n] @ ((y - self.y_mean) / self.y_std)
+
+    def loo(self) -> tuple[np.ndarray, np.ndarray]:
+        """Leave-one-out latent mean and variance of every observation, normalised units (R&W eq. 5.12:
+        mu_i = y_i - [K^-1 y]_i / [K^-1]_ii, var_i = 1 / [K^-1]_ii, minus the noise for the latent)."""
+        diag = np.diag(self._inv[: self.n, : self.n])
+        y_norm = (self.y - self.y_mean) / self.y_std
+        return y_norm - self._weights / diag, np.maximum(1.0 / diag - self.params.noise, 0.0)
+
+    def predict_latent(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Posterior mean and std of the latent function in normalised units (what the link takes)."""
+        mean, std = self.predict(z)
+        return (mean - self.y_mean) / self.y_std, std / self.y_std
 
     def predict(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Posterior mean and std of the latent function (label scale, noise excluded) at rows of z."""

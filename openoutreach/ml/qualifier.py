@@ -1,29 +1,39 @@
 """Per-campaign lead qualifier: a GP over profile embeddings that decides alone only when it has earned it.
 
-Model: PCA (dimension from explained variance) -> StandardScaler -> GP regression (ConstantKernel * RBF)
-on labels {0, 1}. The posterior mean of a GP regressed on 0/1 targets estimates P(fit | x); the
-probability we report is E[clip(f, 0, 1)] under the posterior f ~ N(mean, std^2), estimated with a fixed
-set of Monte-Carlo draws (deterministic, so a warm start reproduces decisions exactly). The same draws give
-BALD = H(E[p]) - E[H(p)], the information a label would bring, which lies in [0, ln 2].
+Model: PCA -> StandardScaler -> GP regression (ConstantKernel * RBF) on labels {0, 1}, with the PCA
+dimension chosen from data at each refit (the candidate whose calibrated model best predicts held-out
+labels, leave-one-out). A GP regressed on 0/1 labels ranks well but is a poor probability, so the latent
+function goes through a probit link calibrated on leave-one-out predictions (link.py). Every quantity
+comes from one fixed set of Monte-Carlo draws of the posterior f ~ N(mean, std^2), each mapped through
+the link (deterministic, so a warm start reproduces decisions exactly):
+- p = E[link(f)], the fit probability, and its entropy;
+- std = the posterior std of link(f): how unsure the model is of p itself (the std gate);
+- BALD = H(E[p]) - E[H(p)], the information a label would bring, in [0, ln 2].
+(The std gate used to read the latent function's std, which on real MiniLM embeddings never fell much
+below 0.1: the gate was unreachable and the LLM was asked about everyone.)
 
-Speed: hyper-parameters (and the PCA/scaler) are re-fitted only on a geometric schedule of label counts;
-between refits each label is an O(n^2) posterior update (gp.IncrementalGP). The schedule depends only on
-the label sequence, so replaying labels from the database (warm start) gives the same model as having
-added them one by one.
+Speed: hyper-parameters (PCA, scaler, kernel, link) are re-fitted only on a geometric schedule of label
+counts; between refits each label is an O(n^2) posterior update (gp.IncrementalGP). The schedule depends
+only on the label sequence, so replaying labels from the database (warm start) gives the same model as
+having added them one by one.
 
 Earned auto-decisions (the trap: with ~9% fits and a 5%-wrong LLM, a naive loop learned "everyone is
 negative" from one wrong positive and auto-rejected every real fit):
-1. no auto-decision before `min_positives` and `min_negatives` labels;
-2. every would-be automatic decision is a candidate audit: before the model may act, each one goes to
+1. no auto-decision before `min_positives` and `min_negatives` labels (measured: models built from the
+   first ~150 labels can be confidently wrong about whole groups of fits);
+2. every would-be automatic decision is a candidate audit: before the model may act, such leads go to
    the LLM tagged with what the model would have done (shadow audits); once allowed, a random
-   `audit_rate` share still does;
+   `audit_rate` share still does. Audits are interleaved with the other questions (`audit_share` of
+   them), or in exploit mode the would-be rejections, ranked last, would never be asked;
 3. each kind (accept / reject) is allowed only while the last `audit_window` audits of that kind show at
    least `min_audits` and a disagreement rate of at most `max_disagreement`; when the LLM disagrees
    more, that kind stops and all its would-be decisions go back to the LLM (which keeps auditing, so it
    can resume once the model is right again);
 4. the LLM is asked about the most probable fits first while positives are outnumbered (exploit), and
-   about the most informative (BALD) otherwise (explore). Far from any label the posterior std is the
-   prior's, so unexplored regions are never auto-rejected: they wait for the LLM.
+   about the most informative (BALD) otherwise (explore);
+5. an LLM answer that contradicts an earned model (`disputed`) is held for human review instead of
+   promoting the lead: with rare fits and a judge wrong 5% of the time, most "fits" the model puts far
+   below its fits are the judge's mistakes.
 Only LLM (or human) labels train the model; automatic decisions are never fed back as labels.
 """
 
@@ -40,7 +50,8 @@ from sklearn.decomposition import PCA
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from openoutreach.ml.gp import IncrementalGP, optimise_kernel
+from openoutreach.ml.gp import IncrementalGP, KernelParams, optimise_kernel
+from openoutreach.ml.link import ProbitLink, fit_link, log_likelihood
 
 Action = Literal["auto_accept", "auto_reject", "ask_llm"]
 AutoAction = Literal["auto_accept", "auto_reject"]
@@ -53,22 +64,29 @@ class QualifierConfig:
 
     # Gates: all must hold for an automatic decision.
     entropy_max: float = 0.3  # binary entropy of p, nats
-    std_max: float = 0.05  # posterior std of the latent fit probability
+    std_max: float = 0.05  # posterior std of the fit probability p (Monte-Carlo, through the link)
     accept_p: float = 0.9  # auto-accept only at or above this probability
     reject_p: float = 0.1  # auto-reject only at or below this probability
     # Earning the right to decide alone.
-    min_positives: int = 5
-    min_negatives: int = 10
+    min_positives: int = 20
+    min_negatives: int = 100
     audit_rate: float = 0.1  # share of allowed automatic decisions still sent to the LLM
+    audit_share: float = 0.2  # at most this share of LLM questions goes to audits (interleaved)
     audit_window: int = 40
     min_audits: int = 10
     max_disagreement: float = 0.15
     # An LLM answer that contradicts an earned model this strongly goes to human review instead of
     # promoting/disqualifying the lead (the label still trains the model and counts as an audit).
-    dispute_p: float = 0.15
+    dispute_p: float = 0.2
+    # Coverage: no automatic decision about a lead farther from the PCA subspace than this quantile of
+    # the vectors it was fitted on (a kind of profile the model's features cannot see).
+    coverage_quantile: float = 0.99
+    reference_max: int = 2000  # unlabelled vectors the PCA is fitted on besides the labelled ones
     # Model.
-    variance_to_keep: float = 0.9  # PCA dimension: smallest that explains this share of variance
-    max_components: int = 32
+    # PCA dimensions tried at each refit; the one whose calibrated model predicts held-out labels best
+    # is kept. Below 16, MiniLM profiles lose the role/seniority/country distinctions that decide fit:
+    # measured, 4-8 dimensions made the model confidently wrong about whole groups of fits.
+    pca_dims: tuple[int, ...] = (16, 32)
     noise: float | None = None  # GP observation noise on normalised targets; None = estimate it
     refit_growth: float = 1.5  # re-optimise hyper-parameters when labels grow by this factor
     hyper_subsample: int = 800  # hyper-parameter search on at most this many labels (O(n^3) per step)
@@ -106,15 +124,18 @@ class Decision:
     bald: float | None = None
     score: float | None = None  # acquisition score (None: cold start, go oldest-first)
     audit: AutoAction | None = None  # set when the LLM is asked to check what the model would do
+    covered: bool = False  # the lead lies within what the labels showed the model (coverage gate)
     reason: str = ""
 
 
 @dataclass(frozen=True)
 class Predictions:
-    p: np.ndarray
-    std: np.ndarray
-    entropy: np.ndarray
-    bald: np.ndarray
+    p: np.ndarray  # E[fit probability] under the posterior
+    std: np.ndarray  # posterior std of the fit probability (what the std gate reads)
+    entropy: np.ndarray  # binary entropy of p, nats
+    bald: np.ndarray  # expected information gain of a label, in [0, ln 2]
+    latent_std: np.ndarray  # posterior std of the latent GP function (before the link), diagnostics
+    residual: np.ndarray  # distance from the vector to the PCA subspace (what the model cannot see)
 
 
 @dataclass
@@ -138,6 +159,28 @@ def refit_points(first: int, upto: int, growth: float) -> list[int]:
     return [p for p in points if p <= upto]
 
 
+def interleave(unsure: list[Decision], audits: list[Decision], share: float) -> list[Decision]:
+    """Merge two question queues so audits get about `share` of the first slots of any batch.
+
+    In exploit mode the would-be automatic rejections have the lowest scores: sorted with the rest they
+    would never be asked, the model would never earn (or keep checking) its right to reject, and every
+    LLM call would go to the top of the list. Slot i (0-based) is an audit slot when
+    floor((i + 1) * share) > floor(i * share); a queue that runs dry leaves its slots to the other.
+    """
+    merged: list[Decision] = []
+    u = a = 0
+    while u < len(unsure) or a < len(audits):
+        i = len(merged)
+        audit_slot = math.floor((i + 1) * share) > math.floor(i * share)
+        if a < len(audits) and (audit_slot or u >= len(unsure)):
+            merged.append(audits[a])
+            a += 1
+        else:
+            merged.append(unsure[u])
+            u += 1
+    return merged
+
+
 def _audit_draw(lead_id: int, seed: int) -> float:
     """Uniform [0, 1) from the lead id: whether a lead is audited is stable across calls and restarts."""
     digest = hashlib.blake2b(f"{seed}:{lead_id}".encode(), digest_size=8).digest()
@@ -153,6 +196,9 @@ class Qualifier:
         self._x: list[np.ndarray] = []
         self.features: Pipeline | None = None
         self.gp: IncrementalGP | None = None
+        self.link: ProbitLink | None = None
+        self.residual_limit = 0.0
+        self.reference: np.ndarray | None = None  # unlabelled pool vectors for the PCA (see observe)
         self.last_refit: int | None = None
         self.refits = 0
         rng = np.random.default_rng(self.config.seed)
@@ -160,10 +206,18 @@ class Qualifier:
         self._draws = np.concatenate([half, -half])  # antithetic: the sample mean of draws is exactly 0
 
     @classmethod
-    def from_labels(cls, labels: Sequence[Label], config: QualifierConfig | None = None) -> Qualifier:
+    def from_labels(
+        cls,
+        labels: Sequence[Label],
+        config: QualifierConfig | None = None,
+        reference: np.ndarray | None = None,
+    ) -> Qualifier:
         """Warm start: the same model as adding `labels` one by one, without the intermediate refits
-        (each refit starts from scratch, so only the last one before len(labels) matters)."""
+        (each refit starts from scratch, so only the last one before len(labels) matters). `reference`:
+        unlabelled vectors of the campaign's pool for the PCA (see `observe`)."""
         model = cls(config or QualifierConfig())
+        if reference is not None:
+            model.observe(reference)
         first = model._first_refit_point(labels)
         if first is None:
             for label in labels:
@@ -211,23 +265,53 @@ class Qualifier:
         else:
             self.gp.add(self.features.transform(self._x[-1][None, :])[0], float(label.label))
 
+    def observe(self, vectors: np.ndarray) -> None:
+        """Remember (a deterministic subsample of) the unlabelled pool: the next refit fits the PCA on the
+        labelled AND these vectors. Fitted on labels alone, the PCA only sees the directions the labels
+        vary in (mostly fit-like profiles, as the LLM is asked about likely fits first); a kind of profile
+        it never saw then projects right next to known non-fits, and the model is confidently wrong about
+        it. `decide` observes its candidates; the service passes the pool to a warm start."""
+        x = np.atleast_2d(np.asarray(vectors, dtype=np.float64))
+        cap = self.config.reference_max
+        self.reference = x if len(x) <= cap else x[np.linspace(0, len(x) - 1, cap).astype(int)]
+
+    def refit(self) -> None:
+        """Re-optimise everything now, off the schedule (operators, benchmarks); needs both classes."""
+        if not (self.n_positive and self.n_negative):
+            raise ValueError("a refit needs labels of both classes")
+        self._refit()
+
     def _refit(self) -> None:
-        """PCA + scaler on the labelled vectors, hyper-parameter search, posterior from scratch."""
+        """Hyper-parameters from scratch: for each candidate PCA dimension, PCA + scaler on the labelled
+        vectors and a marginal-likelihood kernel search; keep the dimension whose calibrated model best
+        predicts held-out labels (leave-one-out log likelihood); then the posterior and the link."""
         cfg = self.config
         x = np.vstack(self._x)
         y = np.array([label.label for label in self.labels], dtype=float)
-        limit = max(1, min(cfg.max_components, len(x) - 1, x.shape[1]))
-        explained = np.cumsum(PCA(n_components=limit, svd_solver="full").fit(x).explained_variance_ratio_)
-        dims = int(min(limit, np.searchsorted(explained, cfg.variance_to_keep) + 1))
-        self.features = Pipeline(
-            [("pca", PCA(n_components=dims, svd_solver="full")), ("scale", StandardScaler())]
-        )
-        z = self.features.fit_transform(x)
-        fit_rows = self._hyper_rows(y)
-        params = optimise_kernel(z[fit_rows], y[fit_rows], cfg.noise, seed=cfg.seed)
+        basis = x if self.reference is None else np.vstack([x, self.reference])
+        rows = self._hyper_rows(y)
+        best: tuple[float, Pipeline, np.ndarray, KernelParams] | None = None
+        for dims in self._candidate_dims(len(x), x.shape[1]):
+            features = Pipeline(
+                [("pca", PCA(n_components=dims, svd_solver="full")), ("scale", StandardScaler())]
+            )
+            z = features.fit(basis).transform(x)
+            params = optimise_kernel(z[rows], y[rows], cfg.noise, seed=cfg.seed)
+            trial = IncrementalGP(params, z[rows], y[rows])
+            loo_mean, loo_var = trial.loo()
+            score = log_likelihood(fit_link(loo_mean, loo_var, y[rows]), loo_mean, loo_var, y[rows])
+            if best is None or score > best[0]:
+                best = (score, features, z, params)
+        _, self.features, z, params = best
         self.gp = IncrementalGP(params, z, y)
+        self.link = fit_link(*self.gp.loo(), y)
+        self.residual_limit = float(np.quantile(self._residuals(basis), self.config.coverage_quantile))
         self.last_refit = len(x)
         self.refits += 1
+
+    def _candidate_dims(self, n: int, width: int) -> list[int]:
+        limit = max(1, min(n - 1, width))
+        return sorted({min(d, limit) for d in self.config.pca_dims})
 
     def _hyper_rows(self, y: np.ndarray) -> np.ndarray:
         """Rows for the hyper-parameter search: all, or a seeded stratified subsample (keeps the search
@@ -269,12 +353,26 @@ class Qualifier:
         if self.cold:
             return None
         x = np.atleast_2d(np.asarray(vectors, dtype=np.float64))
-        mean, std = self.gp.predict(self.features.transform(x))
-        samples = np.clip(mean[:, None] + std[:, None] * self._draws[None, :], 0.0, 1.0)
+        mean, std = self.gp.predict_latent(self.features.transform(x))
+        samples = self.link(mean[:, None] + std[:, None] * self._draws[None, :])
         p = samples.mean(axis=1)
         entropy = binary_entropy(p)
         bald = np.clip(entropy - binary_entropy(samples).mean(axis=1), 0.0, LN2)
-        return Predictions(p=p, std=std, entropy=entropy, bald=bald)
+        return Predictions(
+            p=p,
+            std=samples.std(axis=1),
+            entropy=entropy,
+            bald=bald,
+            latent_std=std,
+            residual=self._residuals(x),
+        )
+
+    def _residuals(self, x: np.ndarray) -> np.ndarray:
+        """How far each row lies from the PCA subspace fitted on the labelled vectors. The PCA only sees
+        directions the labels vary in: a new kind of profile can project right next to known non-fits
+        although it resembles none of them, and the GP's distances (hence its std) cannot tell."""
+        pca = self.features.named_steps["pca"]
+        return np.linalg.norm(x - pca.inverse_transform(pca.transform(x)), axis=1)
 
     def rank(self, vectors: np.ndarray) -> np.ndarray | None:
         """Acquisition scores (higher = ask the LLM sooner): BALD when exploring, p when exploiting.
@@ -286,11 +384,14 @@ class Qualifier:
 
     def disputed(self, decision: Decision, llm_label: int) -> bool:
         """Whether the LLM's answer for a lead the model scored in `decision` should go to human review:
-        the model has its minimum of labels of both classes and put the lead at p <= dispute_p (or
-        >= 1 - dispute_p) while the LLM says the opposite. With rare fits and a judge that is wrong now
-        and then, most of its "qualified" answers on leads like that are its mistakes."""
+        the model has its minimum of labels of both classes, the lead is like the labelled ones (covered),
+        and the model put it at p <= dispute_p (or >= 1 - dispute_p) while the LLM says the opposite. With
+        rare fits and a judge that is wrong now and then, most of its "qualified" answers on leads like
+        that are its mistakes. About a new kind of lead the model knows nothing: the LLM's answer stands."""
         cfg = self.config
         if decision.p is None or self.n_positive < cfg.min_positives or self.n_negative < cfg.min_negatives:
+            return False
+        if not decision.covered:
             return False
         if llm_label == 1:
             return decision.p <= cfg.dispute_p
@@ -324,7 +425,9 @@ class Qualifier:
         input order, meant to be oldest-first, at cold start)."""
         if not candidates:
             return []
-        preds = self.predict(np.vstack([np.asarray(c.vector, dtype=np.float64).ravel() for c in candidates]))
+        x = np.vstack([np.asarray(c.vector, dtype=np.float64).ravel() for c in candidates])
+        self.observe(x)
+        preds = self.predict(x)
         if preds is None:
             return [
                 Decision(c.lead_id, "ask_llm", reason="cold start: fewer than 2 labels or one class")
@@ -337,20 +440,32 @@ class Qualifier:
         ask: list[Decision] = []
         for i, c in enumerate(candidates):
             p, std, entropy = float(preds.p[i]), float(preds.std[i]), float(preds.entropy[i])
-            confident = entropy < cfg.entropy_max and std < cfg.std_max
+            covered = float(preds.residual[i]) <= self.residual_limit
+            confident = covered and entropy < cfg.entropy_max and std < cfg.std_max
             would: AutoAction | None = None
             if confident and p >= cfg.accept_p:
                 would = "auto_accept"
             elif confident and p <= cfg.reject_p:
                 would = "auto_reject"
-            values = dict(p=p, std=std, entropy=entropy, bald=float(preds.bald[i]), score=float(scores[i]))
+            values = dict(
+                p=p,
+                std=std,
+                entropy=entropy,
+                bald=float(preds.bald[i]),
+                score=float(scores[i]),
+                covered=covered,
+            )
             if would is None:
-                ask.append(Decision(c.lead_id, "ask_llm", **values, reason=f"unsure ({self.mode})"))
+                why = "unsure" if covered else "unlike the labelled leads"
+                ask.append(Decision(c.lead_id, "ask_llm", **values, reason=f"{why} ({self.mode})"))
             elif not status[would].allowed:
                 ask.append(Decision(c.lead_id, "ask_llm", **values, audit=would, reason=status[would].reason))
             elif _audit_draw(c.lead_id, cfg.seed) < cfg.audit_rate:
                 ask.append(Decision(c.lead_id, "ask_llm", **values, audit=would, reason="random audit"))
             else:
                 auto.append(Decision(c.lead_id, would, **values, reason=status[would].reason))
-        ask.sort(key=lambda d: -d.score)
-        return auto + ask
+        unsure = sorted((d for d in ask if d.audit is None), key=lambda d: -d.score)
+        audits = sorted(
+            (d for d in ask if d.audit is not None), key=lambda d: _audit_draw(d.lead_id, cfg.seed)
+        )
+        return auto + interleave(unsure, audits, cfg.audit_share)

@@ -66,9 +66,14 @@ def _load(path: Path) -> dict | None:
 
 
 def load_or_build(
-    path: str | os.PathLike[str], labels: Sequence[Label], config: QualifierConfig | None = None
+    path: str | os.PathLike[str],
+    labels: Sequence[Label],
+    config: QualifierConfig | None = None,
+    reference: np.ndarray | None = None,
 ) -> tuple[Qualifier, str]:
-    """The model of `labels` and how it was obtained: "reused", "extended" or "built" (then saved)."""
+    """The model of `labels` and how it was obtained: "reused", "extended" or "built" (then saved).
+    `reference`: the campaign's unlabelled pool, for the PCA of any refit this causes (Qualifier.observe).
+    It is not part of the key: the pool changes all the time, the labels are what the model is of."""
     config = config or QualifierConfig()
     path = Path(path)
     payload = _load(path)
@@ -78,10 +83,66 @@ def load_or_build(
             return model, "reused"
         n = len(model.labels)
         if model.config == config and n < len(labels) and labels_key(labels[:n], config) == payload["key"]:
+            if reference is not None:
+                model.observe(reference)
             for label in labels[n:]:
                 model.add_label(label)
             save(model, path)
             return model, "extended"
-    model = Qualifier.from_labels(labels, config)
+    model = Qualifier.from_labels(labels, config, reference)
     save(model, path)
     return model, "built"
+
+
+class ModelCache:
+    """The ML worker's qualifiers, one per campaign, in memory and in files under `directory`.
+
+    Between refits the in-memory model is extended label by label (O(n^2) each) and nothing is written;
+    the file is rewritten only when the model was rebuilt or re-optimised (a refit), so a busy campaign
+    does not pickle an n x n matrix on every qualify batch. A restarted worker loads the last file, which
+    was built from a prefix of today's labels (labels are only ever appended), and extends it the same way.
+    """
+
+    def __init__(self, directory: str | os.PathLike[str], config: QualifierConfig | None = None) -> None:
+        self.directory = Path(directory)
+        self.config = config or QualifierConfig()
+        self._models: dict[int, tuple[Qualifier, int]] = {}  # campaign -> (model, refits when saved)
+
+    def path(self, campaign_id: int) -> Path:
+        return self.directory / f"campaign-{int(campaign_id)}.pkl"
+
+    def get(
+        self, campaign_id: int, labels: Sequence[Label], reference: np.ndarray | None = None
+    ) -> tuple[Qualifier, str]:
+        """The campaign's model of exactly `labels`, and how it was obtained ("memory", "extended in
+        memory", or load_or_build's "reused" / "extended" / "built"). `reference`: see load_or_build."""
+        held = self._models.get(campaign_id)
+        if held is not None:
+            model, _saved = held
+            n = len(model.labels)
+            if n <= len(labels) and labels_key(labels[:n], self.config) == labels_key(
+                model.labels, self.config
+            ):
+                if n == len(labels):
+                    return model, "memory"
+                if reference is not None:
+                    model.observe(reference)
+                for label in labels[n:]:
+                    model.add_label(label)
+                self.persist(campaign_id, model)
+                return model, "extended in memory"
+        model, how = load_or_build(self.path(campaign_id), labels, self.config, reference)
+        self._models[campaign_id] = (model, model.refits)
+        return model, how
+
+    def persist(self, campaign_id: int, model: Qualifier) -> bool:
+        """Write the model's file if it was refitted since the last write; True if written."""
+        held = self._models.get(campaign_id)
+        if held is not None and held[0] is model and held[1] == model.refits:
+            return False
+        save(model, self.path(campaign_id))
+        self._models[campaign_id] = (model, model.refits)
+        return True
+
+    def forget(self, campaign_id: int) -> None:
+        self._models.pop(campaign_id, None)

@@ -65,3 +65,92 @@ def llm(llm_server) -> Iterator[StandIn]:
     llm_server.standin.reset()
     yield llm_server
     llm_server.standin.reset()
+
+
+# -- the CRM side: enriched leads from the real sandbox server ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """One sandbox member as the browser layer would have fetched it: raw Voyager JSON and the parse."""
+
+    public_id: str
+    url: str
+    raw: bytes
+    parsed: object  # openoutreach.linkedin.voyager.ParsedProfile; None for a private profile
+    fit: bool
+
+    @property
+    def available(self) -> bool:
+        return self.parsed is not None
+
+
+def voyager_session(base_url: str, handle: str = "alice"):
+    """An HTTP session logged in to the sandbox like a browser (cookie + CSRF header), for Voyager calls."""
+    import httpx
+
+    client = httpx.Client(base_url=base_url, timeout=30)
+    response = client.post(
+        "/login", data={"session_key": f"{handle}@sandbox.test", "session_password": f"{handle}-pass"}
+    )
+    assert response.status_code == 303, response.text[:300]
+    client.headers["csrf-token"] = client.cookies["JSESSIONID"].strip('"')
+    client.headers["accept"] = "application/vnd.linkedin.normalized+json+2.1"
+    return client
+
+
+@pytest.fixture(scope="session")
+def sandbox_people(sandbox_server) -> list[Fetched]:
+    """The sandbox's 500 members (seed 7, devops), fetched once per session over real HTTP as alice and
+    parsed by the browser layer's parser, with their hidden truth from the control API."""
+    import json
+
+    from openoutreach.linkedin.urls import profile_url
+    from openoutreach.linkedin.voyager import parse_profile, profile_path
+
+    client = voyager_session(sandbox_server.base_url)
+    fetched = []
+    try:
+        people = sandbox_server.control.people(limit=500)
+        truth = {p["public_id"]: p for p in people}
+        for person in people:
+            public_id = person["public_id"]
+            response = client.get(profile_path(public_id))
+            url = profile_url(public_id, sandbox_server.base_url)
+            fit = bool(truth[public_id]["fit"])
+            if response.status_code == 403:  # a private profile: the browser worker marks it unavailable
+                fetched.append(Fetched(public_id, url, b"", None, fit))
+                continue
+            assert response.status_code == 200, (public_id, response.status_code)
+            parsed = parse_profile(json.loads(response.content), public_id, base_url=sandbox_server.base_url)
+            fetched.append(Fetched(public_id, url, response.content, parsed, fit))
+    finally:
+        client.close()
+    return fetched
+
+
+@pytest.fixture(scope="session")
+def profiles(sandbox_people) -> list[Fetched]:
+    """The sandbox members whose profile is public (493 of the 500), in population order."""
+    return [person for person in sandbox_people if person.available]
+
+
+@pytest.fixture
+def enrich(alice):
+    """`enrich(people)`: discover and enrich these people in the CRM through the real pipeline functions
+    (as alice's browser worker would), oldest first; private profiles are marked unavailable. Returns
+    lead id -> person."""
+    from openoutreach.pipeline.leads import discover, mark_unavailable, save_enrichment
+
+    def run(people: list[Fetched]) -> dict[int, Fetched]:
+        leads = {}
+        for person in people:
+            lead = discover(person.url, person.public_id, alice).lead
+            if person.available:
+                save_enrichment(lead, person.parsed, person.raw, alice)
+            else:
+                mark_unavailable(lead, "This profile is not accessible.", alice)
+            leads[lead.pk] = person
+        return leads
+
+    return run

@@ -12,7 +12,15 @@ from sklearn.gaussian_process.kernels import RBF, ConstantKernel
 
 from openoutreach.ml import qualifier_cache
 from openoutreach.ml.gp import IncrementalGP, KernelParams
-from openoutreach.ml.qualifier import Candidate, Label, Qualifier, QualifierConfig, refit_points
+from openoutreach.ml.qualifier import (
+    Candidate,
+    Decision,
+    Label,
+    Qualifier,
+    QualifierConfig,
+    interleave,
+    refit_points,
+)
 from openoutreach.ml.simulate import ask_everyone, noisy_oracle, run_policy, synthetic_pool
 
 
@@ -78,8 +86,8 @@ def test_gates_need_entropy_std_and_probability(data):
             assert d.p >= 0.9
         elif d.action == "auto_reject":
             assert d.p <= 0.1
-        else:
-            assert 0.1 < d.p < 0.9
+        else:  # unsure of p, or the lead is unlike anything labelled (the coverage gate)
+            assert 0.1 < d.p < 0.9 or d.reason.startswith("unlike the labelled leads")
     strict = QualifierConfig(std_max=1e-6, min_audits=0, audit_rate=0.0)
     assert {d.action for d in Qualifier.from_labels(labels, strict).decide([Candidate(i, vectors[i]) for i in range(300, 600)])} == {"ask_llm"}  # fmt: skip
 
@@ -140,10 +148,19 @@ def test_no_auto_decision_before_both_classes_are_earned(data):
         model.add_label(Label(i, vectors[i], 0))
     decisions = model.decide([Candidate(i, vectors[i]) for i in range(40, 600)])
     assert {d.action for d in decisions} == {"ask_llm"}
-    assert model.audit_status("auto_reject").reason.startswith("needs 5 positive")
+    assert model.audit_status("auto_reject").reason.startswith("needs 20 positive")
     assert model.mode == "exploit"  # positives are rare: ask about the likeliest fits first
-    asked = [d.p for d in decisions]
-    assert asked == sorted(asked, reverse=True)
+    unsure = [d.p for d in decisions if d.audit is None]
+    assert unsure == sorted(unsure, reverse=True)
+
+
+def test_audits_are_interleaved_so_they_are_asked_in_exploit_mode_too():
+    unsure = [Decision(i, "ask_llm", score=1.0 - i / 100) for i in range(12)]
+    audits = [Decision(100 + i, "ask_llm", score=0.0, audit="auto_reject") for i in range(5)]
+    merged = [d.lead_id for d in interleave(unsure, audits, share=0.2)]
+    assert merged[:10] == [0, 1, 2, 3, 100, 4, 5, 6, 7, 101]  # a fifth of any batch's slots
+    assert merged[10:] == [8, 9, 10, 11, 102, 103, 104]  # what is left once the other queue runs dry
+    assert [d.lead_id for d in interleave(unsure, audits, share=0.0)] == [*range(12), *range(100, 105)]
 
 
 def test_auto_rejects_stop_when_audits_disagree(data):
@@ -162,8 +179,8 @@ def test_auto_rejects_stop_when_audits_disagree(data):
 def test_the_trap_rare_fits_and_a_wrong_llm_still_finds_the_fits(data):
     """~10% fits, LLM wrong 5% of the time: the naive loop auto-rejected everyone. Ours must find them."""
     vectors, truth, answers = data
-    outcome = run_policy(vectors, truth, answers, QualifierConfig(std_max=0.1), batch=10)
+    outcome = run_policy(vectors, truth, answers, QualifierConfig(), batch=10)
     baseline = ask_everyone(truth, answers)
-    assert outcome.recall >= 0.85, outcome
+    assert outcome.recall >= 0.8, outcome  # the trap's loop found 0%; the LLM alone finds ~95%
     assert outcome.precision >= baseline.precision, (outcome, baseline)
     assert outcome.auto_rejected > 0 and outcome.llm_calls < len(truth), outcome

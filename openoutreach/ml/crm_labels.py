@@ -1,0 +1,158 @@
+"""Qualification rows in the CRM <-> the qualifier's training labels, and what each outcome writes.
+
+The labels live in the CRM (`Qualification`, one row per campaign and lead); the model is derived from
+them. Only LLM and operator labels train it, in the order they were given (`at`, then id); automatic
+decisions (source "model") are never fed back, or the model would learn from itself.
+
+Two facts have no column in `Qualification` yet, so they travel in a marker at the end of `reason`,
+readable by operators as well:
+
+    "... [ml: llm=1 audit=auto_reject]"
+
+- `audit`: what the model would have decided on its own when the LLM was asked (auto_accept,
+  auto_reject or none). The qualifier derives its audit record, hence its right to decide alone, from it.
+- `llm`: the LLM's answer. It matters when the row's label is empty because the lead is held for human
+  review after the model disputed the LLM's answer: the answer still trains the model.
+A garbage answer (NeedsReview) is stored with an empty label and no `llm=` value: it never trains anything
+and is never guessed. Proposed for a later migration: `Qualification.audit` and `Qualification.llm_label`.
+
+Label 1 promotes the lead (Contact + Company + Deal at New, `pipeline.transitions.promote`) in the same
+transaction as the row; label 0 only disqualifies it for this campaign.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from crm.models import Lead
+from django.db import IntegrityError, transaction
+
+from openoutreach.ml.qualifier import AutoAction, Decision
+from openoutreach.outreach.models import Campaign, Qualification
+from openoutreach.pipeline.transitions import promote
+
+log = logging.getLogger(__name__)
+
+_MARKER = re.compile(r"\s*\[ml: llm=(?P<llm>[01-]) audit=(?P<audit>auto_accept|auto_reject|none)\]\s*$")
+TRAINING_SOURCES = (Qualification.Source.LLM, Qualification.Source.OPERATOR)
+
+
+def marker(llm_label: int | None, audit: AutoAction | None) -> str:
+    llm = "-" if llm_label is None else str(int(llm_label))
+    return f"[ml: llm={llm} audit={audit or 'none'}]"
+
+
+def parse_marker(reason: str) -> tuple[int | None, AutoAction | None]:
+    """(llm label, audit) from a reason's trailing marker; (None, None) without one."""
+    match = _MARKER.search(reason or "")
+    if not match:
+        return None, None
+    llm = None if match["llm"] == "-" else int(match["llm"])
+    audit = None if match["audit"] == "none" else match["audit"]
+    return llm, audit  # type: ignore[return-value]
+
+
+def strip_marker(reason: str) -> str:
+    return _MARKER.sub("", reason or "")
+
+
+@dataclass(frozen=True)
+class TrainingRow:
+    lead_id: int
+    label: int
+    audit: AutoAction | None
+
+
+def training_rows(campaign_id: int) -> list[TrainingRow]:
+    """The campaign's training labels in the order they were given."""
+    rows = (
+        Qualification.objects.filter(campaign_id=campaign_id, source__in=TRAINING_SOURCES)
+        .order_by("at", "id")
+        .values_list("lead_id", "label", "reason")
+    )
+    out: list[TrainingRow] = []
+    for lead_id, label, reason in rows:
+        llm, audit = parse_marker(reason)
+        if label in (0, 1):
+            out.append(TrainingRow(lead_id, int(label), audit))
+        elif llm in (0, 1):  # held for review after a dispute: the LLM's answer still trains the model
+            out.append(TrainingRow(lead_id, llm, audit))
+    return out
+
+
+def _create(campaign: Campaign, lead: Lead, label: int | None, source: str, reason: str, d: Decision | None) -> Qualification | None:  # fmt: skip
+    """The row, and the promotion for label 1, in one transaction. None when the lead was labelled for
+    this campaign meanwhile (an operator, a second process): theirs stands."""
+    try:
+        with transaction.atomic():
+            row = Qualification.objects.create(
+                campaign=campaign, lead=lead, label=label, source=source, reason=reason,
+                prob=d.p if d else None, std=d.std if d else None, entropy=d.entropy if d else None,
+            )  # fmt: skip
+            if label == 1:
+                promote(lead, campaign, score=d.p if d else None)
+    except IntegrityError:
+        log.info("lead %s already has a label in campaign %s: keeping it", lead.pk, campaign.pk)
+        return None
+    return row
+
+
+def record_llm(
+    campaign: Campaign, lead: Lead, decision: Decision, qualified: bool, reason: str, disputed: bool
+) -> Qualification | None:
+    """The LLM's verdict: the label (promoting a fit), or, when the model disputes it, a lead held for
+    human review whose reason keeps the LLM's answer for training."""
+    label = int(qualified)
+    tail = marker(label, decision.audit)
+    if disputed:
+        said = "fits" if qualified else "does not fit"
+        text = (
+            f"needs review: the LLM says the lead {said} but the model puts its fit probability at "
+            f"{decision.p:.2f}; LLM reason: {reason} {tail}"
+        )
+        return _create(campaign, lead, None, Qualification.Source.LLM, text, decision)
+    text = f"{reason} {tail}" if decision.audit else reason
+    return _create(campaign, lead, label, Qualification.Source.LLM, text, decision)
+
+
+def record_needs_review(
+    campaign: Campaign, lead: Lead, decision: Decision, problem: str
+) -> Qualification | None:
+    """The LLM's answer did not parse (twice): a human decides; nothing is guessed, nothing trains."""
+    return _create(campaign, lead, None, Qualification.Source.LLM, f"needs review: {problem}", decision)
+
+
+def _auto_reason(d: Decision) -> str:
+    return f"model: p={d.p:.3f}, std {d.std:.3f}, entropy {d.entropy:.3f} ({d.reason})"
+
+
+def record_auto(campaign: Campaign, leads: dict[int, Lead], decisions: Iterable[Decision]) -> int:
+    """The model's own decisions (never training labels). Rejections go in one bulk insert (they can
+    number in the thousands on a campaign's first earned run); acceptances promote one by one."""
+    decisions = list(decisions)
+    rejects = [
+        Qualification(
+            campaign=campaign,
+            lead_id=d.lead_id,
+            label=0,
+            source=Qualification.Source.MODEL,
+            reason=_auto_reason(d),
+            prob=d.p,
+            std=d.std,
+            entropy=d.entropy,
+        )  # fmt: skip
+        for d in decisions
+        if d.action == "auto_reject"
+    ]
+    with transaction.atomic():
+        before = Qualification.objects.filter(campaign=campaign).count()
+        Qualification.objects.bulk_create(rejects, ignore_conflicts=True, batch_size=500)
+        written = Qualification.objects.filter(campaign=campaign).count() - before
+    for d in decisions:
+        if d.action == "auto_accept":
+            row = _create(campaign, leads[d.lead_id], 1, Qualification.Source.MODEL, _auto_reason(d), d)
+            written += row is not None
+    return written

@@ -1,0 +1,312 @@
+"""The ML worker's units of work on the CRM: embed leads, qualify a campaign's leads, rescore its New deals.
+
+Each takes ids and an `MLContext`, reads the CRM, calls the plain ML modules (embeddings, qualifier, LLM)
+and writes the outcome; the Celery tasks in workers/ml.py only load, call and return. `qualify_campaign`
+must run under the campaign's lock (workers/ml.py takes it), so two runs never label the same leads.
+
+Qualify, step by step:
+1. pending leads: enriched, available, without a label or a deal in this campaign, oldest first;
+2. vectors for them (at most `embed_limit` new ones per run) and for every labelled lead;
+3. the model of the campaign's training labels (LLM and operator labels, in order) from the cache;
+4. the model's earned automatic decisions are written (never used as training labels);
+5. the LLM is asked about up to `batch` leads in the order the model chose (oldest first at cold start);
+   each answer becomes a label (1 promotes the lead), a lead held for review when the model disputes it,
+   or a lead needing review when the answer did not parse; each answer trains the model at once;
+6. the model file is written after a refit, and the New deals' ranking scores are rewritten.
+A spent budget or a missing LLM configuration pauses the LLM (a clear ActionLog row) but not step 4.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+from crm.models import Lead
+from django.db import transaction
+
+from openoutreach.ml import crm_labels
+from openoutreach.ml.budget_db import record_pause
+from openoutreach.ml.context import MLContext
+from openoutreach.ml.embeddings import Embedder
+from openoutreach.ml.llm import BudgetExhausted, LLMUnavailable, NeedsReview
+from openoutreach.ml.profile_text import profile_text
+from openoutreach.ml.qualification import CampaignBrief, qualify_lead
+from openoutreach.ml.qualifier import Candidate, Decision, Label, Qualifier
+from openoutreach.ml.store import EmbeddingStore, text_hash
+from openoutreach.outreach.models import ActionLog, Campaign, DealState
+from openoutreach.pipeline import stages
+from openoutreach.pipeline.leads import parsed_profile
+
+log = logging.getLogger(__name__)
+EMBED_CHUNK = 256  # texts per embedder call (it batches 8-16 inside); bounds memory on a big backlog
+
+
+# -- embeddings -------------------------------------------------------------------------------------------
+
+
+def enriched_profiles(lead_ids: Iterable[int]) -> dict[int, dict]:
+    """Parsed profiles of the enriched leads among `lead_ids` (others have nothing to embed yet)."""
+    leads = Lead.objects.filter(pk__in=list(lead_ids), linkedin__enriched_at__isnull=False).only(
+        "pk", "description"
+    )
+    profiles = {}
+    for lead in leads:
+        profile = parsed_profile(lead)
+        if profile is not None:
+            profiles[lead.pk] = profile
+    return profiles
+
+
+def embed_profiles(
+    store: EmbeddingStore,
+    embedder: Embedder,
+    profiles: Mapping[int, Mapping[str, Any]],
+    limit: int | None = None,
+) -> int:
+    """Embed the profiles whose vector is missing, from another model, or from an older text (at most
+    `limit` of them, lowest lead ids first). Returns how many were embedded."""
+    texts = {lead_id: profile_text(profile) for lead_id, profile in profiles.items()}
+    hashes = {lead_id: text_hash(text) for lead_id, text in texts.items()}
+    todo = store.needing_embedding(hashes, embedder.model_id)
+    todo = todo if limit is None else todo[:limit]
+    for start in range(0, len(todo), EMBED_CHUNK):
+        chunk = todo[start : start + EMBED_CHUNK]
+        vectors = embedder.embed([texts[i] for i in chunk])
+        store.upsert(chunk, vectors, embedder.model_id, [hashes[i] for i in chunk])
+    return len(todo)
+
+
+@dataclass
+class EmbedReport:
+    embedded: int = 0
+    up_to_date: int = 0
+    not_enriched: list[int] = field(default_factory=list)
+
+
+def embed_leads(lead_ids: list[int], ctx: MLContext) -> EmbedReport:
+    """Vectors for these leads (the ML worker is the only writer of the store)."""
+    profiles = enriched_profiles(lead_ids)
+    with ctx.store() as store:
+        embedded = embed_profiles(store, ctx.embedder, profiles)
+    return EmbedReport(
+        embedded=embedded,
+        up_to_date=len(profiles) - embedded,
+        not_enriched=sorted(set(lead_ids) - set(profiles)),
+    )
+
+
+def vectors_of(store: EmbeddingStore, embedder: Embedder, lead_ids: list[int]) -> dict[int, np.ndarray]:
+    ids, matrix = store.get_many(lead_ids, embedder.model_id)
+    return dict(zip(ids, matrix, strict=True))
+
+
+# -- the model ----------------------------------------------------------------------------------------------
+
+
+def campaign_model(
+    campaign: Campaign, store: EmbeddingStore, ctx: MLContext, pool: np.ndarray | None = None
+) -> tuple[Qualifier, str]:
+    """The campaign's qualifier built from its training labels (labelled leads lacking a vector, e.g. after
+    a model change, are embedded first: the model needs every label). `pool`: vectors of the leads
+    awaiting qualification, which the PCA of a (re)build is fitted on too (Qualifier.observe)."""
+    rows = crm_labels.training_rows(campaign.pk)
+    lead_ids = [row.lead_id for row in rows]
+    vectors = vectors_of(store, ctx.embedder, lead_ids)
+    missing = [lead_id for lead_id in lead_ids if lead_id not in vectors]
+    if missing:
+        embed_profiles(store, ctx.embedder, enriched_profiles(missing))
+        vectors = vectors_of(store, ctx.embedder, lead_ids)
+    skipped = [lead_id for lead_id in lead_ids if lead_id not in vectors]
+    if skipped:
+        log.warning("campaign %s: %d labelled leads have no profile to embed; left out of the model: %s",
+                    campaign.pk, len(skipped), skipped[:20])  # fmt: skip
+    labels = [
+        Label(row.lead_id, vectors[row.lead_id], row.label, row.audit)
+        for row in rows
+        if row.lead_id in vectors
+    ]
+    return ctx.models.get(campaign.pk, labels, pool)
+
+
+def write_scores(campaign: Campaign, model: Qualifier, store: EmbeddingStore, ctx: MLContext) -> int:
+    """DealState.score = the model's fit probability for every New deal of the campaign (the connect lane
+    contacts the highest first). Nothing is written at cold start. Returns the number of deals scored."""
+    if model.cold:
+        return 0
+    deals = dict(DealState.objects.filter(campaign=campaign, state=stages.NEW).values_list("lead_id", "pk"))
+    vectors = vectors_of(store, ctx.embedder, list(deals))
+    missing = [lead_id for lead_id in deals if lead_id not in vectors]
+    if missing:
+        embed_profiles(store, ctx.embedder, enriched_profiles(missing))
+        vectors = vectors_of(store, ctx.embedder, list(deals))
+    if not vectors:
+        return 0
+    lead_ids = list(vectors)
+    p = model.predict(np.stack([vectors[i] for i in lead_ids])).p
+    updates = [
+        DealState(pk=deals[lead_id], score=float(score)) for lead_id, score in zip(lead_ids, p, strict=True)
+    ]
+    with transaction.atomic():
+        DealState.objects.bulk_update(updates, ["score"], batch_size=500)
+    return len(updates)
+
+
+def rescore_campaign(campaign_id: int, ctx: MLContext) -> int:
+    """Rewrite the ranking scores of the campaign's New deals from its current model."""
+    campaign = Campaign.objects.get(pk=campaign_id)
+    with ctx.store() as store:
+        pending = vectors_of(store, ctx.embedder, [lead.pk for lead in pending_leads(campaign)])
+        pool = np.stack(list(pending.values())) if pending else None
+        model, _how = campaign_model(campaign, store, ctx, pool)
+        return write_scores(campaign, model, store, ctx)
+
+
+# -- qualify -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class QualifyReport:
+    campaign_id: int
+    pending: int = 0  # enriched leads without a label in this campaign, before this run
+    embedded: int = 0
+    labels: int = 0  # training labels the model was built from
+    model: str = ""  # how the model was obtained (memory, extended, reused, built)
+    mode: str = "cold"
+    auto_accepted: int = 0
+    auto_rejected: int = 0
+    llm_calls: int = 0  # leads the LLM was asked about (a retry after garbage is inside one)
+    qualified: int = 0
+    disqualified: int = 0
+    disputed: int = 0  # held for human review: the model contradicts the LLM's answer
+    needs_review: int = 0  # the LLM's answer did not parse
+    rescored: int = 0
+    paused: str = ""  # why the LLM was not asked (budget spent, not configured)
+    error: str = ""  # the LLM endpoint failed; nothing was decided for that lead
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def pending_leads(campaign: Campaign) -> list[Lead]:
+    """Enriched, available leads with neither a label nor a deal in this campaign, oldest enriched first."""
+    return list(
+        Lead.objects.filter(linkedin__enriched_at__isnull=False, linkedin__unavailable_reason="")
+        .exclude(qualifications__campaign=campaign)
+        .exclude(deal_states__campaign=campaign)
+        .order_by("linkedin__enriched_at", "pk")
+    )
+
+
+def qualify_campaign(
+    campaign_id: int,
+    batch: int,
+    ctx: MLContext,
+    keep_alive: Callable[[], None] = lambda: None,
+    task_id: str = "",
+) -> QualifyReport:
+    """One qualify run for a campaign (see the module docstring). `keep_alive` is called before each LLM
+    question (the task extends its lock there)."""
+    if batch < 0:
+        raise ValueError(f"batch must be >= 0, got {batch}")
+    campaign = Campaign.objects.select_related("department").get(pk=campaign_id)
+    report = QualifyReport(campaign.pk)
+    leads = {lead.pk: lead for lead in pending_leads(campaign)}
+    profiles = {lead_id: p for lead_id, lead in leads.items() if (p := parsed_profile(lead)) is not None}
+    report.pending = len(profiles)
+    with ctx.store() as store:
+        report.embedded = embed_profiles(store, ctx.embedder, profiles, limit=ctx.embed_limit)
+        vectors = vectors_of(store, ctx.embedder, list(profiles))
+        pool = np.stack(list(vectors.values())) if vectors else None
+        model, report.model = campaign_model(campaign, store, ctx, pool)
+        refits = model.refits
+        report.labels, report.mode = len(model.labels), model.mode
+        decisions = model.decide(
+            [Candidate(lead_id, vectors[lead_id]) for lead_id in profiles if lead_id in vectors]
+        )
+        autos = [d for d in decisions if d.action != "ask_llm"]
+        crm_labels.record_auto(campaign, leads, autos)
+        report.auto_accepted = sum(d.action == "auto_accept" for d in autos)
+        report.auto_rejected = len(autos) - report.auto_accepted
+        questions = [d for d in decisions if d.action == "ask_llm"][:batch]
+        if questions:
+            _ask_llm(campaign, questions, leads, profiles, vectors, model, ctx, report, keep_alive, task_id)
+        ctx.models.persist(campaign.pk, model)
+        if model.refits != refits or report.model == "built":
+            report.rescored = write_scores(campaign, model, store, ctx)
+    ActionLog.objects.create(
+        campaign=campaign, kind=ActionLog.Kind.QUALIFY, outcome=ActionLog.Outcome.OK, task_id=task_id,
+        detail=summary(report),
+    )  # fmt: skip
+    return report
+
+
+def summary(report: QualifyReport) -> str:
+    text = (
+        f"{report.mode}, {report.labels} labels: {report.llm_calls} asked the LLM ({report.qualified} fit, "
+        f"{report.disqualified} not, {report.disputed} disputed, {report.needs_review} unparsable), "
+        f"{report.auto_rejected} auto-rejected, {report.auto_accepted} auto-accepted, {report.pending} were pending"
+    )
+    if report.paused:
+        text += f"; LLM paused: {report.paused}"
+    if report.error:
+        text += f"; LLM error: {report.error}"
+    return text
+
+
+def _ask_llm(
+    campaign: Campaign,
+    questions: list[Decision],
+    leads: Mapping[int, Lead],
+    profiles: Mapping[int, Mapping[str, Any]],
+    vectors: Mapping[int, np.ndarray],
+    model: Qualifier,
+    ctx: MLContext,
+    report: QualifyReport,
+    keep_alive: Callable[[], None],
+    task_id: str,
+) -> None:
+    brief = CampaignBrief(product=campaign.product_docs, objective=campaign.campaign_objective)
+    try:
+        client, budget = ctx.client(campaign, "qualify")
+        budget.check()
+    except BudgetExhausted as exc:
+        report.paused = str(exc)
+        record_pause(campaign, str(exc), task_id)
+        return
+    for decision in questions:
+        keep_alive()
+        budget.lead_id = decision.lead_id
+        lead = leads[decision.lead_id]
+        try:
+            verdict = qualify_lead(client, brief, profiles[decision.lead_id])
+        except BudgetExhausted as exc:
+            report.paused = str(exc)
+            record_pause(campaign, str(exc), task_id)
+            return
+        except LLMUnavailable as exc:
+            budget.mark_failed(str(exc))
+            report.error = str(exc)
+            log.warning("campaign %s: %s; qualification stops for this run", campaign.pk, exc)
+            return
+        report.llm_calls += 1
+        if isinstance(verdict, NeedsReview):
+            crm_labels.record_needs_review(campaign, lead, decision, verdict.reason)
+            report.needs_review += 1
+            continue
+        label = int(verdict.qualified)
+        disputed = model.disputed(decision, label)
+        if (
+            crm_labels.record_llm(campaign, lead, decision, verdict.qualified, verdict.reason, disputed)
+            is None
+        ):
+            continue  # labelled meanwhile by someone else: the next run reads their label from the CRM
+        model.add_label(Label(decision.lead_id, vectors[decision.lead_id], label, decision.audit))
+        if disputed:
+            report.disputed += 1
+        elif label:
+            report.qualified += 1
+        else:
+            report.disqualified += 1
