@@ -125,6 +125,7 @@ class Decision:
     score: float | None = None  # acquisition score (None: cold start, go oldest-first)
     audit: AutoAction | None = None  # set when the LLM is asked to check what the model would do
     covered: bool = False  # the lead lies within what the labels showed the model (coverage gate)
+    earned: bool = False  # the model had its minimum labels of both classes when it scored the lead
     reason: str = ""
 
 
@@ -389,9 +390,8 @@ class Qualifier:
         rare fits and a judge that is wrong now and then, most of its "qualified" answers on leads like
         that are its mistakes. About a new kind of lead the model knows nothing: the LLM's answer stands."""
         cfg = self.config
-        if decision.p is None or self.n_positive < cfg.min_positives or self.n_negative < cfg.min_negatives:
-            return False
-        if not decision.covered:
+        # Judged on the model that scored the lead (`decision`), not on labels added since.
+        if decision.p is None or not decision.earned or not decision.covered:
             return False
         if llm_label == 1:
             return decision.p <= cfg.dispute_p
@@ -435,6 +435,7 @@ class Qualifier:
             ]
         cfg = self.config
         status = {kind: self.audit_status(kind) for kind in ("auto_accept", "auto_reject")}
+        earned = self.n_positive >= cfg.min_positives and self.n_negative >= cfg.min_negatives
         scores = preds.bald if self.mode == "explore" else preds.p
         auto: list[Decision] = []
         ask: list[Decision] = []
@@ -454,6 +455,7 @@ class Qualifier:
                 bald=float(preds.bald[i]),
                 score=float(scores[i]),
                 covered=covered,
+                earned=earned,
             )
             if would is None:
                 why = "unsure" if covered else "unlike the labelled leads"

@@ -72,7 +72,7 @@ def test_the_ml_worker_qualifies_a_500_person_scenario(
 
 
 def test_a_second_qualify_of_the_same_campaign_returns_busy(
-    sandbox, sandbox_people, enrich, campaign, start_worker
+    sandbox, profiles, enrich, campaign, start_worker
 ):
     env = worker_env(sandbox)
     start_worker(["ml"], "ml-1", env_extra=env)
