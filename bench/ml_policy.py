@@ -48,7 +48,10 @@ def pool_arrays(size: int, cache: Path | None) -> tuple[np.ndarray, np.ndarray, 
     truth = np.array([int(pool.fits(p)) for p in pool.people])
     # The stand-in's own rule: one person always gets the same, possibly wrong, answer.
     answers = np.array(
-        [int(t) ^ int(unit(SEED, "qualify", p.public_id) < NOISE) for t, p in zip(truth, pool.people, strict=True)]
+        [
+            int(t) ^ int(unit(SEED, "qualify", p.public_id) < NOISE)
+            for t, p in zip(truth, pool.people, strict=True)
+        ]
     )
     started = time.perf_counter()
     texts = [profile_text(pool.profile(p)) for p in pool.people]
@@ -62,11 +65,15 @@ def pool_arrays(size: int, cache: Path | None) -> tuple[np.ndarray, np.ndarray, 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", type=int, default=2000)
-    parser.add_argument("--orders", default="0,1,2", help="arrival orders: 0 = the sandbox's, n = seeded shuffle")
+    parser.add_argument(
+        "--orders", default="0,1,2", help="arrival orders: 0 = the sandbox's, n = seeded shuffle"
+    )
     parser.add_argument("--vectors-cache", type=Path, default=None)
     args = parser.parse_args()
     vectors, truth, answers = pool_arrays(args.size, args.vectors_cache)
-    print(f"pool {len(truth)} people, {truth.sum()} fits ({truth.mean():.1%}), LLM wrong for {np.mean(answers != truth):.1%}")
+    print(
+        f"pool {len(truth)} people, {truth.sum()} fits ({truth.mean():.1%}), LLM wrong for {np.mean(answers != truth):.1%}"
+    )
     print(f"{'policy':<40} {'calls':>6} {'rej':>5} {'acc':>5} {'rev':>5} {'qual':>5} {'recall':>7} {'prec':>7} "
           f"{'agree':>7} {'calls/fit':>9} {'sec':>6}")  # fmt: skip
     print(row("ask the LLM about everyone", ask_everyone(truth, answers), 0))
@@ -81,8 +88,13 @@ def main() -> None:
             outcome = run_policy(vectors[perm], truth[perm], answers[perm], config, batch=10)
             outcomes.append(outcome)
             print(row(f"ours, {name}, order {order}", outcome, time.perf_counter() - started), flush=True)
-        mean = {f.name: float(np.mean([getattr(o, f.name) for o in outcomes])) for f in dataclasses.fields(PolicyOutcome)}
-        mean_row = PolicyOutcome(**{k: (round(v) if isinstance(getattr(outcomes[0], k), int) else v) for k, v in mean.items()})
+        mean = {
+            f.name: float(np.mean([getattr(o, f.name) for o in outcomes]))
+            for f in dataclasses.fields(PolicyOutcome)
+        }
+        mean_row = PolicyOutcome(
+            **{k: (round(v) if isinstance(getattr(outcomes[0], k), int) else v) for k, v in mean.items()}
+        )
         print(row(f"ours, {name}, mean of {len(outcomes)}", mean_row, 0), flush=True)
 
 
