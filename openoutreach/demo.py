@@ -71,7 +71,7 @@ class Demo:
             "MIN_ACTION_INTERVAL_SECONDS": "0",
             "ENRICH_MIN_INTERVAL_SECONDS": "0",
             "OUTWARD_ACTION_GAP_SECONDS": "4",
-            "BROWSER_HUMAN_SPEED": "0.3",
+            "BROWSER_HUMAN_SPEED": "1",  # people browse at human speed; only the lanes' pacing is compressed
             "CLAIM_SECONDS": "300",
             "SUPERVISOR_POLL_SECONDS": "2",
             "PYTHONUNBUFFERED": "1",

@@ -74,6 +74,8 @@ try:
     BROWSER_TASK_TIMEOUT_SECONDS = env.int("BROWSER_TASK_TIMEOUT_SECONDS", 300, validate=lambda n: n > 0)
     # Scales every human-like pause (typing, reading, waiting). 1.0 in production; tests lower it.
     BROWSER_HUMAN_SPEED = env.float("BROWSER_HUMAN_SPEED", 1.0, validate=lambda x: x >= 0)
+    # A floor under the pace of page loads in one browser (independent of the human speed above).
+    BROWSER_MIN_PAGE_GAP_SECONDS = env.float("BROWSER_MIN_PAGE_GAP_SECONDS", 1.5, validate=lambda x: x >= 0)
 
     EMBEDDING_MODEL = env.str("EMBEDDING_MODEL", "sentence-transformers/all-MiniLM-L6-v2")
     EMBEDDING_BATCH_SIZE = env.int("EMBEDDING_BATCH_SIZE", 16, validate=lambda n: 1 <= n <= 256)

@@ -57,6 +57,7 @@ def client_for(account: LinkedInAccount) -> LinkedInClient:
                 executable_path=settings.BROWSER_EXECUTABLE,
                 timezone_id=account.time_zone,
                 speed=settings.BROWSER_HUMAN_SPEED,
+                min_page_gap_s=settings.BROWSER_MIN_PAGE_GAP_SECONDS,
             )
             _client = LinkedInClient(BrowserSession(config), Credentials(account.username, password))
         return _client
@@ -205,12 +206,12 @@ def check_pending(self, *, account: str, deal_state_ids: list[int]) -> dict:
 
 
 @shared_task(bind=True, base=BrowserTask, name="browser.follow_up")
-def follow_up(self, text: str | None = None, *, account: str, deal_state_id: int) -> dict:
-    """Send the follow-up message of a connected deal (`text` is the drafted message, when there is one)."""
+def follow_up(self, draft: dict | str | None = None, *, account: str, deal_state_id: int) -> dict:
+    """Send the follow-up of a connected deal (`draft`: the ML worker's draft, chained in, if any)."""
     return run_for_account(
         self,
         account,
         lambda client, acct, task_id: outreach_work.follow_up(
-            client, acct, deal_state_id, text, task_id, before_outward=keep_outward_gap
+            client, acct, deal_state_id, draft, task_id, before_outward=keep_outward_gap
         ).as_dict(),
     )

@@ -17,13 +17,13 @@ from openoutreach.outreach.models import DealState
 from openoutreach.pipeline import stages
 from openoutreach.safety import caps
 
-from .common import claim_until, runnable_accounts, send
+from .common import OUTWARD_QUEUE_LIMIT, backed_up, claim_until, runnable_accounts, send
 
 LANE = "check_pending"
 
 
 def dispatch_account(account, now: datetime) -> dict | None:
-    if not caps.in_working_hours(account, now):
+    if not caps.in_working_hours(account, now) or backed_up(account, OUTWARD_QUEUE_LIMIT):
         return None
     due = list(
         DealState.objects.filter(account=account, state=stages.PENDING, next_check_at__lte=now)

@@ -50,6 +50,47 @@ def claim_until(now: datetime) -> datetime:
     return now + timedelta(seconds=settings.CLAIM_SECONDS)
 
 
+# How much browser work may wait in an account's queue before a lane holds back: the gap fillers
+# (enrich, search) only fill an idle browser; outward lanes keep a short line so they never starve.
+GAP_FILLER_QUEUE_LIMIT = 1
+OUTWARD_QUEUE_LIMIT = 3
+
+
+def queued(account: LinkedInAccount) -> int:
+    """Tasks waiting in the account's browser queue (Redis list length; 0 when Redis is away, since
+    claims and slots in the database still bound what can be sent)."""
+    import redis
+
+    from workers.queues import browser_queue
+
+    try:
+        return int(_redis().llen(browser_queue(account.handle)))
+    except redis.RedisError:
+        return 0
+
+
+def backed_up(account: LinkedInAccount, limit: int) -> bool:
+    return queued(account) >= limit
+
+
+_client = None
+
+
+def _redis():
+    global _client
+    import redis
+
+    if _client is None or _client.connection_pool.connection_kwargs.get("port") != _port(settings.REDIS_URL):
+        _client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2)
+    return _client
+
+
+def _port(url: str) -> int | None:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).port
+
+
 def new_task_id() -> str:
     """Task ids are drawn before the claim, so the claim row names the one task allowed to act on it."""
     return str(uuid.uuid4())

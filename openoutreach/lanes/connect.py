@@ -20,13 +20,25 @@ from openoutreach.pipeline import stages
 from openoutreach.safety import caps
 
 from . import campaigns as campaign_choice
-from .common import claim_until, interval_seconds, new_task_id, runnable_accounts, send, slot_due, take_slot
+from .common import (
+    OUTWARD_QUEUE_LIMIT,
+    backed_up,
+    claim_until,
+    interval_seconds,
+    new_task_id,
+    runnable_accounts,
+    send,
+    slot_due,
+    take_slot,
+)
 
 LANE = "connect"
 CANDIDATES = 5
 
 
-def candidates(account: LinkedInAccount, campaign: Campaign, now: datetime, limit: int = CANDIDATES) -> list[DealState]:
+def candidates(
+    account: LinkedInAccount, campaign: Campaign, now: datetime, limit: int = CANDIDATES
+) -> list[DealState]:
     """New, unclaimed deals of the campaign whose person is not contacted (or being contacted) anywhere
     in the workspace, nor owned by another account: the best scores first, then unscored ones oldest
     first (the qualifier's cold start).
@@ -66,6 +78,8 @@ def claim(ds: DealState, account: LinkedInAccount, now: datetime, task_id: str) 
 
 def dispatch_account(account: LinkedInAccount, now: datetime, rng: random.Random) -> dict | None:
     if not may_connect(account, now) or not slot_due(account, LANE, now):
+        return None
+    if backed_up(account, OUTWARD_QUEUE_LIMIT):
         return None
     for campaign in campaign_choice.choose(campaign_choice.active_campaigns(account), rng):
         for ds in candidates(account, campaign, now):

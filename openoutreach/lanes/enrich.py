@@ -14,7 +14,16 @@ from django.utils import timezone
 from openoutreach.outreach.models import ActionLog, LinkedInProfile
 from openoutreach.safety import caps
 
-from .common import claim_until, interval_seconds, runnable_accounts, send, slot_due, take_slot
+from .common import (
+    GAP_FILLER_QUEUE_LIMIT,
+    backed_up,
+    claim_until,
+    interval_seconds,
+    runnable_accounts,
+    send,
+    slot_due,
+    take_slot,
+)
 
 LANE = "enrich"
 
@@ -29,7 +38,9 @@ def waiting(account, now: datetime, limit: int) -> list[int]:
     )
     ids = list(free.filter(discovered_by=account).values_list("lead_id", flat=True)[:limit])
     if len(ids) < limit:
-        ids += [i for i in free.values_list("lead_id", flat=True)[: limit * 2] if i not in ids][: limit - len(ids)]
+        ids += [i for i in free.values_list("lead_id", flat=True)[: limit * 2] if i not in ids][
+            : limit - len(ids)
+        ]
     return ids
 
 
@@ -38,6 +49,8 @@ def dispatch_account(account, now: datetime, rng: random.Random) -> dict | None:
         return None
     if not caps.in_working_hours(account, now) or not slot_due(account, LANE, now):
         return None
+    if backed_up(account, GAP_FILLER_QUEUE_LIMIT):
+        return None  # a gap filler: only when the browser has nothing else waiting
     batch = min(settings.ENRICH_BATCH, caps.usage(account, ActionLog.Kind.ENRICH, now).remaining)
     if batch <= 0:
         return None

@@ -18,7 +18,16 @@ from openoutreach.outreach.models import ActionLog, DealState
 from openoutreach.pipeline import stages
 from openoutreach.safety import caps
 
-from .common import claim_until, interval_seconds, new_task_id, runnable_accounts, slot_due, take_slot
+from .common import (
+    OUTWARD_QUEUE_LIMIT,
+    backed_up,
+    claim_until,
+    interval_seconds,
+    new_task_id,
+    runnable_accounts,
+    slot_due,
+    take_slot,
+)
 
 LANE = "follow_up"
 
@@ -54,6 +63,8 @@ def dispatch_account(account, now: datetime, rng: random.Random) -> dict | None:
     if not caps.in_working_hours(account, now) or not slot_due(account, LANE, now):
         return None
     if caps.usage(account, ActionLog.Kind.FOLLOW_UP, now).remaining <= 0:
+        return None
+    if backed_up(account, OUTWARD_QUEUE_LIMIT):
         return None
     ds = due(account, now).first()
     if ds is None:

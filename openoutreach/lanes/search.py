@@ -19,7 +19,7 @@ from openoutreach.outreach.models import Campaign, LinkedInProfile, SearchKeywor
 from openoutreach.safety import caps
 
 from . import campaigns as campaign_choice
-from .common import runnable_accounts, send, slot_due, take_slot
+from .common import GAP_FILLER_QUEUE_LIMIT, backed_up, runnable_accounts, send, slot_due, take_slot
 
 LANE = "search"
 PRODUCTIVE_NEW_PER_PAGE = 3  # page deeper while a keyword brings at least this many new people a page
@@ -57,7 +57,13 @@ def _ask_for_keywords(campaign: Campaign) -> str | None:
 def dispatch(now: datetime | None = None, rng: random.Random | None = None) -> list[dict]:
     now, rng = now or timezone.now(), rng or random.Random()
     sent = []
-    accounts = [a for a in runnable_accounts(now) if caps.in_working_hours(a, now) and slot_due(a, LANE, now)]
+    accounts = [
+        a
+        for a in runnable_accounts(now)
+        if caps.in_working_hours(a, now)
+        and slot_due(a, LANE, now)
+        and not backed_up(a, GAP_FILLER_QUEUE_LIMIT)
+    ]
     busy: set[int] = set()
     for campaign in Campaign.objects.filter(active=True).select_related("department").order_by("id"):
         if awaiting_qualification(campaign, campaign.min_qualifiable_leads) >= campaign.min_qualifiable_leads:

@@ -24,6 +24,7 @@ import shutil
 import signal
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,9 @@ class SessionConfig:
     timezone_id: str | None = None
     viewport: tuple[int, int] = (1366, 768)
     speed: float = 1.0  # scales human delays; 0 = no waiting (tests)
+    # Never two page loads closer than this, whatever the caller does (bursts of page loads are what
+    # platforms flag first). Not scaled by `speed`: it is a safety floor, not a human-likeness knob.
+    min_page_gap_s: float = 0.0
     seed: int | None = None
 
     def __post_init__(self) -> None:
@@ -150,6 +154,7 @@ class BrowserSession:
         self._page: Page | None = None
         self._driver_pid: int | None = None
         self._killed = False
+        self._last_goto: float | None = None
 
     # --- life cycle -------------------------------------------------------------------------
 
@@ -278,6 +283,11 @@ class BrowserSession:
 
     def goto(self, path_or_url: str) -> Response | None:
         """Open a page of the site and save the (possibly rotated) cookies of a logged-in session."""
+        if self._last_goto is not None and self.config.min_page_gap_s:
+            wait = self._last_goto + self.config.min_page_gap_s - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+        self._last_goto = time.monotonic()
         response = self.page.goto(self.url(path_or_url), wait_until="domcontentloaded")
         if self.cookie(SESSION_COOKIE):  # a visitor's cookies are not worth keeping
             self.save_storage()

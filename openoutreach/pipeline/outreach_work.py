@@ -184,7 +184,7 @@ def follow_up(
     client: LinkedInClient,
     account: LinkedInAccount,
     ds_id: int,
-    text: str | None,
+    text: dict | str | None,
     task_id: str = "",
     before_outward=_no_wait,
 ) -> Outcome:
@@ -226,7 +226,9 @@ def follow_up(
         )
         return Outcome("failed", verdict.reason)
 
-    message = text or render_followup(ds.campaign, ds.lead)
+    message, why_not = _message_from_draft(text, ds)
+    if why_not:
+        return _follow_up_failed(ds, account, why_not, task_id)
     # Any other exception (the browser died mid-typing?) leaves the mark: no retry types again.
     before_outward()
     DealState.objects.filter(pk=ds.pk).update(last_error=SENDING_MARK)
@@ -243,6 +245,21 @@ def follow_up(
         owner=account.user,
     )
     return Outcome("completed", message)
+
+
+def _message_from_draft(draft: dict | str | None, ds: DealState) -> tuple[str, str]:
+    """(message, why there is none). The ML worker's draft when it has one; the campaign's own template
+    when there is no LLM or its budget is spent; nothing when the draft needs a human (never guessed)."""
+    if isinstance(draft, str) and draft.strip():
+        return draft, ""
+    if isinstance(draft, dict):
+        if draft.get("text"):
+            return draft["text"], ""
+        if draft.get("review"):
+            return "", f"the drafted follow-up needs review: {draft['review']}"
+        if draft.get("error"):
+            return "", f"drafting failed: {draft['error']}"
+    return render_followup(ds.campaign, ds.lead), ""
 
 
 def _follow_up_failed(ds: DealState, account: LinkedInAccount, reason: str, task_id: str) -> Outcome:

@@ -170,6 +170,7 @@ def browser_worker(processes, sandbox):
             "LINKEDIN_BASE_URL": sandbox.base_url,
             "BROWSER_HUMAN_SPEED": "0.05",
             "OUTWARD_ACTION_GAP_SECONDS": "3",  # the smallest gap the settings allow
+            "BROWSER_MIN_PAGE_GAP_SECONDS": "0.3",
             **(env_extra or {}),
         }
         proc = processes(

@@ -28,7 +28,12 @@ def _deals(campaign, n: int) -> list[DealState]:
 
 
 def _worker_does(sent: list[dict], account) -> None:
-    """What the browser worker would do with each claimed deal: send the invitation, record it."""
+    """What the browser worker would do with each claimed deal: take the task off its queue, send the
+    invitation, record it."""
+    import redis
+    from django.conf import settings
+
+    redis.Redis.from_url(settings.REDIS_URL).delete(f"browser.{account.handle}")
     for s in sent:
         transitions.mark_pending(DealState.objects.get(pk=s["deal_state"]), account, 24)
 

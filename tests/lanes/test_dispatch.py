@@ -172,3 +172,19 @@ def test_enrich_sends_a_capped_batch_and_waits_out_a_throttle(always_open, redis
 
     assert len(sent) == 1 and len(sent[0]["lead_ids"]) == 2
     assert LinkedInProfile.objects.filter(enrich_claimed_until__gt=NOON).count() == 2
+
+
+def test_gap_fillers_wait_for_an_idle_browser_and_outward_lanes_keep_a_short_line(
+    campaign, always_open, redis_client, settings
+):
+    for i in range(4):
+        person(i)
+    promoted(campaign, 9, 0.9)
+    redis_client.rpush("browser.alice", "a task already waiting")
+
+    assert enrich.dispatch(NOON, random.Random(0)) == []  # the browser is busy: no gap filling
+    assert len(connect.dispatch(NOON, random.Random(0))) == 1  # an invitation still gets in line
+    redis_client.rpush("browser.alice", "another", "and another")
+    later = NOON + timedelta(hours=3)
+    promoted(campaign, 10, 0.8)
+    assert connect.dispatch(later, random.Random(0)) == []  # four waiting: even outward lanes hold back
