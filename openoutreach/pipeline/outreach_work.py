@@ -50,6 +50,21 @@ class Outcome:
         return {"result": self.result, "detail": self.detail}
 
 
+def _refused(ds: DealState, account: LinkedInAccount, kind: str, now, task_id: str) -> Outcome | None:
+    """The worker's own checks before an outward action (the dispatcher made them too): working hours
+    and today's cap, then compliance. None when the action may go ahead."""
+    if not caps.in_working_hours(account, now) or caps.usage(account, kind, now).remaining <= 0:
+        _release(ds)
+        return Outcome("skipped", "outside working hours or cap reached (re-checked in the worker)")
+    verdict = compliance.check(ds.lead, ds.campaign)
+    if not verdict.allowed:
+        transitions.mark_failed(
+            ds, verdict.reason, account, closing="Do not contact", kind=kind, task_id=task_id
+        )
+        return Outcome("failed", verdict.reason)
+    return None
+
+
 def _no_wait() -> None:
     pass
 
@@ -91,16 +106,8 @@ def connect_deal(
         return Outcome("skipped", f"deal is already {ds.state}")
     if not take_claim(ds, stages.NEW, task_id):
         return Outcome("skipped", "the deal is claimed by another task")
-    if (
-        not caps.in_working_hours(account, now)
-        or caps.usage(account, ActionLog.Kind.CONNECT, now).remaining <= 0
-    ):
-        _release(ds)
-        return Outcome("skipped", "outside working hours or cap reached (re-checked in the worker)")
-    verdict = compliance.check(ds.lead, ds.campaign)
-    if not verdict.allowed:
-        transitions.mark_failed(ds, verdict.reason, account, closing="Do not contact", task_id=task_id)
-        return Outcome("failed", verdict.reason)
+    if refused := _refused(ds, account, ActionLog.Kind.CONNECT, now, task_id):
+        return refused
 
     url = ds.lead.linkedin.url
     before_outward()  # the worker's minimum real gap between two outward actions
@@ -208,23 +215,8 @@ def follow_up(
             task_id,
         )
         return Outcome("needs_review", "a previous send was interrupted")
-    if (
-        not caps.in_working_hours(account, now)
-        or caps.usage(account, ActionLog.Kind.FOLLOW_UP, now).remaining <= 0
-    ):
-        _release(ds)
-        return Outcome("skipped", "outside working hours or cap reached (re-checked in the worker)")
-    verdict = compliance.check(ds.lead, ds.campaign)
-    if not verdict.allowed:
-        transitions.mark_failed(
-            ds,
-            verdict.reason,
-            account,
-            closing="Do not contact",
-            kind=ActionLog.Kind.FOLLOW_UP,
-            task_id=task_id,
-        )
-        return Outcome("failed", verdict.reason)
+    if refused := _refused(ds, account, ActionLog.Kind.FOLLOW_UP, now, task_id):
+        return refused
 
     message, why_not = _message_from_draft(text, ds)
     if why_not:

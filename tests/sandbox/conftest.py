@@ -14,19 +14,11 @@ from types import SimpleNamespace
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from openoutreach.linkedin.session import LAUNCH_ARGS
 from openoutreach.sandbox.testing import SandboxProcess, sandbox, sandbox_server  # noqa: F401
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+CHROMIUM_ARGS = list(LAUNCH_ARGS)  # the flags the product launches Chromium with
 # The top card selectors of linkedin-surface.md, in its order (the 2026 componentkey one is per person).
 LEGACY_TOP_CARD = [
     "section:has(div.top-card-background-hero-image)",

@@ -6,18 +6,11 @@ import pytest
 from playwright.sync_api import sync_playwright
 from playwright_stealth import Stealth
 
+from openoutreach.linkedin.session import LAUNCH_ARGS
+
 pytestmark = pytest.mark.browser
 
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+ARGS = list(LAUNCH_ARGS)
 
 
 def test_stealth_chromium_is_not_flagged(sandbox):
