@@ -1,4 +1,5 @@
-"""The qualify lane: hand enriched, unlabelled leads of each active campaign to the ML worker.
+"""The qualify lane: hand enriched, unlabelled leads of each active campaign to the ML worker, and
+promote the operator's own picks (`load_profiles --campaign`) once they are enriched.
 
 The ML worker holds a per-campaign lock, so a tick that arrives while a batch still runs is harmless.
 """
@@ -10,7 +11,8 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from openoutreach.outreach.models import Campaign, LinkedInProfile
+from openoutreach.outreach.models import Campaign, LinkedInProfile, Qualification
+from openoutreach.pipeline import transitions
 
 from .common import send
 
@@ -25,10 +27,23 @@ def has_work(campaign: Campaign) -> bool:
     )
 
 
+def promote_operator_picks(campaign: Campaign, limit: int = BATCH) -> int:
+    """Leads the operator labelled as fitting this campaign get their Deal once their profile is in."""
+    picks = (
+        Qualification.objects.filter(campaign=campaign, label=1, source=Qualification.Source.OPERATOR)
+        .filter(lead__linkedin__enriched_at__isnull=False)
+        .exclude(lead__deal_states__campaign=campaign)
+        .select_related("lead")[:limit]
+    )
+    return sum(1 for pick in picks if transitions.promote(pick.lead, campaign))
+
+
 def dispatch(now: datetime | None = None, rng: random.Random | None = None) -> list[dict]:
     now = now or timezone.now()
     sent = []
     for campaign in Campaign.objects.filter(active=True).order_by("id"):
+        if promoted := promote_operator_picks(campaign):
+            sent.append({"campaign": campaign.pk, "operator_picks_promoted": promoted})
         if has_work(campaign):
             sent.append(
                 {"campaign": campaign.pk, "task": send("ml.qualify", campaign_id=campaign.pk, batch=BATCH)}

@@ -188,3 +188,21 @@ def test_gap_fillers_wait_for_an_idle_browser_and_outward_lanes_keep_a_short_lin
     later = NOON + timedelta(hours=3)
     promoted(campaign, 10, 0.8)
     assert connect.dispatch(later, random.Random(0)) == []  # four waiting: even outward lanes hold back
+
+
+def test_the_operators_own_picks_become_deals_once_enriched(campaign, redis_client):
+    from django.utils import timezone as tz
+
+    from openoutreach.lanes import qualify
+    from openoutreach.outreach.models import Qualification
+
+    lead = person(1)
+    Qualification.objects.create(campaign=campaign, lead=lead, label=1, source="operator", reason="imported")
+    qualify.dispatch(NOON)
+    assert not DealState.objects.filter(lead=lead).exists()  # not enriched yet: nothing to contact
+
+    LinkedInProfile.objects.filter(lead=lead).update(enriched_at=tz.now())
+    sent = qualify.dispatch(NOON)
+    assert {"campaign": campaign.pk, "operator_picks_promoted": 1} in sent
+    assert DealState.objects.get(lead=lead).state == stages.NEW
+    assert qualify.promote_operator_picks(campaign) == 0  # once

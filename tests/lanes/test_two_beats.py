@@ -14,11 +14,15 @@ from openoutreach.pipeline import leads, transitions
 pytestmark = pytest.mark.slow
 
 
-def test_two_beats_and_a_lanes_worker_claim_each_deal_once(start_celery, start_worker, redis_client, campaign, alice, tmp_path):
+def test_two_beats_and_a_lanes_worker_claim_each_deal_once(
+    start_celery, start_worker, redis_client, campaign, alice, tmp_path
+):
     alice.working_hours_start, alice.working_hours_end = clock(0), clock(23, 59)
     alice.save()
     for i in range(5):
-        transitions.promote(leads.discover(f"https://www.linkedin.com/in/twin-{i}/", f"twin-{i}").lead, campaign, 0.5)
+        transitions.promote(
+            leads.discover(f"https://www.linkedin.com/in/twin-{i}/", f"twin-{i}").lead, campaign, 0.5
+        )
     fast = {"LANE_TICK_SECONDS": "1"}
     start_worker(["default"], "default", env_extra=fast, pool="prefork")
     for n in (1, 2):
