@@ -78,8 +78,7 @@ def main() -> None:
           f"{'agree':>7} {'calls/fit':>9} {'sec':>6}")  # fmt: skip
     print(row("ask the LLM about everyone", ask_everyone(truth, answers), 0))
     default = QualifierConfig()
-    variants = [("defaults", default)]
-    variants.append(("std<0.1 (looser gate)", dataclasses.replace(default, std_max=0.1)))
+    variants = [("defaults", default), ("dispute_p 0.2", dataclasses.replace(default, dispute_p=0.2))]
     for name, config in variants:
         outcomes = []
         for order in [int(o) for o in args.orders.split(",")]:

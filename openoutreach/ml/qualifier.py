@@ -39,10 +39,8 @@ Only LLM (or human) labels train the model; automatic decisions are never fed ba
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -52,140 +50,36 @@ from sklearn.preprocessing import StandardScaler
 
 from openoutreach.ml.gp import IncrementalGP, KernelParams, optimise_kernel
 from openoutreach.ml.link import ProbitLink, fit_link, log_likelihood
+from openoutreach.ml.qualifier_values import (
+    LN2,
+    Action,
+    AuditStatus,
+    AutoAction,
+    Candidate,
+    Decision,
+    Label,
+    Predictions,
+    QualifierConfig,
+    audit_draw,
+    binary_entropy,
+    interleave,
+    refit_points,
+)
 
-Action = Literal["auto_accept", "auto_reject", "ask_llm"]
-AutoAction = Literal["auto_accept", "auto_reject"]
-LN2 = math.log(2.0)
-
-
-@dataclass(frozen=True)
-class QualifierConfig:
-    """Every knob of the qualifier, with the defaults the benchmark was run with."""
-
-    # Gates: all must hold for an automatic decision.
-    entropy_max: float = 0.3  # binary entropy of p, nats
-    std_max: float = 0.05  # posterior std of the fit probability p (Monte-Carlo, through the link)
-    accept_p: float = 0.9  # auto-accept only at or above this probability
-    reject_p: float = 0.1  # auto-reject only at or below this probability
-    # Earning the right to decide alone.
-    min_positives: int = 20
-    min_negatives: int = 100
-    audit_rate: float = 0.1  # share of allowed automatic decisions still sent to the LLM
-    audit_share: float = 0.2  # at most this share of LLM questions goes to audits (interleaved)
-    audit_window: int = 40
-    min_audits: int = 10
-    max_disagreement: float = 0.15
-    # An LLM answer that contradicts an earned model this strongly goes to human review instead of
-    # promoting/disqualifying the lead (the label still trains the model and counts as an audit).
-    dispute_p: float = 0.2
-    # Coverage: no automatic decision about a lead farther from the PCA subspace than this quantile of
-    # the vectors it was fitted on (a kind of profile the model's features cannot see).
-    coverage_quantile: float = 0.99
-    reference_max: int = 2000  # unlabelled vectors the PCA is fitted on besides the labelled ones
-    # Model.
-    # PCA dimensions tried at each refit; the one whose calibrated model predicts held-out labels best
-    # is kept. Below 16, MiniLM profiles lose the role/seniority/country distinctions that decide fit:
-    # measured, 4-8 dimensions made the model confidently wrong about whole groups of fits.
-    pca_dims: tuple[int, ...] = (16, 32)
-    noise: float | None = None  # GP observation noise on normalised targets; None = estimate it
-    refit_growth: float = 1.5  # re-optimise hyper-parameters when labels grow by this factor
-    hyper_subsample: int = 800  # hyper-parameter search on at most this many labels (O(n^3) per step)
-    mc_samples: int = 128
-    seed: int = 0
-
-
-@dataclass(frozen=True)
-class Label:
-    """One training label (from the LLM or a human), in the order it was given.
-
-    `audit` is what the model would have decided automatically when the LLM was asked (None if the model
-    had no automatic decision to make). The CRM must keep it with the label: audits are derived from it.
-    """
-
-    lead_id: int
-    vector: np.ndarray
-    label: int
-    audit: AutoAction | None = None
-
-
-@dataclass(frozen=True)
-class Candidate:
-    lead_id: int
-    vector: np.ndarray
-
-
-@dataclass(frozen=True)
-class Decision:
-    lead_id: int
-    action: Action
-    p: float | None = None
-    std: float | None = None
-    entropy: float | None = None
-    bald: float | None = None
-    score: float | None = None  # acquisition score (None: cold start, go oldest-first)
-    audit: AutoAction | None = None  # set when the LLM is asked to check what the model would do
-    covered: bool = False  # the lead lies within what the labels showed the model (coverage gate)
-    earned: bool = False  # the model had its minimum labels of both classes when it scored the lead
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class Predictions:
-    p: np.ndarray  # E[fit probability] under the posterior
-    std: np.ndarray  # posterior std of the fit probability (what the std gate reads)
-    entropy: np.ndarray  # binary entropy of p, nats
-    bald: np.ndarray  # expected information gain of a label, in [0, ln 2]
-    latent_std: np.ndarray  # posterior std of the latent GP function (before the link), diagnostics
-    residual: np.ndarray  # distance from the vector to the PCA subspace (what the model cannot see)
-
-
-@dataclass
-class AuditStatus:
-    audits: int
-    disagreements: int
-    allowed: bool
-    reason: str
-
-
-def binary_entropy(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, 1e-12, 1 - 1e-12)
-    return -(p * np.log(p) + (1 - p) * np.log(1 - p))
-
-
-def refit_points(first: int, upto: int, growth: float) -> list[int]:
-    """Label counts at which hyper-parameters are re-optimised: first, then geometric growth."""
-    points = [first]
-    while points[-1] < upto:
-        points.append(max(points[-1] + 1, math.ceil(points[-1] * growth)))
-    return [p for p in points if p <= upto]
-
-
-def interleave(unsure: list[Decision], audits: list[Decision], share: float) -> list[Decision]:
-    """Merge two question queues so audits get about `share` of the first slots of any batch.
-
-    In exploit mode the would-be automatic rejections have the lowest scores: sorted with the rest they
-    would never be asked, the model would never earn (or keep checking) its right to reject, and every
-    LLM call would go to the top of the list. Slot i (0-based) is an audit slot when
-    floor((i + 1) * share) > floor(i * share); a queue that runs dry leaves its slots to the other.
-    """
-    merged: list[Decision] = []
-    u = a = 0
-    while u < len(unsure) or a < len(audits):
-        i = len(merged)
-        audit_slot = math.floor((i + 1) * share) > math.floor(i * share)
-        if a < len(audits) and (audit_slot or u >= len(unsure)):
-            merged.append(audits[a])
-            a += 1
-        else:
-            merged.append(unsure[u])
-            u += 1
-    return merged
-
-
-def _audit_draw(lead_id: int, seed: int) -> float:
-    """Uniform [0, 1) from the lead id: whether a lead is audited is stable across calls and restarts."""
-    digest = hashlib.blake2b(f"{seed}:{lead_id}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") / 2**64
+__all__ = [
+    "Action",
+    "AuditStatus",
+    "AutoAction",
+    "Candidate",
+    "Decision",
+    "Label",
+    "Predictions",
+    "Qualifier",
+    "QualifierConfig",
+    "binary_entropy",
+    "interleave",
+    "refit_points",
+]
 
 
 class Qualifier:
@@ -462,12 +356,12 @@ class Qualifier:
                 ask.append(Decision(c.lead_id, "ask_llm", **values, reason=f"{why} ({self.mode})"))
             elif not status[would].allowed:
                 ask.append(Decision(c.lead_id, "ask_llm", **values, audit=would, reason=status[would].reason))
-            elif _audit_draw(c.lead_id, cfg.seed) < cfg.audit_rate:
+            elif audit_draw(c.lead_id, cfg.seed) < cfg.audit_rate:
                 ask.append(Decision(c.lead_id, "ask_llm", **values, audit=would, reason="random audit"))
             else:
                 auto.append(Decision(c.lead_id, would, **values, reason=status[would].reason))
         unsure = sorted((d for d in ask if d.audit is None), key=lambda d: -d.score)
         audits = sorted(
-            (d for d in ask if d.audit is not None), key=lambda d: _audit_draw(d.lead_id, cfg.seed)
+            (d for d in ask if d.audit is not None), key=lambda d: audit_draw(d.lead_id, cfg.seed)
         )
         return auto + interleave(unsure, audits, cfg.audit_share)

@@ -22,7 +22,7 @@ import numpy as np
 from openoutreach.ml.qualifier import Label, Qualifier, QualifierConfig
 
 log = logging.getLogger(__name__)
-FORMAT = 1
+FORMAT = 2  # bumped when the pickled model changes shape (2: probit link, pool PCA, coverage)
 
 
 def labels_key(labels: Sequence[Label], config: QualifierConfig) -> str:
