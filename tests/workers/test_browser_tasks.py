@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from common.models import TheFile
@@ -86,3 +87,40 @@ def test_a_checkpoint_at_login_pauses_the_account_and_is_never_retried(sandbox, 
         if r["path"].startswith("/login") and r["method"] == "POST"
     ]
     assert len(logins) == 1
+
+
+def test_a_voyager_429_records_a_back_off_and_pauses_the_accounts_enrichment(sandbox, alice, browser_worker):
+    browser_worker("alice")
+    people = _people(sandbox, 2)
+    ids = [
+        leads.discover(profile_url(p["public_id"], sandbox.base_url), p["public_id"], alice).lead.pk
+        for p in people
+    ]
+    sandbox.control.set_faults(account="alice", voyager_429_rate=1.0)
+
+    report = app.send_task("browser.enrich", kwargs={"account": "alice", "lead_ids": ids}).get(timeout=180)
+
+    alice.refresh_from_db()
+    assert report["throttled_for"] is not None and report["enriched"] == []
+    assert alice.enrich_paused_until is not None
+    limit = ActionLog.objects.get(kind="enrich", outcome="limit", account=alice)
+    assert "throttled" in limit.detail and "paused until" in limit.detail
+    assert not LinkedInProfile.objects.filter(enriched_at__isnull=False).exists()
+
+
+def test_the_watchdog_kills_a_hung_browser_and_the_next_task_gets_a_fresh_one(sandbox, alice, browser_worker):
+    browser_worker("alice", env_extra={"BROWSER_TASK_TIMEOUT_SECONDS": "8"})
+    assert app.send_task("browser.health", kwargs={"account": "alice"}).get(timeout=120)["login"]
+    sandbox.control.set_faults(account="alice", slow_seconds=60)  # every page now hangs for a minute
+
+    person = _people(sandbox, 1)[0]
+    lead = leads.discover(profile_url(person["public_id"], sandbox.base_url), person["public_id"], alice).lead
+    started = time.monotonic()
+    hung = app.send_task("browser.enrich", kwargs={"account": "alice", "lead_ids": [lead.pk]})
+    with pytest.raises(Exception):  # noqa: B017  (Playwright's error for a killed browser)
+        hung.get(timeout=60)
+    assert time.monotonic() - started < 40, "the watchdog should have ended the task after ~8 s"
+
+    sandbox.control.clear_faults(account="alice")
+    again = app.send_task("browser.health", kwargs={"account": "alice"}).get(timeout=120)
+    assert again["login"] in ("reused", "logged_in")
