@@ -6,16 +6,18 @@ geometric-schedule refits when they fall due (they show in the max, not in the p
 PCA + scaler + sklearn's GaussianProcessRegressor (ConstantKernel * RBF + WhiteKernel, full search on
 all labels) at our chosen PCA dimension; at 2,000 and 5,000 labels one baseline step takes minutes, so
 it is timed on fewer steps there (the `runs` column says how many). Decision quality: ROC AUC of each
-model's fit probability on 1,000 held-out people against the hidden truth. Synthetic 384-d pool with
-~10% fits and a 5%-wrong oracle. Also times one scheduled full refit at 2,000 labels.
+model's fit probability on 1,000 held-out people against the hidden truth. Pool: the devops sandbox
+population (~10% fits), profiles parsed and embedded with the offline MiniLM, labels from the stand-in's
+5%-wrong rule, in arrival order. Also times one scheduled full refit at 2,000 labels.
 
-Usage: .venv/bin/python bench/ml_latency.py [--sizes 100,1000,2000,5000] [--steps 40]
+Usage: .venv/bin/python bench/ml_latency.py [--sizes 100,1000,2000,5000] [--steps 40] [--vectors-cache F.npz]
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 import numpy as np
 from sklearn.decomposition import PCA
@@ -26,7 +28,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from openoutreach.ml.qualifier import Candidate, Label, Qualifier, QualifierConfig
-from openoutreach.ml.simulate import noisy_oracle, synthetic_pool
+from openoutreach.ml.sandbox_pool import embedded_pool
 
 BATCH = 16
 HELD_OUT = 1000
@@ -53,10 +55,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="100,1000,2000,5000")
     parser.add_argument("--steps", type=int, default=40)
+    parser.add_argument("--vectors-cache", type=Path, default=None)
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    vectors, truth = synthetic_pool(n=max(sizes) + args.steps + 200 + HELD_OUT, fit_rate=0.1, seed=5)
-    answers = noisy_oracle(truth, 0.05, seed=6)
+    started = time.perf_counter()
+    vectors, truth, answers = embedded_pool(max(sizes) + args.steps + HELD_OUT, cache=args.vectors_cache)
+    print(
+        f"pool of {len(truth)} sandbox people ({truth.mean():.1%} fit) ready in {time.perf_counter() - started:.0f} s"
+    )
     held = slice(len(truth) - HELD_OUT, len(truth))
     config = QualifierConfig()
     print(f"{'labels':>6} | {'ours p50 ms':>11} {'p95':>7} {'max':>8} {'steps':>5} | {'refit-every-time p50 ms':>23} {'runs':>4} | "

@@ -18,18 +18,14 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-from openoutreach.ml.embeddings import Embedder
-from openoutreach.ml.profile_text import profile_text
 from openoutreach.ml.qualifier import QualifierConfig
-from openoutreach.ml.sandbox_pool import sandbox_pool
+from openoutreach.ml.sandbox_pool import embedded_pool
 from openoutreach.ml.simulate import PolicyOutcome, ask_everyone, run_policy
-from openoutreach.sandbox.llm_answers import unit
 
 NOISE, SEED = 0.05, 3
 
@@ -37,29 +33,6 @@ NOISE, SEED = 0.05, 3
 def row(name: str, o: PolicyOutcome, seconds: float) -> str:
     return (f"{name:<40} {o.llm_calls:>6} {o.auto_rejected:>5} {o.auto_accepted:>5} {o.disputed:>5} {o.qualified:>5} "
             f"{o.recall:>7.3f} {o.precision:>7.3f} {o.agreement:>7.3f} {o.calls_per_qualified_fit:>9.2f} {seconds:>6.0f}")  # fmt: skip
-
-
-def pool_arrays(size: int, cache: Path | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(vectors, truth, LLM answers) of the first `size` sandbox people, embedded (or read from `cache`)."""
-    if cache is not None and cache.exists():
-        data = np.load(cache)
-        return data["vectors"], data["truth"], data["answers"]
-    pool = sandbox_pool(size=size, seed=7, scenario="devops")
-    truth = np.array([int(pool.fits(p)) for p in pool.people])
-    # The stand-in's own rule: one person always gets the same, possibly wrong, answer.
-    answers = np.array(
-        [
-            int(t) ^ int(unit(SEED, "qualify", p.public_id) < NOISE)
-            for t, p in zip(truth, pool.people, strict=True)
-        ]
-    )
-    started = time.perf_counter()
-    texts = [profile_text(pool.profile(p)) for p in pool.people]
-    vectors = Embedder(cache_dir=tempfile.mkdtemp(prefix="ml-bench-"), batch_size=16).embed(texts)
-    print(f"embedded {size} profiles in {time.perf_counter() - started:.0f} s")
-    if cache is not None:
-        np.savez(cache, vectors=vectors, truth=truth, answers=answers)
-    return vectors, truth, answers
 
 
 def main() -> None:
@@ -70,7 +43,11 @@ def main() -> None:
     )
     parser.add_argument("--vectors-cache", type=Path, default=None)
     args = parser.parse_args()
-    vectors, truth, answers = pool_arrays(args.size, args.vectors_cache)
+    started = time.perf_counter()
+    vectors, truth, answers = embedded_pool(args.size, NOISE, SEED, args.vectors_cache)
+    print(
+        f"pool ready in {time.perf_counter() - started:.0f} s (profiles parsed and embedded, or read from the cache)"
+    )
     print(
         f"pool {len(truth)} people, {truth.sum()} fits ({truth.mean():.1%}), LLM wrong for {np.mean(answers != truth):.1%}"
     )

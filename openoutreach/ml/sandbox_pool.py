@@ -7,9 +7,16 @@ sandbox, which production never does).
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
 
 from openoutreach.linkedin.voyager.parser import parse_profile
+from openoutreach.ml.embeddings import Embedder
+from openoutreach.ml.profile_text import profile_text
+from openoutreach.sandbox.llm_answers import unit
 from openoutreach.sandbox.population import Person, Population
 from openoutreach.sandbox.scenarios import load
 from openoutreach.sandbox.voyager import profile_json
@@ -36,3 +43,30 @@ def sandbox_pool(size: int = 500, seed: int = 7, scenario: str = "devops") -> Sa
     population = Population.generate(size=size, seed=seed)
     world = World.create(population, load(scenario))
     return SandboxPool(world, population.people[:size])
+
+
+def embedded_pool(
+    size: int, noise: float = 0.05, seed: int = 3, cache: Path | None = None, cache_dir: Path | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(vectors, truth, LLM answers) for the first `size` members of the devops sandbox population: the
+    profile text embedded with the offline MiniLM, the hidden truth, and what the stand-in answers with
+    `noise` (its own rule: one person always gets the same, possibly wrong, answer). Read from / written
+    to `cache` (.npz) when given, since embedding thousands of profiles takes minutes."""
+    if cache is not None and cache.exists():
+        data = np.load(cache)
+        if len(data["truth"]) >= size:
+            return data["vectors"][:size], data["truth"][:size], data["answers"][:size]
+    pool = sandbox_pool(size=size, seed=7, scenario="devops")
+    truth = np.array([int(pool.fits(p)) for p in pool.people])
+    answers = np.array(
+        [
+            int(t) ^ int(unit(seed, "qualify", p.public_id) < noise)
+            for t, p in zip(truth, pool.people, strict=True)
+        ]
+    )
+    texts = [profile_text(pool.profile(p)) for p in pool.people]
+    embedder = Embedder(cache_dir=cache_dir or tempfile.mkdtemp(prefix="ml-pool-"), batch_size=16)
+    vectors = embedder.embed(texts)
+    if cache is not None:
+        np.savez(cache, vectors=vectors, truth=truth, answers=answers)
+    return vectors, truth, answers

@@ -50,15 +50,19 @@ def test_the_ml_worker_qualifies_a_500_person_scenario(
     auto = sum(r["auto_rejected"] + r["auto_accepted"] for r in runs)
     labels = dict(Qualification.objects.filter(campaign=campaign).values_list("lead_id", "label"))
     qualified = {lead_id for lead_id, label in labels.items() if label == 1}
+    review = {lead_id for lead_id, label in labels.items() if label is None}
     fits = {lead_id for lead_id, person in leads.items() if person.fit}
     recall = len(qualified & fits) / len(fits)
     precision = len(qualified & fits) / len(qualified)
     print(
-        f"\n500-person scenario: {len(fits)} fits, {llm_calls} LLM calls, {auto} automatic decisions, "
-        f"{len(qualified)} qualified, recall {recall:.3f}, precision {precision:.3f}, runs {len(runs)}"
+        f"\n500-person scenario (493 public profiles): {len(fits)} fits, {llm_calls} LLM calls, {auto} automatic "
+        f"decisions, {len(qualified)} qualified, {len(review)} held for review, recall {recall:.3f}, "
+        f"precision {precision:.3f}, {len(runs)} qualify runs"
     )
-    # The sandbox's stand-in answers the truth here (noise 0): what is lost is the model's doing.
-    assert recall >= 0.9 and precision >= 0.9
+    # The stand-in answers the truth here (noise 0), so every loss is the model's doing: a fit it
+    # auto-rejected (lost) or a right answer it disputed (held for a human, not lost).
+    assert precision >= 0.95 and recall >= 0.85
+    assert len((qualified | review) & fits) >= 0.95 * len(fits)
     assert llm_calls + auto == len(leads) == 493
     assert not Qualification.objects.filter(lead_id__in=private).exists()  # private profiles: never judged
     assert llm_calls == sandbox.control.snapshot()["llm"]["by_kind"]["qualify"]["calls"]
