@@ -33,7 +33,11 @@ negative" from one wrong positive and auto-rejected every real fit):
    about the most informative (BALD) otherwise (explore);
 5. an LLM answer that contradicts an earned model (`disputed`) is held for human review instead of
    promoting the lead: with rare fits and a judge wrong 5% of the time, most "fits" the model puts far
-   below its fits are the judge's mistakes.
+   below its fits are the judge's mistakes;
+6. the PCA is fitted on the labelled vectors AND the campaign's unlabelled pool (`observe`), so a kind of
+   profile the labels never covered is far from them in the GP's space (high std) instead of projecting
+   next to known non-fits; and a lead far from the PCA subspace itself (`coverage_quantile`) is never
+   decided nor disputed by the model.
 Only LLM (or human) labels train the model; automatic decisions are never fed back as labels.
 """
 
