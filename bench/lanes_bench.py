@@ -45,12 +45,17 @@ def build(n_leads: int, n_accounts: int, n_campaigns: int) -> None:
     batch = 5000
     for start in range(0, n_leads, batch):
         leads = Lead.objects.bulk_create(
-            [Lead(first_name=f"p{i}", website=f"https://www.linkedin.com/in/p{i}/") for i in range(start, min(start + batch, n_leads))]
+            [
+                Lead(first_name=f"p{i}", website=f"https://www.linkedin.com/in/p{i}/")
+                for i in range(start, min(start + batch, n_leads))
+            ]
         )
         LinkedInProfile.objects.bulk_create(
             [
                 LinkedInProfile(
-                    lead=lead, url=lead.website, public_identifier=lead.first_name,
+                    lead=lead,
+                    url=lead.website,
+                    public_identifier=lead.first_name,
                     enriched_at=now if rng.random() < 0.7 else None,
                 )  # fmt: skip
                 for lead in leads
@@ -61,7 +66,15 @@ def build(n_leads: int, n_accounts: int, n_campaigns: int) -> None:
         for lead in promoted:
             campaign = campaigns[rng.randrange(n_campaigns)]
             r = rng.random()
-            state = stages.NEW if r < 0.7 else stages.PENDING if r < 0.85 else stages.CONNECTED if r < 0.95 else stages.COMPLETED
+            state = (
+                stages.NEW
+                if r < 0.7
+                else stages.PENDING
+                if r < 0.85
+                else stages.CONNECTED
+                if r < 0.95
+                else stages.COMPLETED
+            )
             deals.append(Deal(name=lead.first_name, next_step="-", next_step_date=now.date(), lead=lead,
                               department=campaign.department, ticket=f"t{lead.pk}"))  # fmt: skip
             states.append((campaign, lead, state))
@@ -73,7 +86,10 @@ def build(n_leads: int, n_accounts: int, n_campaigns: int) -> None:
         DealState.objects.bulk_create(
             [
                 DealState(
-                    deal=deal, campaign=campaign, lead=lead, state=state,
+                    deal=deal,
+                    campaign=campaign,
+                    lead=lead,
+                    state=state,
                     score=rng.random() if rng.random() < 0.8 else None,
                     account=None if state == stages.NEW else accounts[rng.randrange(len(accounts))],
                     next_check_at=now if state == stages.PENDING and rng.random() < 0.1 else None,
@@ -98,7 +114,9 @@ def tick(name: str, dispatch, rng) -> None:
             started = time.perf_counter()
             sent = dispatch(None, rng)
             elapsed = time.perf_counter() - started
-        print(f"  {name:<14} {label:<28} {elapsed * 1000:8.1f} ms  {len(queries):6d} queries  {len(sent):4d} sent")
+        print(
+            f"  {name:<14} {label:<28} {elapsed * 1000:8.1f} ms  {len(queries):6d} queries  {len(sent):4d} sent"
+        )
 
 
 def main() -> None:
@@ -108,7 +126,9 @@ def main() -> None:
     parser.add_argument("--campaigns", type=int, default=3)
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="openoutreach-bench-"))
-    os.environ.update({"DATA_DIR": str(tmp), "DJANGO_SETTINGS_MODULE": "openoutreach.settings", "LOG_LEVEL": "WARNING"})
+    os.environ.update(
+        {"DATA_DIR": str(tmp), "DJANGO_SETTINGS_MODULE": "openoutreach.settings", "LOG_LEVEL": "WARNING"}
+    )
     from openoutreach.local_redis import PrivateRedis
 
     with PrivateRedis(workdir=tmp / "redis") as redis_server:
@@ -140,7 +160,9 @@ def main() -> None:
         with CaptureQueriesContext(connection) as queries:
             started = time.perf_counter()
             connect.candidates(account, campaign, timezone.now())
-            print(f"one candidate lookup: {(time.perf_counter() - started) * 1000:.1f} ms, {len(queries)} queries")
+            print(
+                f"one candidate lookup: {(time.perf_counter() - started) * 1000:.1f} ms, {len(queries)} queries"
+            )
         with connection.cursor() as cursor:
             for query in queries:
                 plan = cursor.execute(f"EXPLAIN QUERY PLAN {query['sql']}").fetchall()
