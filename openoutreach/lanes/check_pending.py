@@ -10,14 +10,21 @@ import random
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 
 from openoutreach.outreach.models import DealState
 from openoutreach.pipeline import stages
 from openoutreach.safety import caps
 
-from .common import OUTWARD_QUEUE_LIMIT, backed_up, claim_until, runnable_accounts, send
+from .common import (
+    OUTWARD_QUEUE_LIMIT,
+    backed_up,
+    claim_each,
+    claim_until,
+    runnable_accounts,
+    send,
+    unclaimed,
+)
 
 LANE = "check_pending"
 
@@ -27,17 +34,11 @@ def dispatch_account(account, now: datetime) -> dict | None:
         return None
     due = list(
         DealState.objects.filter(account=account, state=stages.PENDING, next_check_at__lte=now)
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
+        .filter(unclaimed(now))
         .order_by("next_check_at")
         .values_list("pk", flat=True)[: settings.CHECK_PENDING_BATCH]
     )
-    claimed = [
-        pk
-        for pk in due
-        if DealState.objects.filter(pk=pk, state=stages.PENDING)
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
-        .update(claimed_until=claim_until(now))
-    ]
+    claimed = claim_each(DealState.objects.filter(state=stages.PENDING), "pk", due, now)
     if not claimed:
         return None
     task_id = send("browser.check_pending", claim_until(now), account=account.handle, deal_state_ids=claimed)

@@ -45,6 +45,20 @@ def take_slot(account: LinkedInAccount, lane: str, interval: float, now: datetim
     return changed == 1
 
 
+def unclaimed(now: datetime, field: str = "claimed_until") -> Q:
+    """Rows nobody holds: never claimed, or their claim has run out."""
+    return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__lte": now})
+
+
+def claim_each(queryset, key: str, ids: list, now: datetime, field: str = "claimed_until") -> list:
+    """Claim each row on its own with a conditional UPDATE; the ones another dispatcher took first are
+    left out of the result."""
+    until = claim_until(now)
+    return [
+        i for i in ids if queryset.filter(**{key: i}).filter(unclaimed(now, field)).update(**{field: until})
+    ]
+
+
 def claim_until(now: datetime) -> datetime:
     """Claims measure real task time (a browser task takes what it takes): TIME_SCALE does not apply."""
     return now + timedelta(seconds=settings.CLAIM_SECONDS)

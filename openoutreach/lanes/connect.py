@@ -30,6 +30,7 @@ from .common import (
     send,
     slot_due,
     take_slot,
+    unclaimed,
 )
 
 LANE = "connect"
@@ -51,7 +52,7 @@ def candidates(
     owned_elsewhere = same_person.filter(account__isnull=False).exclude(account=account)
     eligible = (
         DealState.objects.filter(campaign=campaign, state=stages.NEW)
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
+        .filter(unclaimed(now))
         .filter(~Exists(busy), ~Exists(owned_elsewhere))
     )
     found = list(eligible.filter(score__isnull=False).order_by("-score")[:limit])
@@ -71,7 +72,7 @@ def may_connect(account: LinkedInAccount, now: datetime) -> bool:
 def claim(ds: DealState, account: LinkedInAccount, now: datetime, task_id: str) -> bool:
     return bool(
         DealState.objects.filter(pk=ds.pk, state=stages.NEW)
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
+        .filter(unclaimed(now))
         .update(claimed_until=claim_until(now), account=account, claim_task_id=task_id)
     )
 

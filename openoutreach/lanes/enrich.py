@@ -8,7 +8,6 @@ import random
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 
 from openoutreach.outreach.models import ActionLog, LinkedInProfile
@@ -17,12 +16,14 @@ from openoutreach.safety import caps
 from .common import (
     GAP_FILLER_QUEUE_LIMIT,
     backed_up,
+    claim_each,
     claim_until,
     interval_seconds,
     runnable_accounts,
     send,
     slot_due,
     take_slot,
+    unclaimed,
 )
 
 LANE = "enrich"
@@ -33,7 +34,7 @@ def waiting(account, now: datetime, limit: int) -> list[int]:
     discoveries first, then anyone's, oldest first. Each half is a bounded walk of an index."""
     free = (
         LinkedInProfile.objects.filter(enriched_at__isnull=True, unavailable_reason="")
-        .filter(Q(enrich_claimed_until__isnull=True) | Q(enrich_claimed_until__lte=now))
+        .filter(unclaimed(now, "enrich_claimed_until"))
         .order_by("discovered_at")
     )
     ids = list(free.filter(discovered_by=account).values_list("lead_id", flat=True)[:limit])
@@ -62,13 +63,7 @@ def dispatch_account(account, now: datetime, rng: random.Random) -> dict | None:
     )
     if not take_slot(account, LANE, per_profile * len(lead_ids), now):
         return None
-    claimed = [
-        lead_id
-        for lead_id in lead_ids
-        if LinkedInProfile.objects.filter(lead_id=lead_id)
-        .filter(Q(enrich_claimed_until__isnull=True) | Q(enrich_claimed_until__lte=now))
-        .update(enrich_claimed_until=claim_until(now))
-    ]
+    claimed = claim_each(LinkedInProfile.objects.all(), "lead_id", lead_ids, now, "enrich_claimed_until")
     if not claimed:
         return None
     task_id = send("browser.enrich", claim_until(now), account=account.handle, lead_ids=claimed)

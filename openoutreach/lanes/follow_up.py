@@ -27,6 +27,7 @@ from .common import (
     runnable_accounts,
     slot_due,
     take_slot,
+    unclaimed,
 )
 
 LANE = "follow_up"
@@ -35,7 +36,7 @@ LANE = "follow_up"
 def due(account, now: datetime):
     return (
         DealState.objects.filter(account=account, state=stages.CONNECTED, campaign__active=True)
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
+        .filter(unclaimed(now))
         .filter(Q(next_check_at__isnull=True) | Q(next_check_at__lte=now))
         .order_by("id")
     )
@@ -77,7 +78,7 @@ def dispatch_account(account, now: datetime, rng: random.Random) -> dict | None:
     task_id = new_task_id()
     if (
         not DealState.objects.filter(pk=ds.pk, state=stages.CONNECTED)
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
+        .filter(unclaimed(now))
         .update(claimed_until=claim_until(now), claim_task_id=task_id)
     ):
         return None
