@@ -28,10 +28,17 @@ def test_two_beats_and_a_lanes_worker_claim_each_deal_once(
     for n in (1, 2):
         start_celery(f"beat-{n}", "beat", "-s", str(tmp_path / f"schedule-{n}"), env_extra=fast)
 
-    time.sleep(12)  # about twenty connect ticks from the two beats together
+    def connects() -> list[dict]:
+        queued = [json.loads(raw)["headers"] for raw in redis_client.lrange("browser.alice", 0, -1)]
+        return [h for h in queued if h["task"] == "browser.connect"]
 
-    queued = [json.loads(raw)["headers"] for raw in redis_client.lrange("browser.alice", 0, -1)]
-    connects = [h for h in queued if h["task"] == "browser.connect"]
+    deadline = time.monotonic() + 60
+    while not connects():
+        assert time.monotonic() < deadline, "no connect tick ever ran"
+        time.sleep(0.3)
+    time.sleep(10)  # about twenty more connect ticks from the two beats together
+
+    connects = connects()
     claimed = DealState.objects.filter(claimed_until__isnull=False)
     assert len(connects) == 1, "one slot, one invitation: the pace allows one per 72 minutes here"
     assert claimed.count() == 1 and claimed.get().claim_task_id == connects[0]["id"]
