@@ -121,11 +121,10 @@ def seed(sandbox_url: str) -> None:
     """A campaign from the scenario's own product and objective, and sandbox account alice for it."""
     from django.core.management import call_command
 
-    from openoutreach.pipeline.campaigns import create_campaign
+    from openoutreach.pipeline.campaigns import create_account, create_campaign
     from openoutreach.pipeline.crm_setup import ensure_workspace
     from openoutreach.sandbox.scenarios import load_all
     from openoutreach.sandbox.testing import SandboxControl
-    from openoutreach.testing.fixtures import make_account
 
     call_command("migrate", verbosity=0, interactive=False)
     ensure_workspace()
@@ -137,7 +136,7 @@ def seed(sandbox_url: str) -> None:
         booking_link="https://cal.example.com/demo",
         min_qualifiable_leads=15,
     )
-    account = make_account("alice", campaign)
+    account = create_account("alice", "alice@sandbox.test", "alice-pass", campaign)
     account.working_hours_start, account.working_hours_end = _always_open()
     account.save()
     # The sandbox judges working hours on its own (sped-up) clock: the account works around it.

@@ -21,6 +21,22 @@ def create_campaign(name: str, product_docs: str, campaign_objective: str, **fie
     return campaign
 
 
+@transaction.atomic
+def create_account(
+    handle: str, username: str, password: str, campaign: Campaign | None = None, **fields
+) -> LinkedInAccount:
+    """A LinkedIn account with its own CRM user (password stored encrypted), optionally joined to a campaign."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.create_user(username=handle, password=None)
+    account = LinkedInAccount(user=user, handle=handle, username=username, **fields)
+    account.set_password(password)
+    account.save()
+    if campaign is not None:
+        join(account, campaign)
+    return account
+
+
 def join(account: LinkedInAccount, campaign: Campaign) -> None:
     """The account works for the campaign from now on."""
     account.user.groups.add(campaign.department)

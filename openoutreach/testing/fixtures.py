@@ -123,18 +123,10 @@ def campaign(workspace):
 
 
 def make_account(handle: str, campaign=None, **fields):
-    from django.contrib.auth import get_user_model
+    """A sandbox member's account (<handle>@sandbox.test / <handle>-pass), as the sandbox defines them."""
+    from openoutreach.pipeline.campaigns import create_account
 
-    from openoutreach.outreach.models import LinkedInAccount
-    from openoutreach.pipeline.campaigns import join
-
-    user = get_user_model().objects.create_user(username=handle, password=None)
-    account = LinkedInAccount(user=user, handle=handle, username=f"{handle}@sandbox.test", **fields)
-    account.set_password(f"{handle}-pass")
-    account.save()
-    if campaign is not None:
-        join(account, campaign)
-    return account
+    return create_account(handle, f"{handle}@sandbox.test", f"{handle}-pass", campaign, **fields)
 
 
 @pytest.fixture
