@@ -16,6 +16,7 @@ Usage: .venv/bin/python bench/ml_latency.py [--sizes 100,1000,2000,5000] [--step
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
@@ -26,6 +27,8 @@ from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
 from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere, no install needed
 
 from openoutreach.ml.qualifier import Candidate, Label, Qualifier, QualifierConfig
 from openoutreach.ml.sandbox_pool import embedded_pool

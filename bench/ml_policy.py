@@ -18,10 +18,13 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere, no install needed
 
 from openoutreach.ml.qualifier import QualifierConfig
 from openoutreach.ml.sandbox_pool import embedded_pool

@@ -89,8 +89,8 @@ class FollowupDraft:
 
 def draft_for_deal(deal_state_id: int, ctx: MLContext, task_id: str = "") -> FollowupDraft:
     """The follow-up message for a deal's lead: an LLM draft filled from the parsed profile and the
-    campaign's product, then the campaign's booking link. The parser gives no shared-connection count yet,
-    so the prompt says "unknown" for it."""
+    campaign's product (shared connections from the network distance, see followup.py), then the
+    campaign's booking link."""
     state = DealState.objects.select_related("campaign__department", "lead").get(pk=deal_state_id)
     draft = FollowupDraft(state.pk)
     profile = parsed_profile(state.lead)
@@ -98,7 +98,7 @@ def draft_for_deal(deal_state_id: int, ctx: MLContext, task_id: str = "") -> Fol
         draft.review = "the lead has no enriched profile to write from"
         return draft
     try:
-        inputs = inputs_from_profile(profile, state.campaign.product_docs, shared_connections=None)
+        inputs = inputs_from_profile(profile, state.campaign.product_docs)
     except ValueError as exc:
         draft.review = str(exc)
         return draft

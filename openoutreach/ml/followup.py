@@ -1,8 +1,12 @@
 """Follow-up drafts: the first message after a connection is accepted.
 
 The prompt is a Jinja2 template filled with the person's first name, headline, current company,
-location, shared connections and the product (every one filled: a missing value is an error, not a
-hole). The draft must be 2-4 sentences, at most 400 characters, with no placeholders and no signature;
+location, shared connections and the product (every one filled: a missing name or product is an error,
+not a hole). LinkedIn's documented surface gives no count of shared connections, but it does give the
+network distance when the profile was read (before the invitation): a 2nd-degree member shares at least
+one connection with the account, a 3rd-degree or out-of-network one shares none. That fact is what the
+prompt states (`shared_connections_from`); the model is told to mention shared connections only when
+there are some. The draft must be 2-4 sentences, at most 400 characters, with no placeholders and no signature;
 a draft that breaks a rule is retried once, then returned as NeedsReview. The booking link is appended
 after the LLM, so the model can neither drop nor alter it.
 """
@@ -43,23 +47,35 @@ class FollowupInputs:
     product: str
 
 
-def inputs_from_profile(
-    profile: Mapping[str, Any], product: str, shared_connections: int | None
-) -> FollowupInputs:
+# memberDistance when the profile was enriched (before our invitation) -> what the account shares with them
+_SHARED_BY_DISTANCE = {
+    "DISTANCE_2": "at least one (they were a 2nd-degree connection before connecting)",
+    "DISTANCE_3": "none (they were a 3rd-degree connection before connecting)",
+    "OUT_OF_NETWORK": "none (they were outside the network before connecting)",
+    "DISTANCE_1": "not known (already connected when their profile was read)",
+}
+
+
+def shared_connections_from(profile: Mapping[str, Any]) -> str:
+    """What the account is known to share with the person, from the network distance the parser kept."""
+    distance = profile.get("distance")
+    return _SHARED_BY_DISTANCE.get(distance or "", "not known (LinkedIn did not say how they are connected)")
+
+
+def inputs_from_profile(profile: Mapping[str, Any], product: str) -> FollowupInputs:
     """Build the template inputs from the parsed profile; a missing name or product is an error."""
     first = (profile.get("first_name") or str(profile.get("full_name") or "").split(" ")[0]).strip()
     if not first:
         raise ValueError("cannot draft a follow-up without the person's first name")
     if not product.strip():
         raise ValueError("cannot draft a follow-up without the campaign's product description")
-    shared = "unknown" if shared_connections is None else str(shared_connections)
     return FollowupInputs(
         first_name=quote_text(first),
         full_name=quote_text(profile.get("full_name") or first),
         headline=quote_text(profile.get("headline") or "not stated"),
         company=quote_text(current_company(profile) or "not stated"),
         location=quote_text(profile.get("location_name") or "not stated"),
-        shared_connections=shared,
+        shared_connections=shared_connections_from(profile),
         profile_url=profile_url(profile),
         product=product.strip(),
     )

@@ -7,7 +7,12 @@ import time
 
 import pytest
 
-from openoutreach.ml.followup import draft_followup, draft_problem, inputs_from_profile
+from openoutreach.ml.followup import (
+    draft_followup,
+    draft_problem,
+    inputs_from_profile,
+    shared_connections_from,
+)
 from openoutreach.ml.keywords import generate_keywords
 from openoutreach.ml.llm import (
     BudgetExhausted,
@@ -17,6 +22,8 @@ from openoutreach.ml.llm import (
     LLMUnavailable,
     NeedsReview,
 )
+from openoutreach.ml.profile_text import current_company
+from openoutreach.ml.prompts import render
 from openoutreach.ml.qualification import CampaignBrief, LeadQualification, qualify_lead
 
 
@@ -128,7 +135,7 @@ def test_keywords_exclude_the_used_ones(llm):
 def test_followup_is_a_short_personal_draft_with_the_booking_link_after_it(llm):
     person = llm.pool.people[0]
     profile = llm.pool.profile(person)
-    inputs = inputs_from_profile(profile, brief(llm).product, shared_connections=3)
+    inputs = inputs_from_profile(profile, brief(llm).product)
     message = draft_followup(client(llm), inputs, booking_link="https://cal.example.com/demo")
     assert isinstance(message, str)
     draft, link = message.rsplit("\n\n", 1)
@@ -139,15 +146,41 @@ def test_followup_is_a_short_personal_draft_with_the_booking_link_after_it(llm):
 
 def test_followup_prompt_has_every_field_filled(llm):
     profile = llm.pool.profile(llm.pool.people[1])
-    inputs = inputs_from_profile(profile, "Shipwright, a DevOps platform", shared_connections=0)
+    inputs = inputs_from_profile(profile, "Shipwright, a DevOps platform")
     assert all(str(value).strip() for value in vars(inputs).values())
+    prompt = render("followup_user", **vars(inputs))
+    for value in (
+        profile["first_name"],
+        profile["headline"],
+        profile["location_name"],
+        current_company(profile),
+    ):
+        assert value and value in prompt  # the person's real values, not "not stated"
+    assert "Shipwright, a DevOps platform" in prompt
+    assert f"Shared connections: {shared_connections_from(profile)}" in prompt
     with pytest.raises(ValueError, match="first name"):
-        inputs_from_profile({**profile, "first_name": None, "full_name": None}, "x", 1)
+        inputs_from_profile({**profile, "first_name": None, "full_name": None}, "x")
+    with pytest.raises(ValueError, match="product"):
+        inputs_from_profile(profile, "  ")
+
+
+@pytest.mark.parametrize(
+    "distance, shared",
+    [
+        ("DISTANCE_2", "at least one"),
+        ("DISTANCE_3", "none"),
+        ("OUT_OF_NETWORK", "none"),
+        ("DISTANCE_1", "not known"),
+        (None, "not known"),
+    ],
+)
+def test_shared_connections_come_from_the_distance_before_connecting(distance, shared):
+    assert shared_connections_from({"distance": distance}).startswith(shared)
 
 
 def test_a_placeholder_ridden_draft_needs_review(llm):
     llm.standin.set_faults(garbage_rate=1.0)
-    inputs = inputs_from_profile(llm.pool.profile(llm.pool.people[2]), "Shipwright", shared_connections=1)
+    inputs = inputs_from_profile(llm.pool.profile(llm.pool.people[2]), "Shipwright")
     result = draft_followup(client(llm), inputs, booking_link="https://cal.example.com/x")
     assert isinstance(result, NeedsReview) and "https://cal.example.com/x" not in result.raw
 
