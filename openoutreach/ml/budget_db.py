@@ -2,10 +2,9 @@
 
 Every LLM call is one ActionLog row (kind "llm") written when the call is taken from the budget, before it
 is made, so a call that crashes half-way is still counted; the tokens the endpoint reports are written into
-the same row's `detail` as JSON afterwards ({"tokens": 1234, "purpose": "qualify"}). Today's calls are
-a count of those rows; today's tokens are summed in Python from their details. That is cheap because it
-reads at most `Campaign.llm_daily_calls` rows (a few hundred), and keeps the number readable for the
-operator in the admin (a dedicated integer column would need a migration; see the report of issue 6).
+the same row's `tokens` column afterwards, and its `detail` says what the call was for as JSON
+({"purpose": "qualify"}, plus "error" for a call that got no answer). Today's calls and tokens are one
+aggregate query over those rows.
 
 When a limit is reached, LLM use for the campaign pauses until the campaign's next day: `BudgetExhausted`
 says which limit and how to lift it, and `record_pause` writes one ActionLog row (outcome "limit") and one
@@ -19,6 +18,8 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from django.db.models import Count, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from openoutreach.ml.llm import BudgetExhausted
@@ -31,15 +32,6 @@ def day_start(now: datetime) -> datetime:
     """Midnight of `now`'s day in the project's time zone (settings.TIME_ZONE), as an aware datetime."""
     local = timezone.localtime(now)
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-def tokens_of(detail: str) -> int:
-    """The token count recorded in an llm row's detail (0 for a row written before its call returned)."""
-    try:
-        value = json.loads(detail or "{}").get("tokens", 0)
-    except (ValueError, AttributeError):
-        return 0
-    return int(value) if isinstance(value, int | float) else 0
 
 
 class CampaignBudget:
@@ -58,9 +50,12 @@ class CampaignBudget:
 
     def used(self) -> tuple[int, int]:
         """(calls, tokens) spent today."""
-        rows = self._today().exclude(outcome=ActionLog.Outcome.LIMIT).values_list("detail", flat=True)
-        details = list(rows)
-        return len(details), sum(tokens_of(d) for d in details)
+        spent = (
+            self._today()
+            .exclude(outcome=ActionLog.Outcome.LIMIT)
+            .aggregate(calls=Count("id"), tokens=Coalesce(Sum("tokens"), 0))
+        )
+        return spent["calls"], spent["tokens"]
 
     def check(self) -> None:
         """Raise BudgetExhausted when a limit is reached (without spending anything)."""
@@ -85,23 +80,21 @@ class CampaignBudget:
         self.check()
         row = ActionLog.objects.create(
             campaign=self.campaign, kind=ActionLog.Kind.LLM, outcome=ActionLog.Outcome.OK, lead_id=self.lead_id,
-            detail=json.dumps({"tokens": 0, "purpose": self.purpose}),
+            detail=json.dumps({"purpose": self.purpose}),
         )  # fmt: skip
         self._row = row.pk
 
     def spend_tokens(self, campaign_id: int, tokens: int) -> None:
         if self._row is None:
             return
-        ActionLog.objects.filter(pk=self._row).update(
-            detail=json.dumps({"tokens": max(int(tokens), 0), "purpose": self.purpose})
-        )
+        ActionLog.objects.filter(pk=self._row).update(tokens=max(int(tokens), 0))
 
     def mark_failed(self, error: str) -> None:
         """The last call did not get an answer (timeout, HTTP error): it still counts, marked failed."""
         if self._row is not None:
             ActionLog.objects.filter(pk=self._row).update(
                 outcome=ActionLog.Outcome.FAILED,
-                detail=json.dumps({"tokens": 0, "purpose": self.purpose, "error": error[:300]}),
+                detail=json.dumps({"purpose": self.purpose, "error": error[:300]}),
             )
 
 

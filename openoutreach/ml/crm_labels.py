@@ -4,17 +4,13 @@ The labels live in the CRM (`Qualification`, one row per campaign and lead); the
 them. Only LLM and operator labels train it, in the order they were given (`at`, then id); automatic
 decisions (source "model") are never fed back, or the model would learn from itself.
 
-Two facts have no column in `Qualification` yet, so they travel in a marker at the end of `reason`,
-readable by operators as well:
-
-    "... [ml: llm=1 audit=auto_reject]"
-
+Besides the label, a row asked of the LLM keeps two columns:
 - `audit`: what the model would have decided on its own when the LLM was asked (auto_accept,
-  auto_reject or none). The qualifier derives its audit record, hence its right to decide alone, from it.
-- `llm`: the LLM's answer. It matters when the row's label is empty because the lead is held for human
-  review after the model disputed the LLM's answer: the answer still trains the model.
-A garbage answer (NeedsReview) is stored with an empty label and no `llm=` value: it never trains anything
-and is never guessed. Proposed for a later migration: `Qualification.audit` and `Qualification.llm_label`.
+  auto_reject or empty). The qualifier derives its audit record, hence its right to decide alone, from it.
+- `llm_label`: the LLM's answer (0/1). It matters when the row's label is empty because the lead is held
+  for human review after the model disputed the LLM's answer: the answer still trains the model.
+A garbage answer (NeedsReview) is stored with an empty label, `llm_label` and `audit` (no answer, so no
+audit answer either): nothing trains on it and nothing is guessed. `reason` holds only text for people.
 
 Label 1 promotes the lead (Contact + Company + Deal at New, `pipeline.transitions.promote`) in the same
 transaction as the row; label 0 only disqualifies it for this campaign.
@@ -23,7 +19,6 @@ transaction as the row; label 0 only disqualifies it for this campaign.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -36,27 +31,7 @@ from openoutreach.pipeline.transitions import promote
 
 log = logging.getLogger(__name__)
 
-_MARKER = re.compile(r"\s*\[ml: llm=(?P<llm>[01-]) audit=(?P<audit>auto_accept|auto_reject|none)\]\s*$")
 TRAINING_SOURCES = (Qualification.Source.LLM, Qualification.Source.OPERATOR)
-
-
-def marker(llm_label: int | None, audit: AutoAction | None) -> str:
-    llm = "-" if llm_label is None else str(int(llm_label))
-    return f"[ml: llm={llm} audit={audit or 'none'}]"
-
-
-def parse_marker(reason: str) -> tuple[int | None, AutoAction | None]:
-    """(llm label, audit) from a reason's trailing marker; (None, None) without one."""
-    match = _MARKER.search(reason or "")
-    if not match:
-        return None, None
-    llm = None if match["llm"] == "-" else int(match["llm"])
-    audit = None if match["audit"] == "none" else match["audit"]
-    return llm, audit  # type: ignore[return-value]
-
-
-def strip_marker(reason: str) -> str:
-    return _MARKER.sub("", reason or "")
 
 
 @dataclass(frozen=True)
@@ -71,25 +46,34 @@ def training_rows(campaign_id: int) -> list[TrainingRow]:
     rows = (
         Qualification.objects.filter(campaign_id=campaign_id, source__in=TRAINING_SOURCES)
         .order_by("at", "id")
-        .values_list("lead_id", "label", "reason")
+        .values_list("lead_id", "label", "llm_label", "audit")
     )
     out: list[TrainingRow] = []
-    for lead_id, label, reason in rows:
-        llm, audit = parse_marker(reason)
+    for lead_id, label, llm_label, audit in rows:
         if label in (0, 1):
-            out.append(TrainingRow(lead_id, int(label), audit))
-        elif llm in (0, 1):  # held for review after a dispute: the LLM's answer still trains the model
-            out.append(TrainingRow(lead_id, llm, audit))
+            out.append(TrainingRow(lead_id, int(label), audit or None))
+        elif llm_label in (0, 1):  # held for review after a dispute: the LLM's answer still trains the model
+            out.append(TrainingRow(lead_id, int(llm_label), audit or None))
     return out
 
 
-def _create(campaign: Campaign, lead: Lead, label: int | None, source: str, reason: str, d: Decision | None) -> Qualification | None:  # fmt: skip
+def _create(
+    campaign: Campaign,
+    lead: Lead,
+    label: int | None,
+    source: str,
+    reason: str,
+    d: Decision | None,
+    llm_label: int | None = None,
+    audit: AutoAction | None = None,
+) -> Qualification | None:
     """The row, and the promotion for label 1, in one transaction. None when the lead was labelled for
     this campaign meanwhile (an operator, a second process): theirs stands."""
     try:
         with transaction.atomic():
             row = Qualification.objects.create(
                 campaign=campaign, lead=lead, label=label, source=source, reason=reason,
+                llm_label=llm_label, audit=audit or "",
                 prob=d.p if d else None, std=d.std if d else None, entropy=d.entropy if d else None,
             )  # fmt: skip
             if label == 1:
@@ -104,18 +88,16 @@ def record_llm(
     campaign: Campaign, lead: Lead, decision: Decision, qualified: bool, reason: str, disputed: bool
 ) -> Qualification | None:
     """The LLM's verdict: the label (promoting a fit), or, when the model disputes it, a lead held for
-    human review whose reason keeps the LLM's answer for training."""
-    label = int(qualified)
-    tail = marker(label, decision.audit)
+    human review whose `llm_label` keeps the LLM's answer for training."""
+    answer = int(qualified)
     if disputed:
         said = "fits" if qualified else "does not fit"
         text = (
             f"needs review: the LLM says the lead {said} but the model puts its fit probability at "
-            f"{decision.p:.2f}; LLM reason: {reason} {tail}"
+            f"{decision.p:.2f}; LLM reason: {reason}"
         )
-        return _create(campaign, lead, None, Qualification.Source.LLM, text, decision)
-    text = f"{reason} {tail}" if decision.audit else reason
-    return _create(campaign, lead, label, Qualification.Source.LLM, text, decision)
+        return _create(campaign, lead, None, Qualification.Source.LLM, text, decision, answer, decision.audit)
+    return _create(campaign, lead, answer, Qualification.Source.LLM, reason, decision, answer, decision.audit)
 
 
 def record_needs_review(

@@ -229,7 +229,7 @@ class LinkedInAccountAdmin(admin.ModelAdmin):
 class ActionLogAdmin(admin.ModelAdmin):
     """Read-only: the audit trail is what caps are counted from, so nobody edits or deletes it here."""
 
-    list_display = ["at", "account", "campaign", "kind", "outcome", "lead", "detail", "task_id"]
+    list_display = ["at", "account", "campaign", "kind", "outcome", "lead", "tokens", "detail", "task_id"]
     list_filter = ["kind", "outcome", "account", "campaign"]
     list_select_related = ["account", "campaign__department", "lead"]
     search_fields = ["detail", "task_id", "lead__first_name", "lead__last_name"]
@@ -248,16 +248,21 @@ class ActionLogAdmin(admin.ModelAdmin):
 
 @admin.register(Qualification)
 class QualificationAdmin(admin.ModelAdmin):
-    list_display = ["lead", "campaign", "fits", "source", "probability", "reason", "at"]
-    list_filter = ["campaign", "label", "source"]
+    list_display = ["lead", "campaign", "fits", "source", "llm_says", "audit", "probability", "reason", "at"]
+    list_filter = ["campaign", "label", "source", "llm_label", "audit"]
     list_select_related = ["lead", "campaign__department"]
     search_fields = ["lead__first_name", "lead__last_name", "reason"]
     raw_id_fields = ["lead"]
-    readonly_fields = ["source", "prob", "std", "entropy", "at"]
+    # What the LLM answered and what the model would have done are records, not opinions to edit.
+    readonly_fields = ["source", "llm_label", "audit", "prob", "std", "entropy", "at"]
 
     @admin.display(description="Fits", ordering="label")
     def fits(self, q: Qualification) -> str:
         return {1: "yes", 0: "no"}.get(q.label, "needs review")
+
+    @admin.display(description="LLM says", ordering="llm_label")
+    def llm_says(self, q: Qualification) -> str:
+        return {1: "fits", 0: "does not fit"}.get(q.llm_label, "—")
 
     @admin.display(description="Probability", ordering="prob")
     def probability(self, q: Qualification) -> str:

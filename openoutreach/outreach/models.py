@@ -211,6 +211,7 @@ class ActionLog(models.Model):
     lead = models.ForeignKey("crm.Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     deal = models.ForeignKey("crm.Deal", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     detail = models.TextField(blank=True, default="")
+    tokens = models.PositiveIntegerField(default=0, help_text="LLM calls: the tokens the endpoint reported.")
     task_id = models.CharField(max_length=64, blank=True, default="")
     at = models.DateTimeField(default=timezone.now, db_index=True)
 
@@ -234,12 +235,32 @@ class Qualification(models.Model):
         RULE = "rule"
         OPERATOR = "operator"
 
+    class Audit(models.TextChoices):
+        AUTO_ACCEPT = "auto_accept", "would auto-accept"
+        AUTO_REJECT = "auto_reject", "would auto-reject"
+
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="qualifications")
     lead = models.ForeignKey("crm.Lead", on_delete=models.CASCADE, related_name="qualifications")
     label = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="1 fits, 0 does not, empty = needs review."
     )
     source = models.CharField(max_length=10, choices=Source.choices)
+    # The LLM's own answer, kept apart from `label`: a lead held for review after the model disputed the
+    # answer has no label, yet the answer still trains the model. Empty when no LLM answered (an
+    # automatic decision, a label the operator gave first, output that did not parse); an operator's
+    # later edit of the label keeps it.
+    llm_label = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The LLM's answer: 1 fits, 0 does not, empty = none."
+    )
+    # What the model would have decided on its own when the LLM was asked: the qualifier's audit record
+    # (hence its right to decide alone) is derived from these rows.
+    audit = models.CharField(
+        max_length=12,
+        choices=Audit.choices,
+        blank=True,
+        default="",
+        help_text="When the LLM was asked: what the model would have decided alone (empty = no audit).",
+    )
     reason = models.TextField(blank=True, default="")
     prob = models.FloatField(null=True, blank=True)
     std = models.FloatField(null=True, blank=True)

@@ -63,10 +63,12 @@ def _enrich(lead, public_id: str, account) -> None:
     save_enrichment(lead, profile, b'{"fake": "voyager"}', account)
 
 
-def _label(campaign, lead, label, source) -> None:
+def _label(campaign, lead, label, source, **columns) -> None:
     from openoutreach.outreach.models import Qualification
 
-    Qualification.objects.create(campaign=campaign, lead=lead, label=label, source=source, reason="test")
+    Qualification.objects.create(
+        campaign=campaign, lead=lead, label=label, source=source, reason="test", **columns
+    )
 
 
 @pytest.fixture
@@ -93,9 +95,9 @@ def scenario(campaign, alice) -> Scenario:
             _enrich(leads[i], f"person-{i}", alice)
 
     # devops: every state. 0,1 discovered; 2 unavailable; 3 needs review; 4,5 disqualified; 6 fits, no deal
-    _label(devops, leads[3], None, "llm")
+    _label(devops, leads[3], None, "llm", llm_label=1, audit="auto_reject")  # disputed, held for review
     _label(devops, leads[4], 0, "model")
-    _label(devops, leads[5], 0, "llm")
+    _label(devops, leads[5], 0, "llm", llm_label=0)
     _label(devops, leads[6], 1, "rule")
     deals = {}
     for i in range(7, 14):
@@ -120,6 +122,8 @@ def scenario(campaign, alice) -> Scenario:
     _label(fintech, leads[3], 1, "model")
     t.promote(leads[3], fintech)
     _label(fintech, leads[4], None, "operator")
-    for _ in range(3):
-        ActionLog.objects.create(campaign=devops, kind=ActionLog.Kind.LLM, outcome=ActionLog.Outcome.OK)
+    for tokens in (1200, 800, 0):  # the last call got no answer: counted, with no tokens
+        ActionLog.objects.create(
+            campaign=devops, kind=ActionLog.Kind.LLM, outcome=ActionLog.Outcome.OK, tokens=tokens
+        )
     return Scenario(devops, fintech, alice, bob, leads)

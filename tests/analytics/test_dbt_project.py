@@ -27,5 +27,6 @@ def test_accepted_values_follow_the_django_choices():
     assert sorted(accepted_values("stg_actions", "kind")) == sorted(ActionLog.Kind.values)
     assert sorted(accepted_values("stg_actions", "outcome")) == sorted(ActionLog.Outcome.values)
     assert sorted(accepted_values("stg_qualifications", "source")) == sorted(Qualification.Source.values)
+    assert sorted(accepted_values("stg_qualifications", "audit")) == sorted(Qualification.Audit.values)
     assert sorted(accepted_values("stg_accounts", "status")) == sorted(LinkedInAccount.Status.values)
     assert sorted(accepted_values("stg_deal_states", "state")) == sorted(name for name, *_ in stages.STAGES)

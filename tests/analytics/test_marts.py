@@ -118,14 +118,18 @@ def test_llm_versus_automatic_decisions_per_campaign(scenario, build_analytics):
         assert row["automatic"] == labels.filter(source__in=["model", "rule"]).count()
         assert row["by_operator"] == labels.filter(source="operator").count()
         assert row["needs_review"] == labels.filter(label=None).count()
-        assert row["llm_calls"] == ActionLog.objects.filter(campaign=campaign, kind="llm").count()
+        llm = ActionLog.objects.filter(campaign=campaign, kind="llm")
+        assert row["llm_calls"] == llm.count()
+        assert row["llm_tokens"] == sum(a.tokens for a in llm)
     devops = rows["devops"]
     assert (devops["by_llm"], devops["automatic"], devops["llm_share"]) == (
         5,
         6,
         pytest.approx(5 / 11, abs=1e-3),
     )
+    assert (devops["llm_calls"], devops["llm_tokens"]) == (3, 2000)
     assert rows["fintech"]["llm_share"] == 0
+    assert (rows["fintech"]["llm_calls"], rows["fintech"]["llm_tokens"]) == (0, 0)
 
     daily = read_mart(result.analytics_db, "campaign_decisions_daily")
     assert sum(r["decisions"] for r in daily) == Qualification.objects.count()

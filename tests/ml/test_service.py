@@ -61,12 +61,14 @@ def test_cold_start_asks_the_llm_oldest_first_and_promotes_the_fits(sandbox, pro
     assert [row.lead_id for row in rows] == oldest  # oldest-first while the model is cold
     for row in rows:
         truth = leads[row.lead_id].fit
-        assert (row.label, row.source) == (int(truth), "llm") and row.reason
+        assert (row.label, row.llm_label, row.source) == (int(truth), int(truth), "llm") and row.reason
+        assert row.audit == "" and "[ml:" not in row.reason  # a cold model has nothing to audit
         has_deal = DealState.objects.filter(campaign=campaign, lead_id=row.lead_id, state=stages.NEW).exists()
         assert has_deal == truth  # label 1 promotes; label 0 only disqualifies
     assert llm_calls(sandbox) == 5
     spent = ActionLog.objects.filter(campaign=campaign, kind="llm", outcome="ok")
-    assert spent.count() == 5 and all(json.loads(a.detail)["tokens"] > 0 for a in spent)
+    assert spent.count() == 5 and all(a.tokens > 0 for a in spent)
+    assert all(json.loads(a.detail) == {"purpose": "qualify"} for a in spent)
     assert ActionLog.objects.filter(campaign=campaign, kind="qualify").count() == 1
 
     again = qualify_campaign(campaign.pk, batch=100, ctx=ctx)
@@ -109,7 +111,7 @@ def test_garbage_llm_output_marks_the_lead_for_review_and_never_guesses(
     assert (report.llm_calls, report.needs_review, report.qualified, report.disqualified) == (2, 2, 0, 0)
     review = Qualification.objects.filter(campaign=campaign)
     assert review.count() == 2 and all(
-        r.label is None and r.reason.startswith("needs review") for r in review
+        r.label is None and r.llm_label is None and r.reason.startswith("needs review") for r in review
     )
     assert not DealState.objects.filter(campaign=campaign).exists()
     assert crm_labels.training_rows(campaign.pk) == []  # nothing trains on a guess
@@ -142,6 +144,8 @@ def test_a_disputed_answer_is_held_for_review_but_still_trains(profiles, enrich,
 
     row = Qualification.objects.get(campaign=campaign, lead_id=lead_id)
     assert row.label is None and row.reason.startswith("needs review: the LLM says the lead fits")
+    assert (row.llm_label, row.audit) == (1, "auto_reject")
+    assert row.reason.endswith("LLM reason: Looks senior.")  # text for people only, no marker
     assert not DealState.objects.filter(campaign=campaign).exists()  # not promoted while disputed
     assert crm_labels.training_rows(campaign.pk) == [crm_labels.TrainingRow(lead_id, 1, "auto_reject")]
 

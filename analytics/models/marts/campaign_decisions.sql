@@ -1,5 +1,5 @@
 -- Who decided each campaign's labels: the LLM, or the model/rules on their own (the active learner
--- should ask the LLM less as labels grow), plus the LLM calls the campaign's ActionLog recorded.
+-- should ask the LLM less as labels grow), plus the LLM calls and tokens the campaign's ActionLog recorded.
 with q as (
     select * from {{ ref('stg_qualifications') }}
 ),
@@ -21,7 +21,7 @@ by_campaign as (
 ),
 
 llm_calls as (
-    select campaign_id, count(*) as llm_calls
+    select campaign_id, count(*) as llm_calls, sum(tokens) as llm_tokens
     from {{ ref('stg_actions') }}
     where kind = 'llm'
     group by campaign_id
@@ -40,7 +40,8 @@ select
     coalesce(b.fits, 0) as fits,
     coalesce(b.does_not_fit, 0) as does_not_fit,
     coalesce(b.needs_review, 0) as needs_review,
-    coalesce(l.llm_calls, 0) as llm_calls
+    coalesce(l.llm_calls, 0) as llm_calls,
+    coalesce(l.llm_tokens, 0) as llm_tokens
 from {{ ref('stg_campaigns') }} as c
 left join by_campaign as b on b.campaign_id = c.campaign_id
 left join llm_calls as l on l.campaign_id = c.campaign_id

@@ -9,6 +9,7 @@ select
     kind,
     outcome,
     outcome = 'ok' as reached_linkedin,
+    tokens,
     task_id,
     {{ utc('"at"') }} as at_utc
 from {{ source('crm', 'outreach_actionlog') }}

@@ -7,6 +7,8 @@ select
     case label when 1 then 'fits' when 0 then 'does_not_fit' else 'needs_review' end as decision,
     source,
     source in ('model', 'rule') as is_automatic,
+    llm_label,
+    nullif(audit, '') as audit,
     prob,
     std,
     entropy,
