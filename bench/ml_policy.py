@@ -12,6 +12,7 @@ disputed (held for human review, counted as not qualified); qual = leads qualifi
 per truly fitting lead found.
 
 Usage: .venv/bin/python bench/ml_policy.py [--orders 0,1,2] [--size 2000] [--vectors-cache FILE.npz]
+       [--review-p 0.1,0.2]
 """
 
 from __future__ import annotations
@@ -45,9 +46,21 @@ def main() -> None:
         "--orders", default="0,1,2", help="arrival orders: 0 = the sandbox's, n = seeded shuffle"
     )
     parser.add_argument("--vectors-cache", type=Path, default=None)
+    parser.add_argument(
+        "--scenario",
+        default="devops",
+        help="sandbox scenario (healthcare_staffing: a pool the knobs were not tuned on)",
+    )
+    parser.add_argument(
+        "--review-p",
+        default="",
+        help="comma-separated review_p values to compare (default: the configured one)",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
-    vectors, truth, answers = embedded_pool(args.size, NOISE, SEED, args.vectors_cache)
+    vectors, truth, answers = embedded_pool(
+        args.size, NOISE, SEED, args.vectors_cache, scenario=args.scenario
+    )
     print(
         f"pool ready in {time.perf_counter() - started:.0f} s (profiles parsed and embedded, or read from the cache)"
     )
@@ -58,7 +71,11 @@ def main() -> None:
           f"{'agree':>7} {'calls/fit':>9} {'sec':>6}")  # fmt: skip
     print(row("ask the LLM about everyone", ask_everyone(truth, answers), 0))
     default = QualifierConfig()
-    variants = [("defaults", default), ("dispute_p 0.2", dataclasses.replace(default, dispute_p=0.2))]
+    variants = [("defaults", default)] + [
+        (f"review_p {v}", dataclasses.replace(default, review_p=float(v)))
+        for v in args.review_p.split(",")
+        if v
+    ]
     for name, config in variants:
         outcomes = []
         for order in [int(o) for o in args.orders.split(",")]:

@@ -14,6 +14,11 @@ audit answer either): nothing trains on it and nothing is guessed. `reason` hold
 
 Label 1 promotes the lead (Contact + Company + Deal at New, `pipeline.transitions.promote`) in the same
 transaction as the row; label 0 only disqualifies it for this campaign.
+
+The second look (`second_look`, after each qualify run): the LLM's "fits" answers the current model doubts
+(`Qualifier.doubted`) are held for review (label emptied, `llm_label` kept, the deal closed as "Held for
+review" if nobody has contacted the person yet); held answers it no longer doubts are released (label 1,
+the deal back to New, or promoted if it never was). Operator labels are never touched.
 """
 
 from __future__ import annotations
@@ -26,8 +31,8 @@ from crm.models import Lead
 from django.db import IntegrityError, transaction
 
 from openoutreach.ml.qualifier import AutoAction, Decision
-from openoutreach.outreach.models import Campaign, Qualification
-from openoutreach.pipeline.transitions import promote
+from openoutreach.outreach.models import Campaign, DealState, Qualification
+from openoutreach.pipeline.transitions import TransitionRefused, hold_for_review, promote, release_hold
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +103,71 @@ def record_llm(
         )
         return _create(campaign, lead, None, Qualification.Source.LLM, text, decision, answer, decision.audit)
     return _create(campaign, lead, answer, Qualification.Source.LLM, reason, decision, answer, decision.audit)
+
+
+_HELD = "needs review: "
+_LLM_REASON = "; LLM reason: "
+
+
+def llm_positive_ids(campaign_id: int) -> set[int]:
+    """Leads whose training label is the LLM's "fits" (held or not): the ones the second look may doubt."""
+    return set(
+        Qualification.objects.filter(
+            campaign_id=campaign_id, source=Qualification.Source.LLM, llm_label=1
+        ).values_list("lead_id", flat=True)
+    )
+
+
+@dataclass
+class SecondLook:
+    held: int = 0  # promoted leads held for review now
+    released: int = 0  # held leads promoted again
+    kept: int = 0  # doubted, but already contacted (or claimed by a lane): left as they are
+
+
+def second_look(
+    campaign: Campaign, doubted: dict[int, float], judged: set[int], labels: int, task_id: str = ""
+) -> SecondLook:
+    """Hold the LLM "fits" answers in `doubted` (lead id -> leave-one-out probability) for review; release
+    the held ones the model judged (`judged`: the LLM-positive leads among its labels) and no longer
+    doubts. Each lead in its own transaction; a lead contacted meanwhile stays as it is."""
+    result = SecondLook()
+    rows = Qualification.objects.filter(campaign=campaign, source=Qualification.Source.LLM, llm_label=1)
+    for row in rows.filter(label=1, lead_id__in=list(doubted)):
+        p = doubted[row.lead_id]
+        why = (
+            f"the LLM says the lead fits but the model trained on the {labels - 1} other labels puts its fit "
+            f"probability at {p:.2f}"
+        )
+        try:
+            with transaction.atomic():
+                ds = DealState.objects.filter(campaign=campaign, lead_id=row.lead_id).first()
+                if ds is not None:
+                    hold_for_review(ds, f"held for review: {why}", task_id)
+                Qualification.objects.filter(pk=row.pk, label=1).update(
+                    label=None, reason=f"{_HELD}{why}{_LLM_REASON}{row.reason}", prob=p
+                )
+            result.held += 1
+        except TransitionRefused:
+            result.kept += 1
+    for row in rows.filter(label__isnull=True, lead_id__in=list(judged - set(doubted))).select_related(
+        "lead"
+    ):
+        if not row.reason.startswith(_HELD) or _LLM_REASON not in row.reason:
+            continue  # not a dispute this module wrote: a human decides
+        original = row.reason.split(_LLM_REASON, 1)[1]
+        try:
+            with transaction.atomic():
+                ds = DealState.objects.filter(campaign=campaign, lead_id=row.lead_id).first()
+                if ds is None:
+                    promote(row.lead, campaign)
+                else:
+                    release_hold(ds, "released: a later model no longer doubts the LLM's answer", task_id)
+                Qualification.objects.filter(pk=row.pk, label__isnull=True).update(label=1, reason=original)
+            result.released += 1
+        except TransitionRefused:
+            continue
+    return result
 
 
 def record_needs_review(

@@ -33,7 +33,11 @@ negative" from one wrong positive and auto-rejected every real fit):
    about the most informative (BALD) otherwise (explore);
 5. an LLM answer that contradicts an earned model (`disputed`) is held for human review instead of
    promoting the lead: with rare fits and a judge wrong 5% of the time, most "fits" the model puts far
-   below its fits are the judge's mistakes;
+   below its fits are the judge's mistakes; and since the model that scored a lead knew fewer labels than
+   later ones, every "fits" answer gets a second look on each run (`doubted`): the leave-one-out
+   probability of that label, from the model trained on all the others, holds it for review when low and
+   releases it when a later model thinks better of it (measured: this second look, not the first,
+   separates the judge's mistakes from real fits);
 6. the PCA is fitted on the labelled vectors AND the campaign's unlabelled pool (`observe`), so a kind of
    profile the labels never covered is far from them in the GP's space (high std) instead of projecting
    next to known non-fits; and a lead far from the PCA subspace itself (`coverage_quantile`) is never
@@ -235,6 +239,11 @@ class Qualifier:
         return sum(label.label == 0 for label in self.labels)
 
     @property
+    def earned(self) -> bool:
+        """The model has its minimum labels of both classes: it may decide, dispute and doubt."""
+        return self.n_positive >= self.config.min_positives and self.n_negative >= self.config.min_negatives
+
+    @property
     def cold(self) -> bool:
         """Fewer than 2 labels or only one class: no model, the LLM decides, ranking is oldest-first."""
         return self.gp is None
@@ -295,6 +304,31 @@ class Qualifier:
             return decision.p <= cfg.dispute_p
         return decision.p >= 1 - cfg.dispute_p
 
+    def loo_p(self) -> dict[int, float]:
+        """Leave-one-out fit probability of every training label: what the model trained on all the other
+        labels says about that lead (cheap: read off the maintained inverse). Empty at cold start."""
+        if self.cold:
+            return {}
+        mean, var = self.gp.loo()
+        samples = self.link(mean[:, None] + np.sqrt(var)[:, None] * self._draws[None, :])
+        return {label.lead_id: float(p) for label, p in zip(self.labels, samples.mean(axis=1), strict=True)}
+
+    def doubted(self, llm_positives: set[int] | None = None) -> dict[int, float]:
+        """The "fits" labels to hold for human review, with their leave-one-out probability: label 1, given
+        by the LLM (`llm_positives`: lead ids whose label came from the LLM, default all; a human's label is
+        never doubted), and put at or below `review_p` by the model trained on every other label. Nothing is
+        doubted before the model has its minimum labels of both classes."""
+        if not self.earned:
+            return {}
+        loo = self.loo_p()
+        return {
+            label.lead_id: loo[label.lead_id]
+            for label in self.labels
+            if label.label == 1
+            and (llm_positives is None or label.lead_id in llm_positives)
+            and loo[label.lead_id] <= self.config.review_p
+        }
+
     # -- the policy -----------------------------------------------------------------------------------
 
     def audit_status(self, kind: AutoAction) -> AuditStatus:
@@ -333,7 +367,7 @@ class Qualifier:
             ]
         cfg = self.config
         status = {kind: self.audit_status(kind) for kind in ("auto_accept", "auto_reject")}
-        earned = self.n_positive >= cfg.min_positives and self.n_negative >= cfg.min_negatives
+        earned = self.earned
         scores = preds.bald if self.mode == "explore" else preds.p
         auto: list[Decision] = []
         ask: list[Decision] = []

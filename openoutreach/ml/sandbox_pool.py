@@ -46,9 +46,14 @@ def sandbox_pool(size: int = 500, seed: int = 7, scenario: str = "devops") -> Sa
 
 
 def embedded_pool(
-    size: int, noise: float = 0.05, seed: int = 3, cache: Path | None = None, cache_dir: Path | None = None
+    size: int,
+    noise: float = 0.05,
+    seed: int = 3,
+    cache: Path | None = None,
+    cache_dir: Path | None = None,
+    scenario: str = "devops",
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(vectors, truth, LLM answers) for the first `size` members of the devops sandbox population: the
+    """(vectors, truth, LLM answers) for the first `size` members of a scenario's sandbox population: the
     profile text embedded with the offline MiniLM, the hidden truth, and what the stand-in answers with
     `noise` (its own rule: one person always gets the same, possibly wrong, answer). Read from / written
     to `cache` (.npz) when given, since embedding thousands of profiles takes minutes."""
@@ -56,7 +61,7 @@ def embedded_pool(
         data = np.load(cache)
         if len(data["truth"]) >= size:
             return data["vectors"][:size], data["truth"][:size], data["answers"][:size]
-    pool = sandbox_pool(size=size, seed=7, scenario="devops")
+    pool = sandbox_pool(size=size, seed=7, scenario=scenario)
     truth = np.array([int(pool.fits(p)) for p in pool.people])
     answers = np.array(
         [

@@ -12,7 +12,10 @@ Qualify, step by step:
 5. the LLM is asked about up to `batch` leads in the order the model chose (oldest first at cold start);
    each answer becomes a label (1 promotes the lead), a lead held for review when the model disputes it,
    or a lead needing review when the answer did not parse; each answer trains the model at once;
-6. the model file is written after a refit, and the New deals' ranking scores are rewritten.
+6. the second look at every "fits" answer of the LLM: the ones the current model doubts are held for
+   review while nobody has contacted the person, held ones it no longer doubts are released
+   (crm_labels.second_look, Qualifier.doubted);
+7. the model file is written after a refit, and the New deals' ranking scores are rewritten.
 A spent budget or a missing LLM configuration pauses the LLM (a clear ActionLog row) but not step 4.
 """
 
@@ -182,6 +185,8 @@ class QualifyReport:
     disqualified: int = 0
     disputed: int = 0  # held for human review: the model contradicts the LLM's answer
     needs_review: int = 0  # the LLM's answer did not parse
+    held: int = 0  # second look: earlier "fits" answers the model now doubts, held for review
+    released: int = 0  # second look: held "fits" answers the model no longer doubts, promoted again
     rescored: int = 0
     paused: str = ""  # why the LLM was not asked (budget spent, not configured)
     error: str = ""  # the LLM endpoint failed; nothing was decided for that lead
@@ -233,6 +238,13 @@ def qualify_campaign(
         questions = [d for d in decisions if d.action == "ask_llm"][:batch]
         if questions:
             _ask_llm(campaign, questions, leads, profiles, vectors, model, ctx, report, keep_alive, task_id)
+        if model.earned:
+            positives = crm_labels.llm_positive_ids(campaign.pk)
+            judged = {label.lead_id for label in model.labels if label.label == 1} & positives
+            look = crm_labels.second_look(
+                campaign, model.doubted(positives), judged, len(model.labels), task_id
+            )
+            report.held, report.released = look.held, look.released
         ctx.models.persist(campaign.pk, model)
         if model.refits != refits or report.model == "built":
             report.rescored = write_scores(campaign, model, store, ctx)
@@ -249,6 +261,8 @@ def summary(report: QualifyReport) -> str:
         f"{report.disqualified} not, {report.disputed} disputed, {report.needs_review} unparsable), "
         f"{report.auto_rejected} auto-rejected, {report.auto_accepted} auto-accepted, {report.pending} were pending"
     )
+    if report.held or report.released:
+        text += f"; second look: {report.held} held for review, {report.released} released"
     if report.paused:
         text += f"; LLM paused: {report.paused}"
     if report.error:

@@ -26,7 +26,7 @@ class PolicyOutcome:
     agreement: float  # plain accuracy (misleading when fits are rare, reported for contrast)
     audits: int
     refits: int
-    disputed: int = 0  # LLM answers sent to human review (counted as not qualified)
+    disputed: int = 0  # LLM answers held for human review at the end (counted as not qualified)
 
     @property
     def calls_per_qualified_fit(self) -> float:
@@ -57,11 +57,15 @@ def run_policy(
     batch: int = 10,
 ) -> PolicyOutcome:
     """Each round: decide over every undecided lead, apply the automatic decisions, ask the LLM about
-    the `batch` best-ranked others (oldest-first at cold start). Until nobody is left."""
+    the `batch` best-ranked others (oldest-first at cold start), then take the second look at every "fits"
+    answer (`Qualifier.doubted`: hold or release), as each qualify run of the service does. Until nobody
+    is left. Nobody is contacted here, so every held lead can still be held; in the product a lead whose
+    invitation went out before a later model doubted it stays contacted (the connect lane takes the
+    highest-ranked first, and a doubtful lead ranks low)."""
     model = Qualifier(config)
     final = np.full(len(truth), -1)
     pending = list(range(len(truth)))  # index order = arrival order (oldest first)
-    calls = auto_accepted = auto_rejected = audits = disputed = 0
+    calls = auto_accepted = auto_rejected = audits = 0
     while pending:
         decisions = model.decide([Candidate(i, vectors[i]) for i in pending])
         done: set[int] = set()
@@ -76,13 +80,17 @@ def run_policy(
             calls += 1
             audits += d.audit is not None
             if model.disputed(d, answer):
-                disputed += 1
                 final[d.lead_id] = -1  # held for review: neither qualified nor disqualified
             else:
                 final[d.lead_id] = answer
             model.add_label(Label(d.lead_id, vectors[d.lead_id], answer, d.audit))
             done.add(d.lead_id)
+        doubted = model.doubted()
+        for label in model.labels:
+            if label.label == 1:
+                final[label.lead_id] = -1 if label.lead_id in doubted else 1
         pending = [i for i in pending if i not in done]
+    disputed = int(sum(final[label.lead_id] == -1 for label in model.labels))
     recall, precision, agreement = score(final, truth)
     return PolicyOutcome(calls, auto_accepted, auto_rejected, int((final == 1).sum()), int(truth.sum()),
                          recall, precision, agreement, audits, model.refits, disputed)  # fmt: skip

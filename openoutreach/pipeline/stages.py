@@ -1,8 +1,10 @@
 """The states of a person in a campaign, as DjangoCRM deal stages (one set per campaign department).
 
 discovered (URL only) -> enriched -> qualified (Deal at NEW) or disqualified -> PENDING (invitation sent)
--> CONNECTED -> COMPLETED (follow-up sent). FAILED is terminal with a closing reason. A person who was
-already a 1st-degree connection goes straight to CONNECTED.
+-> CONNECTED -> COMPLETED (follow-up sent). FAILED is terminal with a closing reason, except a deal the
+qualifier held for review before anyone contacted the person (closing reason HELD_FOR_REVIEW), which goes
+back to NEW if a later model releases it. A person who was already a 1st-degree connection goes straight
+to CONNECTED.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ CLOSING_REASONS: tuple[tuple[str, bool], ...] = (
     ("Could not send message", False),
     ("Do not contact", False),
     ("Contacted by another account", False),
+    ("Held for review", False),
 )
+HELD_FOR_REVIEW = "Held for review"
 
 LEAD_SOURCE = "LinkedIn search"

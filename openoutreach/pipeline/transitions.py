@@ -6,6 +6,7 @@ stage, our indexed copy of it (DealState.state) and the ActionLog row together, 
     Pending  -> Connected  (accepted)                   -> New (withdrawn/declined, at most once)
     Connected-> Completed  (follow-up sent)
     any      -> Failed     (terminal, with a closing reason)
+    New      -> Failed "Held for review" -> New   (the qualifier's second look, before any contact)
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import timedelta
 from crm.models import ClosingReason, Company, Contact, Deal, Lead, Stage
 from crm.utils.ticketproc import new_ticket
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from openoutreach.outreach.models import ActionLog, Campaign, DealState, LinkedInAccount
@@ -83,6 +85,16 @@ def promote(lead: Lead, campaign: Campaign, score: float | None = None) -> DealS
     return DealState.objects.create(deal=deal, campaign=campaign, lead=lead, score=score, state=stages.NEW)
 
 
+def _closing_reason(campaign: Campaign, name: str) -> ClosingReason | None:
+    """The department's closing reason of that name (a department set up before the reason existed gets
+    the current list first)."""
+    found = ClosingReason.objects.filter(department=campaign.department, name=name).first()
+    if found is None:
+        ensure_department(campaign.department)
+        found = ClosingReason.objects.filter(department=campaign.department, name=name).first()
+    return found
+
+
 def _move(
     ds: DealState,
     to: str,
@@ -106,9 +118,7 @@ def _move(
         deal.next_step = NEXT_STEPS[to]
         deal.next_step_date = timezone.localdate()
         if closing_reason is not None:
-            deal.closing_reason = ClosingReason.objects.filter(
-                department=ds.campaign.department, name=closing_reason
-            ).first()
+            deal.closing_reason = _closing_reason(ds.campaign, closing_reason)
             deal.closing_date = timezone.localdate()
             deal.active = to != stages.FAILED
         deal.save()
@@ -159,6 +169,43 @@ def mark_withdrawn(
         ds, stages.NEW, frm=(stages.PENDING,), kind=ActionLog.Kind.CHECK_PENDING, outcome=ActionLog.Outcome.SKIPPED,
         account=account, task_id=task_id, detail=reason, attempts=ds.attempts + 1, next_check_at=None, claimed_until=None,
     )  # fmt: skip
+
+
+def hold_for_review(ds: DealState, detail: str, task_id: str = "") -> DealState:
+    """The qualifier doubts a lead it promoted: its deal closes as "Held for review" while nobody has
+    contacted the person (New and not claimed by a lane); TransitionRefused otherwise."""
+    now = timezone.now()
+    unclaimed = DealState.objects.filter(pk=ds.pk).filter(
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    )
+    with transaction.atomic():
+        if not unclaimed.select_for_update().filter(state=stages.NEW).exists():
+            raise TransitionRefused(f"deal {ds.deal_id} is contacted or claimed: it cannot be held")
+        return _move(
+            ds, stages.FAILED, frm=(stages.NEW,), kind=ActionLog.Kind.QUALIFY, outcome=ActionLog.Outcome.SKIPPED,
+            task_id=task_id, detail=detail, closing_reason=stages.HELD_FOR_REVIEW, claimed_until=None, claim_task_id="",
+        )  # fmt: skip
+
+
+def release_hold(ds: DealState, detail: str, task_id: str = "") -> DealState:
+    """A later model no longer doubts a held lead: its deal goes back to New (only from "Held for review")."""
+    with transaction.atomic():
+        deal = Deal.objects.select_related("closing_reason").get(pk=ds.deal_id)
+        if (
+            ds.state != stages.FAILED
+            or deal.closing_reason is None
+            or deal.closing_reason.name != stages.HELD_FOR_REVIEW
+        ):
+            raise TransitionRefused(f"deal {ds.deal_id} is not held for review")
+        contacted = DealState.objects.filter(lead_id=ds.lead_id).exclude(pk=ds.pk)
+        if contacted.exclude(state__in=(stages.NEW, stages.FAILED)).exists():
+            raise TransitionRefused(f"lead {ds.lead_id} was contacted through another campaign meanwhile")
+        ds = _move(
+            ds, stages.NEW, frm=(stages.FAILED,), kind=ActionLog.Kind.QUALIFY, task_id=task_id, detail=detail,
+            last_error="",
+        )  # fmt: skip
+        Deal.objects.filter(pk=ds.deal_id).update(closing_reason=None, closing_date=None, active=True)
+    return ds
 
 
 def reschedule_check(ds: DealState, factor: float = 2.0, max_hours: float = 24 * 32) -> DealState:

@@ -11,7 +11,7 @@ from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import RBF, ConstantKernel
 
 from openoutreach.ml import qualifier_cache
-from openoutreach.ml.gp import IncrementalGP, KernelParams
+from openoutreach.ml.gp import IncrementalGP, KernelParams, rbf
 from openoutreach.ml.qualifier import (
     Candidate,
     Decision,
@@ -184,3 +184,37 @@ def test_the_trap_rare_fits_and_a_wrong_llm_still_finds_the_fits(data):
     assert outcome.recall >= 0.8, outcome  # the trap's loop found 0%; the LLM alone finds ~95%
     assert outcome.precision >= baseline.precision, (outcome, baseline)
     assert outcome.auto_rejected > 0 and outcome.llm_calls < len(truth), outcome
+
+
+def test_leave_one_out_equals_the_posterior_without_that_label():
+    """What the second look reads: for each label, the posterior of the GP given all the OTHER labels."""
+    rng = np.random.default_rng(5)
+    z, y = rng.standard_normal((40, 3)), (rng.random(40) < 0.3).astype(float)
+    params = KernelParams(amplitude=1.3, length_scale=1.7, noise=0.2)
+    full = IncrementalGP(params, z, y)
+    mean, var = full.loo()
+    y_norm = (y - full.y_mean) / full.y_std
+    for i in (0, 17, 39):
+        rest = np.delete(np.arange(40), i)
+        gram = rbf(z[rest], z[rest], params) + params.noise * np.eye(39)
+        k = rbf(z[rest], z[i : i + 1], params)[:, 0]
+        solved = np.linalg.solve(gram, np.column_stack([y_norm[rest], k]))
+        assert math.isclose(k @ solved[:, 0], mean[i], abs_tol=1e-8)
+        assert math.isclose(params.amplitude - k @ solved[:, 1], var[i], abs_tol=1e-8)
+
+
+def test_the_second_look_doubts_an_llm_fit_among_non_fits_but_never_a_humans(data):
+    vectors, truth, _ = data
+    labels = [Label(i, vectors[i], int(truth[i])) for i in range(400)]
+    wrong = next(i for i in range(400, len(truth)) if truth[i] == 0)  # a non-fit the LLM calls a fit
+    model = Qualifier.from_labels([*labels, Label(wrong, vectors[wrong], 1)])
+    assert model.earned
+
+    doubted = model.doubted()
+    assert wrong in doubted and doubted[wrong] <= model.config.review_p
+    real_fits = [i for i in range(400) if truth[i] == 1]
+    assert len(set(doubted) & set(real_fits)) <= 0.1 * len(real_fits)  # real fits are rarely doubted
+    assert wrong not in model.doubted(llm_positives=set(real_fits))  # a human's label is never doubted
+
+    few = Qualifier.from_labels([*labels[:60], Label(wrong, vectors[wrong], 1)])
+    assert not few.earned and few.doubted() == {}  # nothing is doubted before the model earned it

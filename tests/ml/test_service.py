@@ -216,3 +216,72 @@ def test_without_an_llm_key_qualification_pauses_and_says_why(profiles, enrich, 
     report = qualify_campaign(campaign.pk, batch=2, ctx=ctx)
     assert "no LLM is configured" in report.paused
     assert ActionLog.objects.filter(campaign=campaign, kind="llm", outcome="limit").count() == 1
+
+
+def _llm_fit(campaign, lead_id, disputed=False):
+    from crm.models import Lead
+
+    decision = Decision(lead_id, "ask_llm", p=0.2 if disputed else 0.6, std=0.05, entropy=0.5)
+    crm_labels.record_llm(
+        campaign, Lead.objects.get(pk=lead_id), decision, True, "Runs the SRE team.", disputed
+    )
+
+
+def test_the_second_look_holds_a_doubted_fit_and_releases_it_when_no_longer_doubted(
+    profiles, enrich, campaign
+):
+    held_id, asked_id = sorted(enrich(profiles[:2]))
+    _llm_fit(campaign, held_id)  # promoted: a Deal at New
+    _llm_fit(campaign, asked_id, disputed=True)  # held when asked: no deal
+
+    look = crm_labels.second_look(campaign, {held_id: 0.04}, {held_id, asked_id}, labels=200)
+    assert (look.held, look.released) == (1, 1)
+    row = Qualification.objects.get(campaign=campaign, lead_id=held_id)
+    assert row.label is None and row.llm_label == 1
+    assert row.reason.startswith("needs review: the LLM says the lead fits but the model trained on the 199")
+    assert row.reason.endswith("LLM reason: Runs the SRE team.")
+    ds = DealState.objects.get(campaign=campaign, lead_id=held_id)
+    assert ds.state == stages.FAILED and ds.deal.closing_reason.name == stages.HELD_FOR_REVIEW
+    assert not ds.deal.active
+    assert ActionLog.objects.filter(
+        kind=ActionLog.Kind.QUALIFY, deal=ds.deal, detail__startswith="held"
+    ).exists()
+    released = Qualification.objects.get(campaign=campaign, lead_id=asked_id)  # its LLM answer stands now
+    assert (released.label, released.reason) == (1, "Runs the SRE team.")
+    assert DealState.objects.get(campaign=campaign, lead_id=asked_id).state == stages.NEW
+    assert crm_labels.training_rows(campaign.pk) == [
+        crm_labels.TrainingRow(held_id, 1, None),
+        crm_labels.TrainingRow(asked_id, 1, None),
+    ]  # the LLM's answer still trains, held or not
+
+    look = crm_labels.second_look(
+        campaign, {}, {held_id, asked_id}, labels=300
+    )  # a later model thinks better
+    assert (look.held, look.released) == (0, 1)
+    row.refresh_from_db()
+    assert (row.label, row.reason) == (1, "Runs the SRE team.")
+    ds.refresh_from_db()
+    assert ds.state == stages.NEW and ds.deal.closing_reason is None and ds.deal.active
+
+
+def test_the_second_look_never_touches_a_contacted_lead_an_unjudged_one_or_a_humans_label(
+    profiles, enrich, campaign, alice
+):
+    from crm.models import Lead
+
+    from openoutreach.pipeline.transitions import mark_pending
+
+    contacted, unjudged, human = sorted(enrich(profiles[:3]))
+    _llm_fit(campaign, contacted)
+    mark_pending(DealState.objects.get(campaign=campaign, lead_id=contacted), alice, first_check_hours=1)
+    _llm_fit(campaign, unjudged, disputed=True)  # e.g. no vector: the model never judged it
+    crm_labels._create(
+        campaign, Lead.objects.get(pk=human), 1, Qualification.Source.OPERATOR, "I know her.", None
+    )
+
+    look = crm_labels.second_look(campaign, {contacted: 0.02, human: 0.02}, {contacted}, labels=200)
+    assert (look.held, look.released, look.kept) == (0, 0, 1)
+    assert Qualification.objects.get(campaign=campaign, lead_id=contacted).label == 1
+    assert DealState.objects.get(campaign=campaign, lead_id=contacted).state == stages.PENDING
+    assert Qualification.objects.get(campaign=campaign, lead_id=unjudged).label is None  # still held
+    assert Qualification.objects.get(campaign=campaign, lead_id=human).label == 1
