@@ -37,6 +37,9 @@ from openoutreach.pipeline.transitions import TransitionRefused, hold_for_review
 log = logging.getLogger(__name__)
 
 TRAINING_SOURCES = (Qualification.Source.LLM, Qualification.Source.OPERATOR)
+# A held answer's reason: _HELD + why + _LLM_REASON + the LLM's own reason (restored on release).
+_HELD = "needs review: "
+_LLM_REASON = "; LLM reason: "
 
 
 @dataclass(frozen=True)
@@ -98,15 +101,11 @@ def record_llm(
     if disputed:
         said = "fits" if qualified else "does not fit"
         text = (
-            f"needs review: the LLM says the lead {said} but the model puts its fit probability at "
-            f"{decision.p:.2f}; LLM reason: {reason}"
+            f"{_HELD}the LLM says the lead {said} but the model puts its fit probability at "
+            f"{decision.p:.2f}{_LLM_REASON}{reason}"
         )
         return _create(campaign, lead, None, Qualification.Source.LLM, text, decision, answer, decision.audit)
     return _create(campaign, lead, answer, Qualification.Source.LLM, reason, decision, answer, decision.audit)
-
-
-_HELD = "needs review: "
-_LLM_REASON = "; LLM reason: "
 
 
 def llm_positive_ids(campaign_id: int) -> set[int]:
