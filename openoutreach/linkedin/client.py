@@ -14,6 +14,7 @@ from typing import Any
 from playwright.sync_api import Response
 
 from openoutreach.linkedin import selectors as S
+from openoutreach.linkedin.captures import CaptureStore
 from openoutreach.linkedin.dom import find
 from openoutreach.linkedin.errors import (
     CheckpointRequired,
@@ -60,6 +61,7 @@ class LinkedInClient:
         self.fresh_logins = 0  # fresh logins done by this client (saved-session reuse is not counted)
         self._logged_in = False
         self._own_public_id = own_public_id  # known from the account record, or found on first use
+        self.captures: CaptureStore | None = None  # where failure captures go (set by the worker)
 
     @classmethod
     def for_account(
@@ -141,6 +143,14 @@ class LinkedInClient:
             return public_id_from_url(link.get_attribute("href") or "", self.base_url)
         except InvalidProfileUrl:
             return None
+
+    def capture(self, reason: str) -> str | None:
+        """Save the current page as a failure capture (see `captures`); its path, or None when
+        captures are off or the page could not be saved."""
+        if self.captures is None or not self.session.started:
+            return None
+        path = self.captures.save(self.session.page, reason)
+        return str(path) if path else None
 
     def close(self) -> None:
         self._logged_in = False

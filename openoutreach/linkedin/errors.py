@@ -98,6 +98,7 @@ class MessageFailed(LinkedInError):
     def __init__(self, reason: str) -> None:
         super().__init__(f"message not sent: {reason}")
         self.reason = reason
+        self.capture: str | None = None  # a saved copy of the page, when captures are on
 
 
 class SearchLimitReached(LinkedInError):

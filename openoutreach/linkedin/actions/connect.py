@@ -2,9 +2,11 @@
 
 Steps:
 1. Read the fresh Voyager relationship: already connected or pending -> return without a click
-   (a redelivered task never invites twice).
-2. Open the profile, find the top card, check it too (Pending / 1st), then find the Connect control
-   scoped to the card and the member's name: directly, else under the card's More menu.
+   (a redelivered task never invites twice). It also gives the name and profile URN to scope by.
+2. Open the profile, find the top card, check it too (Pending / own profile / visible 1st badge), then
+   find THIS person's Connect: in the card, else in the overflow menu that opened after clicking the
+   card's More (2026: a popover portal at the end of the page), matched by the vanity name in the
+   item's href first and the full name second (namesakes exist).
 3. Click it; in the modal send without a note, or add the note and send.
 4. Watch for the outcome: the weekly-limit alert -> `WeeklyLimitReached`; an error toast ->
    `ConnectFailed(reason)`; otherwise confirm the invitation (Voyager pending, or Pending on the card).
@@ -13,16 +15,19 @@ Steps:
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
+
+from playwright.sync_api import Locator
 
 from openoutreach.linkedin import selectors as S
 from openoutreach.linkedin.actions.profile import status_from_profile
 from openoutreach.linkedin.actions.topcard import ConnectionStatus, TopCard, locate_top_card
 from openoutreach.linkedin.client import LinkedInClient
-from openoutreach.linkedin.dom import find, text_of, wait_for_any
+from openoutreach.linkedin.dom import find, settle, text_of, wait_for_any
 from openoutreach.linkedin.errors import ConnectFailed, VoyagerError, WeeklyLimitReached
 from openoutreach.linkedin.urls import canonical_profile_url, public_id_from_url
+from openoutreach.linkedin.voyager.parser import ParsedProfile
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +52,8 @@ class ConnectResult:
     note_sent: bool = False
     confirmed: bool = False  # the invitation was seen as pending afterwards
     detail: str = ""
+    capture: str | None = None  # a saved copy of the page when the control was not found
+    rules: dict[str, str] = field(default_factory=dict)  # control -> the selector rule that matched
 
 
 def connect(
@@ -59,24 +66,41 @@ def connect(
     public_id = public_id_from_url(canonical, client.base_url)
     client.ensure_logged_in()
 
-    status, voyager_name = _voyager_status(client, public_id)
+    status, profile = _voyager_status(client, public_id)
     if status in _NO_CLICK:
         return ConnectResult(_NO_CLICK[status], detail="from Voyager relationship")
 
     client.open(canonical)
     client.session.human.read_page()
-    card = locate_top_card(client.session.page, full_name or voyager_name)
+    page = client.session.page
+    card = locate_top_card(
+        page,
+        full_name or (profile.full_name if profile else None),
+        public_id=public_id,
+        profile_urn=profile.urn if profile else None,
+    )
     if card is None:
-        return ConnectResult(ConnectOutcome.NO_TOP_CARD, detail=client.session.page.url)
+        return ConnectResult(
+            ConnectOutcome.NO_TOP_CARD, detail=page.url, capture=client.capture("connect-no-top-card")
+        )
     shown = card.status(look_in_menu=False)
     if shown in _NO_CLICK:
-        return ConnectResult(_NO_CLICK[shown], detail="from the top card")
+        return ConnectResult(_NO_CLICK[shown], detail="from the top card", rules=card.rules)
 
     button, via_more = _connect_control(card)
     if button is None:
-        return ConnectResult(ConnectOutcome.NO_CONNECT_BUTTON, detail=f"names tried: {card.names}")
+        capture = client.capture("connect-no-connect-control")
+        card.close_menu()
+        return ConnectResult(
+            ConnectOutcome.NO_CONNECT_BUTTON,
+            via_more=via_more,
+            detail=f"names tried: {card.names}; vanity: {public_id}",
+            capture=capture,
+            rules=card.rules,
+        )
     client.session.human.wait()
     button.click()
+    settle(page)
     note_sent = _send_from_modal(client, card, note)
     confirmed = _await_sent(client, card, public_id)
     log.info(
@@ -86,7 +110,9 @@ def connect(
         note_sent,
         confirmed,
     )
-    return ConnectResult(ConnectOutcome.SENT, via_more=via_more, note_sent=note_sent, confirmed=confirmed)
+    return ConnectResult(
+        ConnectOutcome.SENT, via_more=via_more, note_sent=note_sent, confirmed=confirmed, rules=card.rules
+    )
 
 
 _NO_CLICK = {
@@ -96,27 +122,23 @@ _NO_CLICK = {
 }
 
 
-def _voyager_status(client: LinkedInClient, public_id: str) -> tuple[ConnectionStatus, str | None]:
+def _voyager_status(client: LinkedInClient, public_id: str) -> tuple[ConnectionStatus, ParsedProfile | None]:
     try:
         profile = client.voyager.get_profile(public_id).parsed
     except VoyagerError as exc:  # the top card still tells pending / 1st; Throttled etc. propagate
         log.info("no Voyager relationship for %s (%s); relying on the top card", public_id, exc)
         return ConnectionStatus.UNKNOWN, None
-    return status_from_profile(profile), profile.full_name
+    return status_from_profile(profile), profile
 
 
-def _connect_control(card: TopCard):
-    """(the Connect control, found under More?) scoped to the card and the member's name."""
-    direct = card.find(S.CONNECT)
+def _connect_control(card: TopCard) -> tuple[Locator | None, bool]:
+    """(this person's Connect control, found in the overflow menu?); the menu stays open when found."""
+    direct = card.find(S.CONNECT, control="connect")
     if direct is not None:
         return direct, False
-    if not card.open_more():
+    if card.open_more() is None:
         return None, False
-    item = card.find_in_menu(S.CONNECT)
-    if item is None:
-        card.close_menu()
-        return None, True
-    return item, True
+    return card.find_in_menu(S.MENU_CONNECT, control="menu_connect"), True
 
 
 def _send_from_modal(client: LinkedInClient, card: TopCard, note: str | None) -> bool:

@@ -1,14 +1,17 @@
 """Sending a message to one member: the profile's chat overlay, else a new thread with the exact person.
 
 Steps:
-1. Open the profile; in the top card, the Message control labelled with the member's name (or the
-   overflow menu's "... to message" item) opens a chat overlay; type and send there. LinkedIn offers
-   InMail instead of a chat to people outside the network: that is `MessageFailed`, not a fallback.
+1. Open the profile; in the top card, the Message control (2026: a link to
+   /messaging/compose/?profileUrn=<the person's URN>; older: a button named "Message", or the overflow
+   menu's "... to message" item) opens a chat for this person — an overlay labelled with their name,
+   or the compose view the link leads to; type and send there. LinkedIn offers InMail instead of a
+   chat to people outside the network: that is `MessageFailed`, not a fallback.
 2. When the overlay path is not available, open /messaging/thread/new/, type the name into the
    recipient typeahead and pick the row of exactly this person: by profile link when rows carry one,
    else by exact full name, and among namesakes by headline; still ambiguous -> refuse. Never the
    first hit.
-3. An error toast after sending, or a message that stays in the editor -> `MessageFailed(reason)`.
+3. An error toast after sending, or a message that stays in the editor -> `MessageFailed(reason)`,
+   with a capture of the page (`MessageFailed.capture`) when captures are on.
 """
 
 from __future__ import annotations
@@ -17,13 +20,14 @@ import logging
 import time
 from dataclasses import dataclass
 from enum import StrEnum
+from urllib.parse import quote
 
 from playwright.sync_api import Locator
 
 from openoutreach.linkedin import selectors as S
 from openoutreach.linkedin.actions.topcard import TopCard, locate_top_card
 from openoutreach.linkedin.client import LinkedInClient
-from openoutreach.linkedin.dom import find, find_all, text_of, wait_for, wait_for_any
+from openoutreach.linkedin.dom import find, find_all, settle, text_of, wait_for, wait_for_any
 from openoutreach.linkedin.errors import InvalidProfileUrl, MessageFailed
 from openoutreach.linkedin.urls import canonical_profile_url, public_id_from_url
 
@@ -44,6 +48,7 @@ class MessageChannel(StrEnum):
 class MessageResult:
     channel: MessageChannel
     detail: str = ""
+    capture: str | None = None  # a saved copy of a profile page whose Message control was not found
 
 
 @dataclass
@@ -51,6 +56,7 @@ class _Recipient:
     public_id: str
     full_name: str | None
     headline: str | None
+    urn: str | None = None
 
 
 def send_message(
@@ -78,43 +84,61 @@ def send_message(
         profile = client.voyager.get_profile(who.public_id).parsed
         who.full_name = who.full_name or profile.full_name
         who.headline = who.headline or profile.headline
+        who.urn = profile.urn
+    try:
+        return _send(client, canonical, who, text, prefer_overlay)
+    except MessageFailed as exc:
+        exc.capture = exc.capture or client.capture("message-not-delivered")
+        raise
 
+
+def _send(
+    client: LinkedInClient, canonical: str, who: _Recipient, text: str, prefer_overlay: bool
+) -> MessageResult:
+    capture = None
     if prefer_overlay:
         client.open(canonical)
         client.session.human.read_page()
-        card = locate_top_card(client.session.page, who.full_name)
-        if card is not None and card.names:
+        card = locate_top_card(
+            client.session.page, who.full_name, public_id=who.public_id, profile_urn=who.urn
+        )
+        if card is None:
+            capture = client.capture("message-no-top-card")
+        elif card.names:
             who.full_name = who.full_name or card.names[0]
             editor = _open_overlay(client, card)
             if editor is not None:
                 _type_and_send(client, editor, text)
                 return MessageResult(MessageChannel.OVERLAY)
-        log.info("no chat overlay for %s; falling back to a new thread", who.public_id)
+            capture = client.capture("message-no-message-control")
+        log.info("no chat for %s from the profile; falling back to a new thread", who.public_id)
     if not who.full_name:
         raise MessageFailed("the member's name is unknown, so the recipient cannot be picked safely")
     editor = _open_new_thread(client, who)
     _type_and_send(client, editor, text)
-    return MessageResult(MessageChannel.NEW_THREAD)
+    return MessageResult(MessageChannel.NEW_THREAD, capture=capture)
 
 
 def _open_overlay(client: LinkedInClient, card: TopCard) -> Locator | None:
-    """Click the card's Message control and return the overlay's editor for this member (or None)."""
+    """Click the card's Message control; the editor of the chat it opened for this member (or None)."""
     page = client.session.page
-    button = card.find(S.MESSAGE_BUTTON)
-    if button is None and card.open_more():
-        button = card.find_in_menu(S.MESSAGE_IN_MENU)
+    button = card.find(S.MESSAGE_BUTTON, control="message")
+    if button is None and card.open_more() is not None:
+        button = card.find_in_menu(S.MESSAGE_IN_MENU, control="menu_message")
         if button is None:
             card.close_menu()
     if button is None:
         return None
     client.session.human.wait()
     button.click()
+    settle(page)  # the 2026 control is a link: it may navigate to the compose view
     name = card.names[0]
     seen = wait_for_any(
         page,
         {
             "chat": (page, S.CONVERSATION, {"name": name}),
             "upsell": (page, S.INMAIL_UPSELL, {}),
+            "editor": (page, S.MESSAGE_EDITOR, {}),
         },
         EDITOR_TIMEOUT_S,
     )
@@ -126,7 +150,21 @@ def _open_overlay(client: LinkedInClient, card: TopCard) -> Locator | None:
             editor = wait_for(conversation, page, S.MESSAGE_EDITOR, EDITOR_TIMEOUT_S)
             if editor is not None:
                 return editor
-    # No overlay labelled with the name: use the editor only when it is the only one on the page.
+    if seen is None:
+        return None
+    conversation = find(page, S.CONVERSATION, name=name)  # the label may render after the editor
+    if conversation is not None:
+        editor = find(conversation, S.MESSAGE_EDITOR)
+        if editor is not None:
+            return editor
+    # No chat labelled with the name: a compose view opened for this person's URN, or the only
+    # editor on the page.
+    if (
+        card.person.urn
+        and "/messaging/compose/" in page.url
+        and quote(card.person.urn, safe="") not in page.url
+    ):
+        return None
     editors = find_all(page, S.MESSAGE_EDITOR)
     return editors[0] if len(editors) == 1 else None
 

@@ -61,10 +61,10 @@ def discover_on_page(client: LinkedInClient) -> list[str]:
 
 
 def _hrefs(client: LinkedInClient, chain: S.Chain) -> list[str]:
-    """Absolute hrefs of the first selector of the chain that matches (the browser resolves them)."""
+    """Absolute hrefs of the first (CSS) rule of the chain that matches (the browser resolves them)."""
     page = client.session.page
-    for selector in chain.selectors:
-        hrefs = page.locator(selector).evaluate_all(_HREFS_JS)
+    for rule in chain.rules:
+        hrefs = page.locator(rule.value).evaluate_all(_HREFS_JS)
         if hrefs:
             return hrefs
     return []
