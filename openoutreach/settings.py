@@ -76,6 +76,12 @@ try:
     BROWSER_HUMAN_SPEED = env.float("BROWSER_HUMAN_SPEED", 1.0, validate=lambda x: x >= 0)
     # A floor under the pace of page loads in one browser (independent of the human speed above).
     BROWSER_MIN_PAGE_GAP_SECONDS = env.float("BROWSER_MIN_PAGE_GAP_SECONDS", 1.5, validate=lambda x: x >= 0)
+    # Failure captures (pages where an action could not find its control), per account, bounded.
+    CAPTURES_MAX_COUNT = env.int("CAPTURES_MAX_COUNT", 200, validate=lambda n: n >= 0)
+    CAPTURES_MAX_AGE_DAYS = env.float("CAPTURES_MAX_AGE_DAYS", 14.0, validate=lambda x: x > 0)
+    # After this many consecutive "control not found" outcomes of one action on one account, that
+    # action pauses for the account until an operator resumes it (LinkedIn's page may have changed).
+    BREAKER_THRESHOLD = env.int("BREAKER_THRESHOLD", 3, validate=lambda n: n >= 1)
 
     EMBEDDING_MODEL = env.str("EMBEDDING_MODEL", "sentence-transformers/all-MiniLM-L6-v2")
     EMBEDDING_BATCH_SIZE = env.int("EMBEDDING_BATCH_SIZE", 16, validate=lambda n: 1 <= n <= 256)
@@ -129,6 +135,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 MEDIA_ROOT = DATA_DIR / "media"
 COOKIES_DIR = DATA_DIR / "cookies"
+CAPTURES_DIR = DATA_DIR / "captures"  # <handle>/<time>-<reason>.html|.png, owner-only
 MODELS_DIR = DATA_DIR / "models"
 CACHE_DIR = DATA_DIR / "cache"
 EMBEDDINGS_DB = DATA_DIR / "embeddings.duckdb"

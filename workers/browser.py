@@ -20,6 +20,7 @@ from celery import shared_task
 from celery.signals import worker_shutdown
 from django.conf import settings
 
+from openoutreach.linkedin.captures import CaptureStore
 from openoutreach.linkedin.client import LinkedInClient
 from openoutreach.linkedin.errors import CheckpointRequired, WrongCredentials
 from openoutreach.linkedin.login import Credentials
@@ -60,6 +61,12 @@ def client_for(account: LinkedInAccount) -> LinkedInClient:
                 min_page_gap_s=settings.BROWSER_MIN_PAGE_GAP_SECONDS,
             )
             _client = LinkedInClient(BrowserSession(config), Credentials(account.username, password))
+            _client.captures = CaptureStore(
+                settings.CAPTURES_DIR / account.handle,
+                max_count=settings.CAPTURES_MAX_COUNT,
+                max_age_days=settings.CAPTURES_MAX_AGE_DAYS,
+                secrets=[account.username, password],
+            )
         return _client
 
 

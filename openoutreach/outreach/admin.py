@@ -6,13 +6,19 @@ Lead and Deal pages. The dashboard (charts) is `openoutreach.operator.views`, li
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from crm import admin as crm_admin
 from crm.models import Deal, Lead
 from crm.site.crmadminsite import crm_site
 from crm.site.dealadmin import DealAdmin as CrmSiteDealAdmin
 from crm.site.leadadmin import LeadAdmin as CrmSiteLeadAdmin
+from django.conf import settings
 from django.contrib import admin, messages
-from django.http import StreamingHttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
@@ -229,12 +235,55 @@ class LinkedInAccountAdmin(admin.ModelAdmin):
 class ActionLogAdmin(admin.ModelAdmin):
     """Read-only: the audit trail is what caps are counted from, so nobody edits or deletes it here."""
 
-    list_display = ["at", "account", "campaign", "kind", "outcome", "lead", "tokens", "detail", "task_id"]
+    list_display = [
+        "at",
+        "account",
+        "campaign",
+        "kind",
+        "outcome",
+        "lead",
+        "tokens",
+        "detail",
+        "captured_page",
+        "task_id",
+    ]
     list_filter = ["kind", "outcome", "account", "campaign"]
     list_select_related = ["account", "campaign__department", "lead"]
     search_fields = ["detail", "task_id", "lead__first_name", "lead__last_name"]
     date_hierarchy = "at"
     raw_id_fields = ["lead", "deal"]
+
+    @admin.display(description="Capture")
+    def captured_page(self, row: ActionLog) -> str:
+        if not row.capture:
+            return ""
+        page = reverse("admin:outreach_actionlog_capture", args=[row.pk, "html"])
+        shot = reverse("admin:outreach_actionlog_capture", args=[row.pk, "png"])
+        return format_html('<a href="{}">page</a> · <a href="{}">screenshot</a>', page, shot)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.capture_view)
+        return [
+            path("<int:pk>/capture.<str:kind>", view, name="outreach_actionlog_capture"),
+            *super().get_urls(),
+        ]
+
+    def capture_view(self, request, pk: int, kind: str):
+        """The saved page (scripts already stripped; served sandboxed) or its screenshot."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        row = get_object_or_404(ActionLog, pk=pk)
+        file = capture_file(row.capture, kind)
+        if file is None:
+            raise Http404("this capture is gone (captures are pruned by count and age)")
+        if kind == "png":
+            return FileResponse(file.open("rb"), content_type="image/png")
+        response = HttpResponse(file.read_bytes(), content_type="text/html; charset=utf-8")
+        response["Content-Security-Policy"] = (
+            "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -244,6 +293,17 @@ class ActionLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+def capture_file(stored: str, kind: str) -> Path | None:
+    """The capture's file of `kind` (html / png), only if it lies under CAPTURES_DIR and exists."""
+    if not stored or kind not in ("html", "png"):
+        return None
+    root = Path(settings.CAPTURES_DIR).resolve()
+    file = Path(stored).with_suffix(f".{kind}").resolve()
+    if not file.is_relative_to(root) or not file.is_file():
+        return None
+    return file
 
 
 @admin.register(Qualification)

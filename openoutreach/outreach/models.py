@@ -199,6 +199,7 @@ class ActionLog(models.Model):
         FAILED = "failed"
         LIMIT = "limit"
         CHECKPOINT = "checkpoint"
+        NOT_FOUND = "not_found", "control not found"  # the page lacked the control: counts for the breaker
 
     account = models.ForeignKey(
         LinkedInAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions"
@@ -213,6 +214,9 @@ class ActionLog(models.Model):
     detail = models.TextField(blank=True, default="")
     tokens = models.PositiveIntegerField(default=0, help_text="LLM calls: the tokens the endpoint reported.")
     task_id = models.CharField(max_length=64, blank=True, default="")
+    capture = models.CharField(
+        max_length=500, blank=True, default="", help_text="A saved copy of the page (failure capture)."
+    )
     at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

@@ -36,6 +36,7 @@ class StatusResult:
     status: ConnectionStatus
     source: str  # "voyager" or "top_card"
     profile: ParsedProfile | None = None  # the fresh Voyager read, when it was used
+    capture: str | None = None  # a saved copy of the page when it told nothing
 
 
 def scrape_profile(client: LinkedInClient, url: str, *, visit: bool = True) -> ScrapeResult:
@@ -88,7 +89,16 @@ def connection_status(client: LinkedInClient, url: str, full_name: str | None = 
     except VoyagerError as exc:  # Throttled / ProfileUnavailable propagate: they are decisions
         log.info("Voyager could not tell the status of %s (%s); reading the top card", public_id, exc)
     client.open(canonical)
-    card = locate_top_card(client.session.page, full_name or (profile.full_name if profile else None))
+    card = locate_top_card(
+        client.session.page,
+        full_name or (profile.full_name if profile else None),
+        public_id=public_id,
+        profile_urn=profile.urn if profile else None,
+    )
     if card is None:
-        return StatusResult(ConnectionStatus.UNKNOWN, "top_card", profile)
-    return StatusResult(card.status(), "top_card", profile)
+        return StatusResult(
+            ConnectionStatus.UNKNOWN, "top_card", profile, client.capture("status-no-top-card")
+        )
+    status = card.status()
+    capture = client.capture("status-unknown") if status is ConnectionStatus.UNKNOWN else None
+    return StatusResult(status, "top_card", profile, capture)
