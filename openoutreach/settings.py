@@ -112,6 +112,9 @@ try:
     CONNECT_MAX_ATTEMPTS = env.int("CONNECT_MAX_ATTEMPTS", 2, validate=lambda n: n > 0)
     SEARCH_MAX_PAGES = env.int("SEARCH_MAX_PAGES", 5, validate=lambda n: n > 0)
     CLAIM_SECONDS = env.int("CLAIM_SECONDS", 1200, validate=lambda n: n > 0)
+    # Unexpected failures in a row (a browser task that raised) before the account backs off (paused
+    # 5 minutes, doubling up to 6 hours); any success resets the count.
+    ACCOUNT_FAILURES_BEFORE_BACKOFF = env.int("ACCOUNT_FAILURES_BEFORE_BACKOFF", 3, validate=lambda n: n > 0)
 
     FLOWER_USER = env.str("FLOWER_USER", "admin")
     FLOWER_PASSWORD = env.str("FLOWER_PASSWORD", "")

@@ -25,7 +25,7 @@ from openoutreach.linkedin.client import LinkedInClient
 from openoutreach.linkedin.errors import CheckpointRequired, WrongCredentials
 from openoutreach.linkedin.login import Credentials
 from openoutreach.linkedin.session import BrowserSession, SessionConfig
-from openoutreach.outreach.models import LinkedInAccount
+from openoutreach.outreach.models import Lane, LinkedInAccount
 from openoutreach.pipeline import browser_work, outreach_work
 from openoutreach.redaction import register_secret
 from openoutreach.safety import health
@@ -129,12 +129,18 @@ def _account(handle: str) -> LinkedInAccount:
     return LinkedInAccount.objects.get(handle=handle)
 
 
-def run_for_account(task, handle: str, work):
-    """Load the account, skip it when paused, run `work(client, account)` under the watchdog, and turn
-    a checkpoint or refused credentials into a paused account (never retried)."""
+def run_for_account(task, handle: str, work, lane: str | None = None):
+    """Load the account; refuse when it may not act in `lane` now (pause, lane pause, working hours,
+    caps: re-checked here whatever the dispatcher decided); run `work(client, account, task_id)` under
+    the watchdog. A checkpoint or refused credentials pause the account (never retried); any other
+    exception counts as a failure (N in a row back off) and propagates."""
     account = _account(handle)
-    if health.is_paused(account):
+    if account.is_paused():
         return {"skipped": f"account paused: {account.paused_reason}"}
+    if lane is not None:
+        allowed, why = account.may_act(lane)
+        if not allowed:
+            return {"skipped": f"{why} (re-checked in the worker)"}
     client = client_for(account)
     task_id = task.request.id or ""
     try:
@@ -146,7 +152,10 @@ def run_for_account(task, handle: str, work):
     except WrongCredentials as exc:
         health.wrong_credentials(account, str(exc), task_id)
         return {"paused": "wrong credentials"}
-    health.record_success(account)
+    except Exception as exc:
+        account.record_failure(f"{task.name}: {type(exc).__name__}: {exc}")
+        raise
+    account.record_success()
     return outcome
 
 
@@ -177,6 +186,7 @@ def enrich(self, *, account: str, lead_ids: list[int]) -> dict:
         self,
         account,
         lambda client, acct, task_id: browser_work.enrich(client, acct, lead_ids, task_id).as_dict(),
+        Lane.ENRICH,
     )
 
 
@@ -187,6 +197,7 @@ def search(self, *, account: str, keyword_id: int, page: int = 1) -> dict:
         self,
         account,
         lambda client, acct, task_id: browser_work.search(client, acct, keyword_id, page, task_id).__dict__,
+        Lane.SEARCH,
     )
 
 
@@ -209,6 +220,7 @@ def check_pending(self, *, account: str, deal_state_ids: list[int]) -> dict:
         self,
         account,
         lambda client, acct, task_id: outreach_work.check_pending(client, acct, deal_state_ids, task_id),
+        Lane.CHECK_PENDING,
     )
 
 

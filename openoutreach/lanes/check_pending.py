@@ -12,33 +12,24 @@ from datetime import datetime
 from django.conf import settings
 from django.utils import timezone
 
-from openoutreach.outreach.models import DealState
-from openoutreach.pipeline import stages
-from openoutreach.safety import caps
+from openoutreach.outreach.models import DealState, Lane
+from openoutreach.pipeline import claims, stages
 
-from .common import (
-    OUTWARD_QUEUE_LIMIT,
-    backed_up,
-    claim_each,
-    claim_until,
-    runnable_accounts,
-    send,
-    unclaimed,
-)
+from .common import OUTWARD_QUEUE_LIMIT, backed_up, claim_until, runnable_accounts, send
 
-LANE = "check_pending"
+LANE = Lane.CHECK_PENDING
 
 
 def dispatch_account(account, now: datetime) -> dict | None:
-    if not caps.in_working_hours(account, now) or backed_up(account, OUTWARD_QUEUE_LIMIT):
+    if not account.may_act(LANE, now)[0] or backed_up(account, OUTWARD_QUEUE_LIMIT):
         return None
     due = list(
         DealState.objects.filter(account=account, state=stages.PENDING, next_check_at__lte=now)
-        .filter(unclaimed(now))
+        .filter(claims.unclaimed(now))
         .order_by("next_check_at")
         .values_list("pk", flat=True)[: settings.CHECK_PENDING_BATCH]
     )
-    claimed = claim_each(DealState.objects.filter(state=stages.PENDING), "pk", due, now)
+    claimed = claims.take_each(DealState.objects.filter(state=stages.PENDING), "pk", due, now)
     if not claimed:
         return None
     task_id = send("browser.check_pending", claim_until(now), account=account.handle, deal_state_ids=claimed)

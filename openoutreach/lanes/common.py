@@ -11,11 +11,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from openoutreach.outreach.models import LaneSlot, LinkedInAccount
+from openoutreach.pipeline import claims
 from openoutreach.safety import caps
 
 
 def runnable_accounts(now: datetime) -> list[LinkedInAccount]:
-    """Active accounts that are not paused (a pause with an end that has passed no longer counts)."""
+    """Active accounts that are not paused (a pause with an end that has passed no longer counts).
+    Each lane then asks `account.may_act(lane, now)` (lane pause, hours, caps)."""
     ok = Q(status=LinkedInAccount.Status.OK) | Q(paused_until__isnull=False, paused_until__lte=now)
     return list(LinkedInAccount.objects.filter(active=True).filter(ok).select_related("user"))
 
@@ -45,23 +47,8 @@ def take_slot(account: LinkedInAccount, lane: str, interval: float, now: datetim
     return changed == 1
 
 
-def unclaimed(now: datetime, field: str = "claimed_until") -> Q:
-    """Rows nobody holds: never claimed, or their claim has run out."""
-    return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__lte": now})
-
-
-def claim_each(queryset, key: str, ids: list, now: datetime, field: str = "claimed_until") -> list:
-    """Claim each row on its own with a conditional UPDATE; the ones another dispatcher took first are
-    left out of the result."""
-    until = claim_until(now)
-    return [
-        i for i in ids if queryset.filter(**{key: i}).filter(unclaimed(now, field)).update(**{field: until})
-    ]
-
-
 def claim_until(now: datetime) -> datetime:
-    """Claims measure real task time (a browser task takes what it takes): TIME_SCALE does not apply."""
-    return now + timedelta(seconds=settings.CLAIM_SECONDS)
+    return claims.until(now)
 
 
 # How much browser work may wait in an account's queue before a lane holds back: the gap fillers

@@ -15,9 +15,8 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from openoutreach.outreach.models import ActionLog, Campaign, DealState, LinkedInAccount
-from openoutreach.pipeline import stages
-from openoutreach.safety import caps
+from openoutreach.outreach.models import ActionLog, Campaign, DealState, Lane, LinkedInAccount, PersonClaim
+from openoutreach.pipeline import claims, stages
 
 from . import campaigns as campaign_choice
 from .common import (
@@ -30,10 +29,9 @@ from .common import (
     send,
     slot_due,
     take_slot,
-    unclaimed,
 )
 
-LANE = "connect"
+LANE = Lane.CONNECT
 CANDIDATES = 5
 
 
@@ -48,12 +46,17 @@ def candidates(
     `limit`; the two exclusions are correlated NOT EXISTS lookups on the (lead, state) index.
     """
     same_person = DealState.objects.filter(lead_id=OuterRef("lead_id"))
-    busy = same_person.filter(~Q(state=stages.NEW) | Q(claimed_until__gt=now))
+    busy = same_person.filter(~Q(state=stages.NEW) | claims.held(now))
     owned_elsewhere = same_person.filter(account__isnull=False).exclude(account=account)
+    # The person's claim row, unless it is this very deal's (a SENDING deal resolving its own send).
+    person_taken = PersonClaim.objects.filter(lead_id=OuterRef("lead_id")).exclude(
+        deal_state_id=OuterRef("pk")
+    )
+    person_taken = person_taken.filter(Q(contacted_at__isnull=False) | Q(sending=True) | claims.held(now))
     eligible = (
         DealState.objects.filter(campaign=campaign, state=stages.NEW)
-        .filter(unclaimed(now))
-        .filter(~Exists(busy), ~Exists(owned_elsewhere))
+        .filter(claims.unclaimed(now))
+        .filter(~Exists(busy), ~Exists(owned_elsewhere), ~Exists(person_taken))
     )
     found = list(eligible.filter(score__isnull=False).order_by("-score")[:limit])
     if len(found) < limit:
@@ -61,24 +64,13 @@ def candidates(
     return found
 
 
-def may_connect(account: LinkedInAccount, now: datetime) -> bool:
-    if account.connect_paused_until and account.connect_paused_until > now:
-        return False  # LinkedIn's weekly-limit alert: wait for the week to roll
-    if not caps.in_working_hours(account, now):
-        return False
-    return caps.usage(account, ActionLog.Kind.CONNECT, now).remaining > 0
-
-
 def claim(ds: DealState, account: LinkedInAccount, now: datetime, task_id: str) -> bool:
-    return bool(
-        DealState.objects.filter(pk=ds.pk, state=stages.NEW)
-        .filter(unclaimed(now))
-        .update(claimed_until=claim_until(now), account=account, claim_task_id=task_id)
-    )
+    """The deal and its person, for this task, in one transaction (the database decides races)."""
+    return claims.take_deal(ds, task_id, now, state=stages.NEW, outward=True, account=account)
 
 
 def dispatch_account(account: LinkedInAccount, now: datetime, rng: random.Random) -> dict | None:
-    if not may_connect(account, now) or not slot_due(account, LANE, now):
+    if not account.may_act(LANE, now)[0] or not slot_due(account, LANE, now):
         return None
     if backed_up(account, OUTWARD_QUEUE_LIMIT):
         return None

@@ -10,23 +10,22 @@ from datetime import datetime
 from django.conf import settings
 from django.utils import timezone
 
-from openoutreach.outreach.models import ActionLog, LinkedInProfile
+from openoutreach.outreach.models import ActionLog, Lane, LinkedInProfile
+from openoutreach.pipeline import claims
 from openoutreach.safety import caps
 
 from .common import (
     GAP_FILLER_QUEUE_LIMIT,
     backed_up,
-    claim_each,
     claim_until,
     interval_seconds,
     runnable_accounts,
     send,
     slot_due,
     take_slot,
-    unclaimed,
 )
 
-LANE = "enrich"
+LANE = Lane.ENRICH
 
 
 def waiting(account, now: datetime, limit: int) -> list[int]:
@@ -34,7 +33,7 @@ def waiting(account, now: datetime, limit: int) -> list[int]:
     discoveries first, then anyone's, oldest first. Each half is a bounded walk of an index."""
     free = (
         LinkedInProfile.objects.filter(enriched_at__isnull=True, unavailable_reason="")
-        .filter(unclaimed(now, "enrich_claimed_until"))
+        .filter(claims.unclaimed(now, "enrich_claimed_until"))
         .order_by("discovered_at")
     )
     ids = list(free.filter(discovered_by=account).values_list("lead_id", flat=True)[:limit])
@@ -46,10 +45,8 @@ def waiting(account, now: datetime, limit: int) -> list[int]:
 
 
 def dispatch_account(account, now: datetime, rng: random.Random) -> dict | None:
-    if account.enrich_paused_until and account.enrich_paused_until > now:
-        return None
-    if not caps.in_working_hours(account, now) or not slot_due(account, LANE, now):
-        return None
+    if not account.may_act(LANE, now)[0] or not slot_due(account, LANE, now):
+        return None  # paused (a throttle pauses the lane), outside hours, or today's cap is spent
     if backed_up(account, GAP_FILLER_QUEUE_LIMIT):
         return None  # a gap filler: only when the browser has nothing else waiting
     batch = min(settings.ENRICH_BATCH, caps.usage(account, ActionLog.Kind.ENRICH, now).remaining)
@@ -63,7 +60,9 @@ def dispatch_account(account, now: datetime, rng: random.Random) -> dict | None:
     )
     if not take_slot(account, LANE, per_profile * len(lead_ids), now):
         return None
-    claimed = claim_each(LinkedInProfile.objects.all(), "lead_id", lead_ids, now, "enrich_claimed_until")
+    claimed = claims.take_each(
+        LinkedInProfile.objects.all(), "lead_id", lead_ids, now, "enrich_claimed_until"
+    )
     if not claimed:
         return None
     task_id = send("browser.enrich", claim_until(now), account=account.handle, lead_ids=claimed)

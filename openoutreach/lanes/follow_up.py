@@ -14,9 +14,8 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from openoutreach.outreach.models import ActionLog, DealState
-from openoutreach.pipeline import stages
-from openoutreach.safety import caps
+from openoutreach.outreach.models import ActionLog, DealState, Lane
+from openoutreach.pipeline import claims, stages
 
 from .common import (
     OUTWARD_QUEUE_LIMIT,
@@ -27,16 +26,15 @@ from .common import (
     runnable_accounts,
     slot_due,
     take_slot,
-    unclaimed,
 )
 
-LANE = "follow_up"
+LANE = Lane.FOLLOW_UP
 
 
 def due(account, now: datetime):
     return (
         DealState.objects.filter(account=account, state=stages.CONNECTED, campaign__active=True)
-        .filter(unclaimed(now))
+        .filter(claims.unclaimed(now))
         .filter(Q(next_check_at__isnull=True) | Q(next_check_at__lte=now))
         .order_by("id")
     )
@@ -61,9 +59,7 @@ def enqueue(account, ds: DealState, now: datetime, task_id: str) -> str:
 
 
 def dispatch_account(account, now: datetime, rng: random.Random) -> dict | None:
-    if not caps.in_working_hours(account, now) or not slot_due(account, LANE, now):
-        return None
-    if caps.usage(account, ActionLog.Kind.FOLLOW_UP, now).remaining <= 0:
+    if not account.may_act(LANE, now)[0] or not slot_due(account, LANE, now):
         return None
     if backed_up(account, OUTWARD_QUEUE_LIMIT):
         return None
@@ -78,7 +74,7 @@ def dispatch_account(account, now: datetime, rng: random.Random) -> dict | None:
     task_id = new_task_id()
     if (
         not DealState.objects.filter(pk=ds.pk, state=stages.CONNECTED)
-        .filter(unclaimed(now))
+        .filter(claims.unclaimed(now))
         .update(claimed_until=claim_until(now), claim_task_id=task_id)
     ):
         return None

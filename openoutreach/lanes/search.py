@@ -15,13 +15,12 @@ from datetime import datetime
 from django.conf import settings
 from django.utils import timezone
 
-from openoutreach.outreach.models import Campaign, LinkedInProfile, SearchKeyword
-from openoutreach.safety import caps
+from openoutreach.outreach.models import Campaign, Lane, LinkedInProfile, SearchKeyword
 
 from . import campaigns as campaign_choice
 from .common import GAP_FILLER_QUEUE_LIMIT, backed_up, runnable_accounts, send, slot_due, take_slot
 
-LANE = "search"
+LANE = Lane.SEARCH
 PRODUCTIVE_NEW_PER_PAGE = 3  # page deeper while a keyword brings at least this many new people a page
 
 
@@ -60,9 +59,7 @@ def dispatch(now: datetime | None = None, rng: random.Random | None = None) -> l
     accounts = [
         a
         for a in runnable_accounts(now)
-        if caps.in_working_hours(a, now)
-        and slot_due(a, LANE, now)
-        and not backed_up(a, GAP_FILLER_QUEUE_LIMIT)
+        if a.may_act(LANE, now)[0] and slot_due(a, LANE, now) and not backed_up(a, GAP_FILLER_QUEUE_LIMIT)
     ]
     busy: set[int] = set()
     for campaign in Campaign.objects.filter(active=True).select_related("department").order_by("id"):

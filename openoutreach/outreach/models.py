@@ -18,6 +18,7 @@ from django.db import models
 from django.utils import timezone
 
 from . import crypto
+from .account_health import AccountHealth
 
 DEFAULT_FOLLOWUP_TEMPLATE = (
     "Hi {{ first_name }}, thanks for connecting! {{ product_pitch }}"
@@ -40,6 +41,12 @@ def default_followup_daily_limit() -> int:
 
 def default_enrich_daily_limit() -> int:
     return settings.ENRICH_DAILY_LIMIT
+
+
+def warmup_starts_today():
+    """A new account warms up from the day it is added (its riskiest moment); clearing the date marks
+    an account the operator knows is already warm."""
+    return timezone.localdate()
 
 
 def validate_timezone(value: str) -> None:
@@ -85,7 +92,7 @@ class Campaign(models.Model):
         return self.department.name
 
 
-class LinkedInAccount(models.Model):
+class LinkedInAccount(AccountHealth, models.Model):
     """One LinkedIn login, worked by exactly one browser worker on queue `browser.<handle>`."""
 
     class Status(models.TextChoices):
@@ -110,7 +117,13 @@ class LinkedInAccount(models.Model):
     working_hours_start = models.TimeField(default=time(9, 0))
     working_hours_end = models.TimeField(default=time(17, 0))
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
-    warmup_started_on = models.DateField(null=True, blank=True, help_text="Empty = no warm-up ramp.")
+    warmup_started_on = models.DateField(
+        null=True,
+        blank=True,
+        default=warmup_starts_today,
+        help_text="The warm-up ramp starts this day (new accounts: the day they are added). "
+        "Empty = the account is already warm: full caps at once.",
+    )
     warmup_days = models.PositiveIntegerField(default=14)
     warmup_start_fraction = models.FloatField(
         default=0.2, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
@@ -121,12 +134,6 @@ class LinkedInAccount(models.Model):
     paused_at = models.DateTimeField(null=True, blank=True)
     paused_until = models.DateTimeField(
         null=True, blank=True, help_text="Empty while paused = until resumed."
-    )
-    connect_paused_until = models.DateTimeField(
-        null=True, blank=True, help_text="Weekly invitation limit hit."
-    )
-    enrich_paused_until = models.DateTimeField(
-        null=True, blank=True, help_text="Voyager throttled (429/999): no enrichment until then."
     )
     consecutive_failures = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
@@ -305,6 +312,11 @@ class LinkedInProfile(models.Model):
         return self.url
 
 
+class OutwardPhase(models.TextChoices):
+    IDLE = "", "idle"
+    SENDING = "sending", "sending (delivery not yet known)"
+
+
 class DealState(models.Model):
     """What the lanes need on a Deal that DjangoCRM's table has no column for."""
 
@@ -322,6 +334,9 @@ class DealState(models.Model):
     )
     claimed_until = models.DateTimeField(null=True, blank=True)
     claim_task_id = models.CharField(max_length=64, blank=True, default="")
+    # Two-phase outward actions: SENDING is written before the click and cleared only by a transition
+    # that knows the outcome; a task that finds it reads the live state before anything else.
+    outward = models.CharField(max_length=10, choices=OutwardPhase.choices, blank=True, default="")
     next_check_at = models.DateTimeField(null=True, blank=True)
     check_interval_hours = models.FloatField(default=24.0)
     attempts = models.PositiveIntegerField(default=0)
@@ -415,3 +430,7 @@ class LegalAcceptance(models.Model):
 
     def __str__(self) -> str:
         return f"legal notice {self.version} accepted {self.accepted_at:%Y-%m-%d}"
+
+
+# Imported last: they reference the models above by name.
+from .work_models import Lane, LanePause, LanePauseReason, PersonClaim  # noqa: E402, F401

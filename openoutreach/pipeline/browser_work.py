@@ -20,9 +20,16 @@ from openoutreach.linkedin.actions.search import search_people
 from openoutreach.linkedin.client import LinkedInClient
 from openoutreach.linkedin.errors import InvalidProfileUrl, ProfileUnavailable, SearchLimitReached, Throttled
 from openoutreach.linkedin.urls import public_id_from_url
-from openoutreach.outreach.models import ActionLog, LinkedInAccount, LinkedInProfile, SearchKeyword
+from openoutreach.outreach.models import (
+    ActionLog,
+    Lane,
+    LanePauseReason,
+    LinkedInAccount,
+    LinkedInProfile,
+    SearchKeyword,
+)
 
-from . import leads
+from . import claims, leads
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +40,8 @@ class EnrichReport:
     unavailable: list[int] = field(default_factory=list)
     discovered: int = 0
     throttled_for: float | None = None
+    not_viewed: list[int] = field(default_factory=list)
+    why_not: str = ""
 
     def as_dict(self) -> dict:
         return {k: v for k, v in self.__dict__.items()}
@@ -51,12 +60,18 @@ def _discover(urls: list[str], client: LinkedInClient, account: LinkedInAccount)
 def enrich(
     client: LinkedInClient, account: LinkedInAccount, lead_ids: list[int], task_id: str = ""
 ) -> EnrichReport:
-    """Fetch each lead's Voyager profile and write it to the CRM; stop at the first throttle."""
+    """Fetch each lead's Voyager profile and write it to the CRM; stop at the first throttle, and stop
+    as soon as the account may no longer act (re-checked before every profile view: hours, cap, pauses)."""
     report = EnrichReport()
     profiles = LinkedInProfile.objects.select_related("lead").filter(
         lead_id__in=lead_ids, enriched_at__isnull=True
     )
     for profile in profiles:
+        allowed, why = account.may_act(Lane.ENRICH)
+        if not allowed:
+            report.not_viewed.append(profile.lead_id)
+            report.why_not = why
+            continue
         try:
             result = scrape_profile(client, profile.url)
         except ProfileUnavailable as exc:
@@ -65,7 +80,7 @@ def enrich(
             continue
         except Throttled as exc:
             until = timezone.now() + timedelta(seconds=max(exc.retry_after, 60))
-            LinkedInAccount.objects.filter(pk=account.pk).update(enrich_paused_until=until)
+            account.pause_lane(Lane.ENRICH, LanePauseReason.THROTTLED, str(exc), until=until)
             ActionLog.objects.create(
                 account=account, kind=ActionLog.Kind.ENRICH, outcome=ActionLog.Outcome.LIMIT, lead=profile.lead,
                 detail=f"{exc}; enrichment paused until {until:%Y-%m-%d %H:%M} UTC", task_id=task_id,
@@ -75,7 +90,7 @@ def enrich(
         leads.save_enrichment(profile.lead, result.profile, json.dumps(result.raw).encode(), account, task_id)
         report.enriched.append(profile.lead_id)
         report.discovered += _discover(result.discovered, client, account)
-    LinkedInProfile.objects.filter(lead_id__in=lead_ids).update(enrich_claimed_until=None)
+    claims.release_profiles(lead_ids)
     return report
 
 

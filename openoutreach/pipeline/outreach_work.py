@@ -1,27 +1,25 @@
 """Connect, check pending and follow up: the browser worker's outward actions on claimed deals.
 
-Each function re-reads the deal and the live LinkedIn state before acting, so a task redelivered after
-the worker died mid-action never sends a second invitation or message:
-
-- connect: the deal must still be New and claimed by this task; caps and working hours are re-checked
-  here (defence in depth: the dispatcher checked them too); the live relationship decides — already
-  pending (the click happened before the crash) or connected moves the deal without a click.
-- follow_up: before typing, the deal is marked "sending" in the same row; a redelivered task that finds
-  that mark does not type again (it cannot know whether the first one got through) and leaves the deal
-  for an operator, rather than risk a double message.
+Each outward function follows the same steps (see `outward` for the shared ones):
+1. re-take the deal and the person for this task; re-check the account (pause, lane pause, hours, caps);
+2. a deal left SENDING by an earlier task: read the live state first (delivered -> record it, unknown ->
+   hold for review, not delivered -> go on);
+3. compliance and "contacted through another deal";
+4. phase one: SENDING, written only if this task still holds the deal and the person;
+5. the click; then the transition that records the outcome clears SENDING. A failure after the click
+   reads the live state again; an unexpected crash leaves SENDING for the next task to resolve.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import timedelta
 
 from chat.models import ChatMessage
 from crm.models import Deal
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from openoutreach.linkedin.actions.connect import ConnectOutcome, connect
@@ -30,114 +28,118 @@ from openoutreach.linkedin.actions.profile import connection_status
 from openoutreach.linkedin.actions.topcard import ConnectionStatus
 from openoutreach.linkedin.client import LinkedInClient
 from openoutreach.linkedin.errors import ConnectFailed, MessageFailed, ProfileUnavailable, WeeklyLimitReached
-from openoutreach.outreach.models import ActionLog, DealState, LinkedInAccount
-from openoutreach.safety import caps, compliance
+from openoutreach.outreach.models import (
+    ActionLog,
+    DealState,
+    Lane,
+    LanePauseReason,
+    LinkedInAccount,
+    OutwardPhase,
+)
+from openoutreach.safety import caps
 
-from . import stages, transitions
+from . import claims, stages, transitions
 from .followup import render_followup
+from .outward import (
+    Delivery,
+    Outcome,
+    Result,
+    begin,
+    full_name,
+    hold,
+    invitation_delivery,
+    load,
+    log_action,
+    message_delivered,
+    no_wait,
+    refused_by_policy,
+)
 
 log = logging.getLogger(__name__)
 
-SENDING_MARK = "follow-up sending"
+CONNECT = ActionLog.Kind.CONNECT
+FOLLOW_UP = ActionLog.Kind.FOLLOW_UP
 
 
-@dataclass
-class Outcome:
-    result: str
-    detail: str = ""
-
-    def as_dict(self) -> dict:
-        return {"result": self.result, "detail": self.detail}
-
-
-def _refused(ds: DealState, account: LinkedInAccount, kind: str, now, task_id: str) -> Outcome | None:
-    """The worker's own checks before an outward action (the dispatcher made them too): working hours
-    and today's cap, then compliance. None when the action may go ahead."""
-    if not caps.in_working_hours(account, now) or caps.usage(account, kind, now).remaining <= 0:
-        _release(ds)
-        return Outcome("skipped", "outside working hours or cap reached (re-checked in the worker)")
-    verdict = compliance.check(ds.lead, ds.campaign)
-    if not verdict.allowed:
-        transitions.mark_failed(
-            ds, verdict.reason, account, closing="Do not contact", kind=kind, task_id=task_id
-        )
-        return Outcome("failed", verdict.reason)
-    return None
-
-
-def _no_wait() -> None:
-    pass
-
-
-def take_claim(ds: DealState, state: str, task_id: str) -> bool:
-    """The running task takes (or renews) its claim on the deal: its own claim, or none at all (an
-    operator's manual task). A claim that expired and went to another task is not ours any more."""
-    now = timezone.now()
-    free = Q(claim_task_id="") & (Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
-    return bool(
-        DealState.objects.filter(pk=ds.pk, state=state)
-        .filter(Q(claim_task_id=task_id) | free)
-        .update(claim_task_id=task_id, claimed_until=now + timedelta(seconds=settings.CLAIM_SECONDS))
-    )
-
-
-def _release(ds: DealState, **fields) -> None:
-    DealState.objects.filter(pk=ds.pk).update(claimed_until=None, claim_task_id="", **fields)
-
-
-def _log(account, ds, kind, outcome, detail, task_id) -> None:
-    ActionLog.objects.create(
-        account=account, campaign_id=ds.campaign_id, kind=kind, outcome=outcome, lead_id=ds.lead_id,
-        deal_id=ds.deal_id, detail=detail, task_id=task_id,
-    )  # fmt: skip
-
-
-def _full_name(ds: DealState) -> str | None:
-    lead = ds.lead
-    return f"{lead.first_name} {lead.last_name}".strip() or None
+# -- connect -------------------------------------------------------------------------------------------
 
 
 def connect_deal(
-    client: LinkedInClient, account: LinkedInAccount, ds_id: int, task_id: str = "", before_outward=_no_wait
+    client: LinkedInClient, account: LinkedInAccount, ds_id: int, task_id: str = "", before_outward=no_wait
 ) -> Outcome:
-    ds = DealState.objects.select_related("lead__linkedin", "campaign__department").get(pk=ds_id)
-    now = timezone.now()
-    if ds.state != stages.NEW:
-        return Outcome("skipped", f"deal is already {ds.state}")
-    if not take_claim(ds, stages.NEW, task_id):
-        return Outcome("skipped", "the deal is claimed by another task")
-    if refused := _refused(ds, account, ActionLog.Kind.CONNECT, now, task_id):
+    ds = load(ds_id)
+    if stopped := begin(ds, account, Lane.CONNECT, stages.NEW, task_id):
+        return stopped
+    # An earlier task may have clicked: look at the live relationship before anything else.
+    sending = ds.outward == OutwardPhase.SENDING
+    why = "an earlier attempt was interrupted"
+    if sending and (resolved := _resolve_invitation(client, account, ds, task_id, why)):
+        return resolved
+    if refused := refused_by_policy(ds, account, CONNECT, task_id):
         return refused
 
-    url = ds.lead.linkedin.url
     before_outward()  # the worker's minimum real gap between two outward actions
+    if not claims.mark_sending(ds, task_id):
+        return Outcome(Result.SKIPPED, "the claim was lost before the click")
     try:
-        result = connect(client, url, full_name=_full_name(ds))
-    except WeeklyLimitReached as exc:
-        _, week_end = caps.week_bounds(account, now)
-        LinkedInAccount.objects.filter(pk=account.pk).update(connect_paused_until=week_end)
-        _release(ds)
-        _log(
-            account,
-            ds,
-            ActionLog.Kind.CONNECT,
-            ActionLog.Outcome.LIMIT,
-            f"{exc}; connects paused until {week_end:%Y-%m-%d %H:%M %Z}",
-            task_id,
-        )
-        return Outcome("limit", str(exc))
-    except (ConnectFailed, ProfileUnavailable) as exc:
+        result = connect(client, ds.lead.linkedin.url, full_name=full_name(ds))
+    except WeeklyLimitReached as exc:  # the alert shows instead of sending: nothing went out
+        return _weekly_limit(ds, account, str(exc), task_id)
+    except ProfileUnavailable as exc:  # the profile is gone: nothing went out
+        claims.sending_undone(ds)
         return _connect_failed(ds, account, str(exc), task_id)
+    except ConnectFailed as exc:  # maybe after the click (an error toast): the relationship tells
+        return _resolve_invitation(client, account, ds, task_id, str(exc)) or _connect_failed(
+            ds, account, str(exc), task_id
+        )
 
     if result.outcome in (ConnectOutcome.SENT, ConnectOutcome.ALREADY_PENDING):
-        transitions.mark_pending(ds, account, settings.CHECK_PENDING_HOURS / settings.TIME_SCALE, task_id)
-        transitions.close_other_campaigns(ds, task_id)
-        return Outcome("pending", result.outcome.value)
+        return _pending(ds, account, task_id, result.outcome.value)
     if result.outcome is ConnectOutcome.ALREADY_CONNECTED:
-        transitions.mark_already_connected(ds, account, task_id)
-        transitions.close_other_campaigns(ds, task_id)
-        return Outcome("connected", "already a 1st-degree connection")
+        return _already_connected(ds, account, task_id)
+    claims.sending_undone(ds)  # an outcome without a click (no Connect control, ...)
     return _connect_failed(ds, account, f"{result.outcome.value}: {result.detail}", task_id)
+
+
+def _pending(ds: DealState, account: LinkedInAccount, task_id: str, detail: str) -> Outcome:
+    transitions.mark_pending(ds, account, settings.CHECK_PENDING_HOURS / settings.TIME_SCALE, task_id)
+    transitions.close_other_campaigns(ds, task_id)
+    return Outcome(Result.PENDING, detail)
+
+
+def _already_connected(ds: DealState, account: LinkedInAccount, task_id: str) -> Outcome:
+    transitions.mark_already_connected(ds, account, task_id)
+    transitions.close_other_campaigns(ds, task_id)
+    return Outcome(Result.CONNECTED, "already a 1st-degree connection")
+
+
+def _resolve_invitation(
+    client: LinkedInClient, account: LinkedInAccount, ds: DealState, task_id: str, why: str
+) -> Outcome | None:
+    """After a send whose delivery is unknown: pending/connected -> record it (no click); not
+    connected -> None (SENDING cleared, the caller may go on); unknown -> hold for review."""
+    delivery, status = invitation_delivery(client, ds)
+    if delivery is Delivery.DELIVERED:
+        if status is ConnectionStatus.CONNECTED:
+            return _already_connected(ds, account, task_id)
+        return _pending(ds, account, task_id, "already_pending")
+    if delivery is Delivery.NOT_DELIVERED:
+        claims.sending_undone(ds)
+        ds.refresh_from_db()
+        return None
+    return hold(
+        ds, account, CONNECT, f"{why}; the relationship cannot be read to tell if it was sent", task_id
+    )
+
+
+def _weekly_limit(ds: DealState, account: LinkedInAccount, reason: str, task_id: str) -> Outcome:
+    _, week_end = caps.week_bounds(account, timezone.now())
+    account.pause_lane(Lane.CONNECT, LanePauseReason.WEEKLY_LIMIT, reason, until=week_end)
+    claims.sending_undone(ds)
+    claims.release_deal(ds, task_id)
+    detail = f"{reason}; connects paused until {week_end:%Y-%m-%d %H:%M %Z}"
+    log_action(account, ds, CONNECT, ActionLog.Outcome.LIMIT, detail, task_id)
+    return Outcome(Result.LIMIT, reason)
 
 
 def _connect_failed(ds: DealState, account: LinkedInAccount, reason: str, task_id: str) -> Outcome:
@@ -145,32 +147,38 @@ def _connect_failed(ds: DealState, account: LinkedInAccount, reason: str, task_i
     attempts = ds.attempts + 1
     if attempts >= settings.CONNECT_MAX_ATTEMPTS:
         transitions.mark_failed(ds, reason, account, task_id=task_id)
-        return Outcome("failed", reason)
-    _release(ds, attempts=attempts, last_error=reason[:1000])
-    _log(account, ds, ActionLog.Kind.CONNECT, ActionLog.Outcome.SKIPPED, reason, task_id)
-    return Outcome("skipped", reason)
+        return Outcome(Result.FAILED, reason)
+    claims.release_deal(ds, task_id, attempts=attempts, last_error=reason[:1000])
+    log_action(account, ds, CONNECT, ActionLog.Outcome.SKIPPED, reason, task_id)
+    return Outcome(Result.SKIPPED, reason)
+
+
+# -- check pending -------------------------------------------------------------------------------------
 
 
 def check_pending(
     client: LinkedInClient, account: LinkedInAccount, ds_ids: list[int], task_id: str = ""
 ) -> dict:
     """Read the live relationship of each Pending deal: accepted -> Connected, gone -> New (once) or
-    Failed, still pending -> look again later with the interval doubled."""
-    counts = {"connected": 0, "withdrawn": 0, "still_pending": 0, "failed": 0}
+    Failed, still pending -> look again later with the interval doubled. Stops when the account may no
+    longer act (re-checked before every profile)."""
+    counts = {"connected": 0, "withdrawn": 0, "still_pending": 0, "failed": 0, "not_checked": 0}
     for ds in DealState.objects.select_related("lead__linkedin", "campaign__department").filter(
         pk__in=ds_ids, state=stages.PENDING
     ):
+        allowed, why = account.may_act(Lane.CHECK_PENDING)
+        if not allowed:
+            claims.release_deal(ds)
+            counts["not_checked"] += 1
+            counts["why_not"] = why
+            continue
         try:
-            status = connection_status(client, ds.lead.linkedin.url, _full_name(ds)).status
+            status = connection_status(client, ds.lead.linkedin.url, full_name(ds)).status
         except ProfileUnavailable as exc:
             transitions.mark_failed(
-                ds,
-                str(exc),
-                account,
-                closing="Profile unavailable",
-                kind=ActionLog.Kind.CHECK_PENDING,
-                task_id=task_id,
-            )
+                ds, str(exc), account, closing=stages.Closing.PROFILE_UNAVAILABLE,
+                kind=ActionLog.Kind.CHECK_PENDING, task_id=task_id,
+            )  # fmt: skip
             counts["failed"] += 1
             continue
         if status is ConnectionStatus.CONNECTED:
@@ -187,56 +195,79 @@ def check_pending(
     return counts
 
 
+# -- follow up -----------------------------------------------------------------------------------------
+
+
 def follow_up(
     client: LinkedInClient,
     account: LinkedInAccount,
     ds_id: int,
     text: dict | str | None,
     task_id: str = "",
-    before_outward=_no_wait,
+    before_outward=no_wait,
 ) -> Outcome:
-    ds = DealState.objects.select_related("lead__linkedin", "campaign__department").get(pk=ds_id)
-    now = timezone.now()
-    if ds.state != stages.CONNECTED:
-        return Outcome("skipped", f"deal is {ds.state}")
-    if not take_claim(ds, stages.CONNECTED, task_id):
-        return Outcome("skipped", "the deal is claimed by another task")
-    if ds.last_error == SENDING_MARK:
-        _release(
-            ds,
-            last_error="follow-up interrupted mid-send: check the conversation, then complete or retry the deal",
-        )
-        _log(
-            account,
-            ds,
-            ActionLog.Kind.FOLLOW_UP,
-            ActionLog.Outcome.FAILED,
-            "a previous send was interrupted; not sending again",
-            task_id,
-        )
-        return Outcome("needs_review", "a previous send was interrupted")
-    if refused := _refused(ds, account, ActionLog.Kind.FOLLOW_UP, now, task_id):
-        return refused
-
+    ds = load(ds_id)
+    if stopped := begin(ds, account, Lane.FOLLOW_UP, stages.CONNECTED, task_id):
+        return stopped
     message, why_not = _message_from_draft(text, ds)
+    # An earlier task may have clicked send: look at the conversation before anything else.
+    sending = ds.outward == OutwardPhase.SENDING
+    why = "an earlier send was interrupted"
+    if sending and (resolved := _resolve_message(client, account, ds, message, task_id, why)):
+        return resolved
+    if refused := refused_by_policy(ds, account, FOLLOW_UP, task_id):
+        return refused
     if why_not:
         return _follow_up_failed(ds, account, why_not, task_id)
-    # Any other exception (the browser died mid-typing?) leaves the mark: no retry types again.
-    before_outward()
-    DealState.objects.filter(pk=ds.pk).update(last_error=SENDING_MARK)
+    # The live relationship, read before phase one: a person who is no longer a connection cannot get a
+    # message (and this read is the unit's last step before anything can be sent).
     try:
-        send_message(client, ds.lead.linkedin.url, message, full_name=_full_name(ds))
-    except (MessageFailed, ProfileUnavailable) as exc:
+        status = connection_status(client, ds.lead.linkedin.url, full_name(ds)).status
+    except ProfileUnavailable as exc:
         return _follow_up_failed(ds, account, str(exc), task_id)
+    if status is not ConnectionStatus.CONNECTED:
+        return _follow_up_failed(ds, account, f"not a 1st-degree connection ({status.value})", task_id)
+
+    before_outward()
+    if not claims.mark_sending(ds, task_id):
+        return Outcome(Result.SKIPPED, "the claim was lost before the click")
+    try:
+        send_message(client, ds.lead.linkedin.url, message, full_name=full_name(ds))
+    except ProfileUnavailable as exc:  # the profile did not open: nothing was typed
+        claims.sending_undone(ds)
+        return _follow_up_failed(ds, account, str(exc), task_id)
+    except MessageFailed as exc:
+        if getattr(exc, "after_click", True):  # an error toast, or the text still in the editor
+            return _resolve_message(client, account, ds, message, task_id, str(exc)) or _follow_up_failed(
+                ds, account, str(exc), task_id
+            )
+        claims.sending_undone(ds)
+        return _follow_up_failed(ds, account, str(exc), task_id)
+    return _completed(ds, account, message, task_id)
+
+
+def _completed(ds: DealState, account: LinkedInAccount, message: str, task_id: str) -> Outcome:
     transitions.mark_completed(ds, account, message, task_id)
-    DealState.objects.filter(pk=ds.pk).update(last_error="")
     ChatMessage.objects.create(
-        content_type=ContentType.objects.get_for_model(Deal),
-        object_id=ds.deal_id,
-        content=message,
+        content_type=ContentType.objects.get_for_model(Deal), object_id=ds.deal_id, content=message,
         owner=account.user,
+    )  # fmt: skip
+    return Outcome(Result.COMPLETED, message)
+
+
+def _resolve_message(
+    client: LinkedInClient, account: LinkedInAccount, ds: DealState, message: str, task_id: str, why: str
+) -> Outcome | None:
+    delivery = message_delivered(client, ds, message)
+    if delivery is Delivery.DELIVERED:
+        return _completed(ds, account, message, task_id)
+    if delivery is Delivery.NOT_DELIVERED:
+        claims.sending_undone(ds)
+        ds.refresh_from_db()
+        return None
+    return hold(
+        ds, account, FOLLOW_UP, f"{why}; the conversation cannot be read to tell if it was sent", task_id
     )
-    return Outcome("completed", message)
 
 
 def _message_from_draft(draft: dict | str | None, ds: DealState) -> tuple[str, str]:
@@ -255,18 +286,14 @@ def _message_from_draft(draft: dict | str | None, ds: DealState) -> tuple[str, s
 
 
 def _follow_up_failed(ds: DealState, account: LinkedInAccount, reason: str, task_id: str) -> Outcome:
+    """Nothing was sent: retry an hour later, and fail the deal after FOLLOWUP_MAX_ATTEMPTS."""
     DealState.objects.filter(pk=ds.pk).update(attempts=F("attempts") + 1, last_error=reason[:1000])
     ds.refresh_from_db()
     if ds.attempts >= settings.FOLLOWUP_MAX_ATTEMPTS:
         transitions.mark_failed(
-            ds,
-            reason,
-            account,
-            closing="Could not send message",
-            kind=ActionLog.Kind.FOLLOW_UP,
-            task_id=task_id,
+            ds, reason, account, closing=stages.Closing.MESSAGE_FAILED, kind=FOLLOW_UP, task_id=task_id
         )
-        return Outcome("failed", reason)
-    _release(ds, next_check_at=timezone.now() + timedelta(hours=1 / settings.TIME_SCALE))
-    _log(account, ds, ActionLog.Kind.FOLLOW_UP, ActionLog.Outcome.SKIPPED, reason, task_id)
-    return Outcome("retry_later", reason)
+        return Outcome(Result.FAILED, reason)
+    claims.release_deal(ds, task_id, next_check_at=timezone.now() + timedelta(hours=1 / settings.TIME_SCALE))
+    log_action(account, ds, FOLLOW_UP, ActionLog.Outcome.SKIPPED, reason, task_id)
+    return Outcome(Result.RETRY_LATER, reason)

@@ -9,6 +9,8 @@ to CONNECTED.
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 NEW = "New"
 PENDING = "Pending"
 CONNECTED = "Connected"
@@ -24,17 +26,27 @@ STAGES: tuple[tuple[str, int, bool, bool], ...] = (
     (FAILED, 5, False, False),
 )
 
-# Closing reasons of a FAILED deal (name, success_reason).
-CLOSING_REASONS: tuple[tuple[str, bool], ...] = (
-    ("Follow-up sent", True),
-    ("Invitation declined or withdrawn", False),
-    ("Profile unavailable", False),
-    ("Could not send invitation", False),
-    ("Could not send message", False),
-    ("Do not contact", False),
-    ("Contacted by another account", False),
-    ("Held for review", False),
-)
-HELD_FOR_REVIEW = "Held for review"
+
+class Closing(StrEnum):
+    """Closing reasons of a closed deal: a typo is an AttributeError, never a silent None. The values
+    are the names DjangoCRM shows (one ClosingReason row per campaign department)."""
+
+    FOLLOW_UP_SENT = "Follow-up sent"
+    DECLINED = "Invitation declined or withdrawn"
+    PROFILE_UNAVAILABLE = "Profile unavailable"
+    INVITATION_FAILED = "Could not send invitation"
+    MESSAGE_FAILED = "Could not send message"
+    DO_NOT_CONTACT = "Do not contact"
+    CONTACTED_ELSEWHERE = "Contacted by another account"
+    HELD_FOR_REVIEW = "Held for review"
+    # An outward action failed or was interrupted after its click and the live state could not tell
+    # whether it reached the person: an operator looks (never sent twice).
+    DELIVERY_UNKNOWN = "Delivery unknown: check the conversation"
+
+
+SUCCESSFUL_CLOSINGS = frozenset({Closing.FOLLOW_UP_SENT})
+# (name, success_reason), in the order DjangoCRM shows them.
+CLOSING_REASONS: tuple[tuple[str, bool], ...] = tuple((c.value, c in SUCCESSFUL_CLOSINGS) for c in Closing)
+HELD_FOR_REVIEW = Closing.HELD_FOR_REVIEW
 
 LEAD_SOURCE = "LinkedIn search"

@@ -7,6 +7,10 @@ stage, our indexed copy of it (DealState.state) and the ActionLog row together, 
     Connected-> Completed  (follow-up sent)
     any      -> Failed     (terminal, with a closing reason)
     New      -> Failed "Held for review" -> New   (the qualifier's second look, before any contact)
+    New/Connected -> Failed "Delivery unknown"   (an outward action may or may not have reached the person)
+
+Transitions that record an outward action reaching the person clear the deal's SENDING phase and bind the
+person to this deal (`claims.reached_person`) in the same transaction.
 """
 
 from __future__ import annotations
@@ -17,12 +21,11 @@ from datetime import timedelta
 from crm.models import ClosingReason, Company, Contact, Deal, Lead, Stage
 from crm.utils.ticketproc import new_ticket
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from openoutreach.outreach.models import ActionLog, Campaign, DealState, LinkedInAccount
+from openoutreach.outreach.models import ActionLog, Campaign, DealState, LinkedInAccount, OutwardPhase
 
-from . import stages
+from . import claims, stages
 from .crm_setup import ensure_department
 
 log = logging.getLogger(__name__)
@@ -105,14 +108,22 @@ def _move(
     account: LinkedInAccount | None = None,
     detail: str = "",
     task_id: str = "",
-    closing_reason: str | None = None,
+    closing_reason: stages.Closing | None = None,
+    reached: bool = False,
     **state_fields,
 ) -> DealState:
-    """Conditional move: only from one of `frm` (0 rows changed = someone else moved it first)."""
+    """Conditional move: only from one of `frm` (0 rows changed = someone else moved it first).
+    `reached`: an outward action reached the person: bind them to this deal and clear SENDING."""
+    if closing_reason is not None:
+        closing_reason = stages.Closing(closing_reason)
+    if reached:
+        state_fields.setdefault("outward", OutwardPhase.IDLE)
     with transaction.atomic():
         changed = DealState.objects.filter(pk=ds.pk, state__in=frm).update(state=to, **state_fields)
         if not changed:
             raise TransitionRefused(f"deal {ds.deal_id} is not in {frm} (wanted -> {to})")
+        if reached:
+            claims.bind_person(ds)
         deal = Deal.objects.get(pk=ds.deal_id)
         deal.stage = _stage(ds.campaign, to)
         deal.next_step = NEXT_STEPS[to]
@@ -137,7 +148,7 @@ def mark_pending(
     return _move(
         ds, stages.PENDING, frm=(stages.NEW,), kind=ActionLog.Kind.CONNECT, account=account, task_id=task_id,
         detail="invitation sent", contacted_at=now, account_id=account.pk, claimed_until=None, claim_task_id="",
-        next_check_at=now + timedelta(hours=first_check_hours), check_interval_hours=first_check_hours,
+        next_check_at=now + timedelta(hours=first_check_hours), check_interval_hours=first_check_hours, reached=True,
     )  # fmt: skip
 
 
@@ -146,7 +157,7 @@ def mark_already_connected(ds: DealState, account: LinkedInAccount, task_id: str
     return _move(
         ds, stages.CONNECTED, frm=(stages.NEW,), kind=ActionLog.Kind.CONNECT, outcome=ActionLog.Outcome.SKIPPED,
         account=account, task_id=task_id, detail="already a 1st-degree connection", account_id=account.pk,
-        claimed_until=None, claim_task_id="", next_check_at=None, attempts=0,
+        claimed_until=None, claim_task_id="", next_check_at=None, attempts=0, reached=True,
     )  # fmt: skip
 
 
@@ -154,6 +165,7 @@ def mark_connected(ds: DealState, account: LinkedInAccount | None, task_id: str 
     return _move(
         ds, stages.CONNECTED, frm=(stages.PENDING,), kind=ActionLog.Kind.CHECK_PENDING, account=account,
         task_id=task_id, detail="invitation accepted", next_check_at=None, attempts=0, claimed_until=None,
+        claim_task_id="",
     )  # fmt: skip
 
 
@@ -162,12 +174,11 @@ def mark_withdrawn(
 ) -> DealState:
     """Declined or withdrawn: back to New once; a second time it fails (no invitation loops)."""
     if ds.attempts >= 1:
-        return mark_failed(
-            ds, f"{reason} (again)", account, closing="Invitation declined or withdrawn", task_id=task_id
-        )
+        return mark_failed(ds, f"{reason} (again)", account, closing=stages.Closing.DECLINED, task_id=task_id)
     return _move(
         ds, stages.NEW, frm=(stages.PENDING,), kind=ActionLog.Kind.CHECK_PENDING, outcome=ActionLog.Outcome.SKIPPED,
         account=account, task_id=task_id, detail=reason, attempts=ds.attempts + 1, next_check_at=None, claimed_until=None,
+        claim_task_id="",
     )  # fmt: skip
 
 
@@ -175,9 +186,7 @@ def hold_for_review(ds: DealState, detail: str, task_id: str = "") -> DealState:
     """The qualifier doubts a lead it promoted: its deal closes as "Held for review" while nobody has
     contacted the person (New and not claimed by a lane); TransitionRefused otherwise."""
     now = timezone.now()
-    unclaimed = DealState.objects.filter(pk=ds.pk).filter(
-        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
-    )
+    unclaimed = DealState.objects.filter(pk=ds.pk, outward=OutwardPhase.IDLE).filter(claims.unclaimed(now))
     with transaction.atomic():
         if not unclaimed.select_for_update().filter(state=stages.NEW).exists():
             raise TransitionRefused(f"deal {ds.deal_id} is contacted or claimed: it cannot be held")
@@ -198,7 +207,10 @@ def release_hold(ds: DealState, detail: str, task_id: str = "") -> DealState:
         ):
             raise TransitionRefused(f"deal {ds.deal_id} is not held for review")
         contacted = DealState.objects.filter(lead_id=ds.lead_id).exclude(pk=ds.pk)
-        if contacted.exclude(state__in=(stages.NEW, stages.FAILED)).exists():
+        owner = claims.person_owner(ds.lead_id)
+        if contacted.exclude(state__in=(stages.NEW, stages.FAILED)).exists() or (
+            owner is not None and owner.deal_state_id != ds.pk and owner.contacted_at is not None
+        ):
             raise TransitionRefused(f"lead {ds.lead_id} was contacted through another campaign meanwhile")
         ds = _move(
             ds, stages.NEW, frm=(stages.FAILED,), kind=ActionLog.Kind.QUALIFY, task_id=task_id, detail=detail,
@@ -211,9 +223,7 @@ def release_hold(ds: DealState, detail: str, task_id: str = "") -> DealState:
 def reschedule_check(ds: DealState, factor: float = 2.0, max_hours: float = 24 * 32) -> DealState:
     """Still pending: look again later, with the interval doubled (exponential backoff)."""
     hours = min(ds.check_interval_hours * factor, max_hours)
-    DealState.objects.filter(pk=ds.pk).update(
-        check_interval_hours=hours, next_check_at=timezone.now() + timedelta(hours=hours), claimed_until=None
-    )
+    claims.release_deal(ds, check_interval_hours=hours, next_check_at=timezone.now() + timedelta(hours=hours))
     ds.refresh_from_db()
     return ds
 
@@ -221,7 +231,8 @@ def reschedule_check(ds: DealState, factor: float = 2.0, max_hours: float = 24 *
 def mark_completed(ds: DealState, account: LinkedInAccount, message: str, task_id: str = "") -> DealState:
     return _move(
         ds, stages.COMPLETED, frm=(stages.CONNECTED,), kind=ActionLog.Kind.FOLLOW_UP, account=account,
-        task_id=task_id, detail=message[:500], closing_reason="Follow-up sent", claimed_until=None, claim_task_id="",
+        task_id=task_id, detail=message[:500], closing_reason=stages.Closing.FOLLOW_UP_SENT, claimed_until=None,
+        claim_task_id="", reached=True,
     )  # fmt: skip
 
 
@@ -229,15 +240,36 @@ def mark_failed(
     ds: DealState,
     reason: str,
     account: LinkedInAccount | None,
-    closing: str = "Could not send invitation",
+    closing: stages.Closing = stages.Closing.INVITATION_FAILED,
     kind: str = ActionLog.Kind.CONNECT,
     task_id: str = "",
 ) -> DealState:
-    return _move(
-        ds, stages.FAILED, frm=(stages.NEW, stages.PENDING, stages.CONNECTED), kind=kind,
-        outcome=ActionLog.Outcome.FAILED, account=account, task_id=task_id, detail=reason, closing_reason=closing,
-        last_error=reason[:1000], claimed_until=None, claim_task_id="", next_check_at=None,
-    )  # fmt: skip
+    """Close the deal with a reason. Never for a deal that is mid-send: that one is held instead."""
+    with transaction.atomic():
+        ds = _move(
+            ds, stages.FAILED, frm=(stages.NEW, stages.PENDING, stages.CONNECTED), kind=kind,
+            outcome=ActionLog.Outcome.FAILED, account=account, task_id=task_id, detail=reason, closing_reason=closing,
+            last_error=reason[:1000], claimed_until=None, claim_task_id="", next_check_at=None, outward=OutwardPhase.IDLE,
+        )  # fmt: skip
+        claims.release_deal(ds)
+        claims.sending_undone(ds)
+    return ds
+
+
+def hold_delivery_unknown(
+    ds: DealState, account: LinkedInAccount, kind: str, detail: str, task_id: str = ""
+) -> DealState:
+    """An outward action may have reached the person and the live state cannot tell: close the deal
+    for an operator's review. It stays SENDING and keeps the person, so nothing ever sends again."""
+    with transaction.atomic():
+        ds = _move(
+            ds, stages.FAILED, frm=(stages.NEW, stages.CONNECTED), kind=kind, outcome=ActionLog.Outcome.FAILED,
+            account=account, task_id=task_id, detail=detail, closing_reason=stages.Closing.DELIVERY_UNKNOWN,
+            last_error=detail[:1000], claimed_until=None, claim_task_id="", next_check_at=None,
+        )  # fmt: skip
+        claims.bind_person(ds)
+        claims.mark_person_sending(ds)
+    return ds
 
 
 def close_other_campaigns(ds: DealState, task_id: str = "") -> int:
@@ -250,7 +282,7 @@ def close_other_campaigns(ds: DealState, task_id: str = "") -> int:
                 other,
                 f"contacted through campaign {ds.campaign.name}",
                 ds.account,
-                closing="Contacted by another account",
+                closing=stages.Closing.CONTACTED_ELSEWHERE,
                 task_id=task_id,
             )
             closed += 1

@@ -123,9 +123,12 @@ def campaign(workspace):
 
 
 def make_account(handle: str, campaign=None, **fields):
-    """A sandbox member's account (<handle>@sandbox.test / <handle>-pass), as the sandbox defines them."""
+    """A sandbox member's account (<handle>@sandbox.test / <handle>-pass), as the sandbox defines them.
+    The personas are accounts the operator marked already warm (full caps) unless a test says otherwise;
+    a real new account starts its warm-up the day it is added."""
     from openoutreach.pipeline.campaigns import create_account
 
+    fields.setdefault("warmup_started_on", None)
     return create_account(handle, f"{handle}@sandbox.test", f"{handle}-pass", campaign, **fields)
 
 

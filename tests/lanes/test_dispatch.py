@@ -12,7 +12,7 @@ from django.db import connection
 
 from openoutreach.lanes import campaigns as campaign_choice
 from openoutreach.lanes import check_pending, connect, enrich
-from openoutreach.outreach.models import DealState, LinkedInProfile
+from openoutreach.outreach.models import DealState, Lane, LanePauseReason, LinkedInProfile
 from openoutreach.pipeline import leads, stages, transitions
 from openoutreach.pipeline.campaigns import create_campaign, join
 from openoutreach.testing.fixtures import make_account
@@ -75,10 +75,10 @@ def test_unscored_deals_go_oldest_first(campaign, always_open, redis_client):
 def test_no_connect_outside_hours_over_the_cap_or_during_a_weekly_limit_pause(campaign, alice, redis_client):
     promoted(campaign, 1, 0.5)
     assert connect.dispatch(datetime(2026, 6, 3, 6, 0, tzinfo=UTC), random.Random(0)) == []  # 06:00: closed
-    alice.connect_paused_until = NOON + timedelta(days=2)
-    alice.save()
+    alice.pause_lane(Lane.CONNECT, LanePauseReason.WEEKLY_LIMIT, until=NOON + timedelta(days=2))
     assert connect.dispatch(NOON, random.Random(0)) == []
-    alice.connect_paused_until, alice.connect_daily_limit = None, 0
+    alice.resume_lane(Lane.CONNECT)
+    alice.connect_daily_limit = 0
     alice.save()
     assert connect.dispatch(NOON, random.Random(0)) == []
     alice.connect_daily_limit = 5
@@ -162,11 +162,10 @@ def test_enrich_sends_a_capped_batch_and_waits_out_a_throttle(always_open, redis
     settings.ENRICH_BATCH = 2
     for i in range(5):
         person(i)
-    always_open.enrich_paused_until = NOON + timedelta(minutes=30)
-    always_open.save()
+    always_open.pause_lane(Lane.ENRICH, LanePauseReason.THROTTLED, until=NOON + timedelta(minutes=30))
     assert enrich.dispatch(NOON, random.Random(0)) == []
-    always_open.enrich_paused_until = None
-    always_open.save()
+    assert always_open.may_act(Lane.ENRICH, NOON + timedelta(minutes=31)) == (True, "")  # it runs out
+    always_open.resume_lane(Lane.ENRICH)
 
     sent = enrich.dispatch(NOON, random.Random(0))
 

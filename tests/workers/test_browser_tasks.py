@@ -102,7 +102,7 @@ def test_a_voyager_429_records_a_back_off_and_pauses_the_accounts_enrichment(san
 
     alice.refresh_from_db()
     assert report["throttled_for"] is not None and report["enriched"] == []
-    assert alice.enrich_paused_until is not None
+    assert alice.lane_pause("enrich").reason == "throttled"
     limit = ActionLog.objects.get(kind="enrich", outcome="limit", account=alice)
     assert "throttled" in limit.detail and "paused until" in limit.detail
     assert not LinkedInProfile.objects.filter(enriched_at__isnull=False).exists()
