@@ -60,7 +60,7 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("crm", "0009_request_case"),
-        ("outreach", "0003_llm_columns"),
+        ("outreach", "0005_capture_breaker"),
     ]
 
     operations = [
