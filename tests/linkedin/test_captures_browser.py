@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -11,7 +12,9 @@ from openoutreach.linkedin.captures import CaptureStore, clean_html
 pytestmark = pytest.mark.browser
 
 
-def test_a_capture_holds_the_page_without_scripts_cookies_tokens_or_the_accounts_email(alice, sandbox, tmp_path):
+def test_a_capture_holds_the_page_without_scripts_cookies_tokens_or_the_accounts_email(
+    alice, sandbox, tmp_path
+):
     person = next(p for p in sandbox.control.people(limit=50) if not p["private"] and not p["is_account"])
     alice.open(f"/in/{person['public_id']}/")
     page = alice.session.page
@@ -38,7 +41,7 @@ def test_a_capture_holds_the_page_without_scripts_cookies_tokens_or_the_accounts
     finally:
         alice.captures = None
 
-    html = open(path, encoding="utf-8").read()
+    html = Path(path).read_text(encoding="utf-8")
     assert person["full_name"] in html  # the page is there
     for secret in (li_at, jsessionid.strip('"'), "ajax:4711471147114711", "alice@sandbox.test"):
         assert secret not in html
@@ -62,7 +65,7 @@ def test_clean_html_removes_active_content_and_every_variant_of_a_secret():
     html = (
         '<button aria-expanded="true" onclick="x()">More</button><script>var a=1</script>'
         '<noscript>n</noscript><a href="javascript:alert(1)">j</a>'
-        f"<p>{secret}</p><p>ajax-&quot;quoted&quot;&amp;value/42</p><a href=\"/x?t=ajax-%22quoted%22%26value%2F42\">u</a>"
+        f'<p>{secret}</p><p>ajax-&quot;quoted&quot;&amp;value/42</p><a href="/x?t=ajax-%22quoted%22%26value%2F42">u</a>'
     )
 
     cleaned = clean_html(html, secrets=[secret, "ab"])
