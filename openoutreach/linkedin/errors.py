@@ -95,9 +95,13 @@ class ConnectFailed(LinkedInError):
 class MessageFailed(LinkedInError):
     """A message could not be sent to this person (no way to reach them, ambiguous recipient, ...)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, *, after_click: bool = False, control_missing: bool = False) -> None:
         super().__init__(f"message not sent: {reason}")
         self.reason = reason
+        # True once send was clicked: the message may have gone out (read the conversation first).
+        self.after_click = after_click
+        # True when the page lacked a control it should have had (counts for the breaker).
+        self.control_missing = control_missing
         self.capture: str | None = None  # a saved copy of the page, when captures are on
 
 

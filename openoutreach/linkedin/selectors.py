@@ -305,10 +305,9 @@ MESSAGE_BUTTON = Chain(
     "message",
     (
         css("compose link with the profile URN", 'a[href*="/messaging/compose/"][href*="profileUrn={urn}"]'),
-        css(
-            "compose link with a profile URN",
-            'a[href*="/messaging/compose/"][href*="profileUrn="]:not([href*="screenContext"])',
-        ),
+        # The card's own Message link starts its query with profileUrn; the menu's "Send profile in
+        # a message" is a compose link too, but starts with screenContext.
+        css("compose link with a profile URN", 'a[href*="/messaging/compose/?profileUrn="]'),
         css("aria-label 'Message <name>'", '[aria-label="Message {name}"]'),
         role("link 'Message'", "link", "Message"),
         role("button 'Message'", "button", "Message"),

@@ -207,6 +207,7 @@ class ActionLog(models.Model):
         LIMIT = "limit"
         CHECKPOINT = "checkpoint"
         NOT_FOUND = "not_found", "control not found"  # the page lacked the control: counts for the breaker
+        BREAKER = "breaker", "breaker tripped"  # the action paused itself after repeated NOT_FOUND
 
     account = models.ForeignKey(
         LinkedInAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions"

@@ -174,14 +174,14 @@ def _open_new_thread(client: LinkedInClient, who: _Recipient) -> Locator:
     client.open("/messaging/thread/new/")
     field = wait_for(page, page, S.NEW_THREAD_INPUT, TYPEAHEAD_TIMEOUT_S)
     if field is None:
-        raise MessageFailed("the new-message page has no recipient field")
+        raise MessageFailed("the new-message page has no recipient field", control_missing=True)
     client.session.human.type_into(field, who.full_name or "", clear=True)
     row = _pick_row(client, who)
     client.session.human.wait()
     row.click()
     editor = wait_for(page, page, S.MESSAGE_EDITOR, EDITOR_TIMEOUT_S)
     if editor is None:
-        raise MessageFailed("no message editor after choosing the recipient")
+        raise MessageFailed("no message editor after choosing the recipient", control_missing=True)
     return editor
 
 
@@ -241,17 +241,17 @@ def _type_and_send(client: LinkedInClient, editor: Locator, text: str) -> None:
     send = find(form, S.MESSAGE_SEND) if form.count() else None
     send = send or find(page, S.MESSAGE_SEND)
     if send is None:
-        raise MessageFailed("the message form has no send button")
+        raise MessageFailed("the message form has no send button", control_missing=True)
     send.click()
     deadline = time.monotonic() + SENT_TIMEOUT_S
     while True:
         toast = find(page, S.ERROR_TOAST)
         if toast is not None:
-            raise MessageFailed(text_of(toast)[:300] or "error toast")
+            raise MessageFailed(text_of(toast)[:300] or "error toast", after_click=True)
         if not editor.count() or _fold(editor.inner_text()) != _fold(text):
             return  # the editor emptied (or the thread view replaced it): sent
         if time.monotonic() >= deadline:
-            raise MessageFailed("the message stayed in the editor after clicking send")
+            raise MessageFailed("the message stayed in the editor after clicking send", after_click=True)
         page.wait_for_timeout(200)
 
 

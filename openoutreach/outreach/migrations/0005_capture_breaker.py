@@ -18,6 +18,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='actionlog',
             name='outcome',
-            field=models.CharField(choices=[('ok', 'Ok'), ('skipped', 'Skipped'), ('failed', 'Failed'), ('limit', 'Limit'), ('checkpoint', 'Checkpoint'), ('not_found', 'control not found')], max_length=12),
+            field=models.CharField(choices=[('ok', 'Ok'), ('skipped', 'Skipped'), ('failed', 'Failed'), ('limit', 'Limit'), ('checkpoint', 'Checkpoint'), ('not_found', 'control not found'), ('breaker', 'breaker tripped')], max_length=12),
         ),
     ]
