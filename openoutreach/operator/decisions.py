@@ -93,7 +93,9 @@ def _move_deal(row: Qualification, label: int, who: str) -> tuple[str, str]:
         return UNTOUCHED, f"deal left as it is ({exc})"
     if ds is None:
         return UNTOUCHED, "no deal"
-    return UNTOUCHED, f"deal stays {ds.state}"
+    if ds.state in (stages.NEW, stages.FAILED):
+        return UNTOUCHED, f"deal stays {ds.state}"
+    return UNTOUCHED, f"deal stays {ds.state}: the person was already contacted"
 
 
 def _log(row: Qualification, detail: str) -> None:

@@ -10,10 +10,13 @@ see each other's decisions at once, and the second to answer on the same lead is
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
@@ -183,3 +186,10 @@ def restart(request: HttpRequest, campaign_id: int) -> HttpResponse:
     session.skipped.clear()
     session.data["undo"] = [u for u in session.data["undo"] if u["kind"] != "skip"]
     return _reply(request, campaign, session, "Skipped leads are back in the queue.")
+
+
+def not_an_admin(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Where DjangoCRM's middleware sends non-superusers who asked for a review page (/crm/review/...)."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(f"{reverse('operator:review-index')}{rest}", settings.LOGIN_URL)
+    return HttpResponseForbidden("The review pages are for OpenOutreach administrators (superusers).")

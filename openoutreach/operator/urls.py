@@ -26,6 +26,8 @@ urlpatterns = [
         name="export",
     ),
     path(f"{settings.SECRET_CRM_PREFIX}dashboard/", views.not_an_admin, name="not-an-admin"),
+    path(f"{settings.SECRET_CRM_PREFIX}review/", review_views.not_an_admin, name="review-not-an-admin"),
+    path(f"{settings.SECRET_CRM_PREFIX}review/<path:rest>", review_views.not_an_admin),
     path(f"{A}review/", admin.site.admin_view(review_views.index), name="review-index"),
     path(f"{A}review/<int:campaign_id>/", admin.site.admin_view(review_views.page), name="review"),
     path(
