@@ -13,9 +13,11 @@ Qualification admin's form and its bulk actions): one code path, so every decisi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from openoutreach.outreach.models import ActionLog, DealState, LinkedInProfile, Qualification
 from openoutreach.pipeline import stages, transitions
@@ -137,8 +139,8 @@ def decide(
 
 
 def undo(before: Before, who: str) -> Outcome:
-    """Put the row back as `decide` found it and reverse its deal move; Taken when the row was changed
-    again since (by someone else, or a later decision)."""
+    """Put the row back as `decide` found it and reverse its deal move; Taken (and nothing undone) when
+    the row was changed again since, or the deal moved on (a lane contacted the person meanwhile)."""
     with transaction.atomic():
         row = (
             Qualification.objects.select_for_update()
@@ -152,30 +154,34 @@ def undo(before: Before, who: str) -> Outcome:
         Qualification.objects.filter(pk=row.pk).update(
             label=before.label, source=before.source, reason=before.reason
         )
-        note = _reverse_move(row, before.deal_move, who)
+        try:
+            note = _reverse_move(row, before.deal_move, who)
+        except transitions.TransitionRefused as exc:  # raised inside the transaction: the row stays too
+            raise Taken(f"the deal moved on since ({exc}): nothing undone") from exc
         _log(row, f"{who} undid: {WORDS[decided]} (back to {WORDS[before.label]} by {before.source}); {note}")
     row.refresh_from_db()
     return Outcome(row, before, note)
 
 
 def _reverse_move(row: Qualification, move: str, who: str) -> str:
+    """The opposite of the decision's deal move; TransitionRefused when the deal moved on since (a lane
+    contacted the person): then nothing is undone."""
     ds = _deal(row)
     if move == UNTOUCHED or ds is None:
         return "deal untouched"
-    try:
-        if move in (PROMOTED, RELEASED):
-            # A deal the decision created cannot be un-created (CRM records stay); it closes as held.
-            transitions.hold_for_review(ds, f"held for review again: {who} undid a decision")
-            return "deal held for review again"
-        if move == CLOSED and is_held(ds):
-            transitions.release_hold(ds, f"reopened: {who} undid a decision")
-            return "deal back to New"
-    except transitions.TransitionRefused as exc:
-        return f"deal left as it is ({exc})"
-    return "deal untouched"
+    if move in (PROMOTED, RELEASED):
+        # A deal the decision created cannot be un-created (CRM records stay); it closes as held.
+        transitions.hold_for_review(ds, f"held for review again: {who} undid a decision")
+        return "deal held for review again"
+    if not is_held(ds):
+        raise transitions.TransitionRefused(
+            f"deal {ds.deal_id} is {ds.state} now, not closed by the decision"
+        )
+    transitions.release_hold(ds, f"reopened: {who} undid a decision")
+    return "deal back to New"
 
 
-def decide_many(rows, label: int, who: str) -> list[Outcome]:
+def decide_many(rows: Iterable[Qualification], label: int, who: str) -> list[Outcome]:
     """The admin's bulk actions: every row labelled, all in one transaction (all or nothing)."""
     with transaction.atomic():
         return [
@@ -185,7 +191,7 @@ def decide_many(rows, label: int, who: str) -> list[Outcome]:
         ]
 
 
-def waiting(campaign_id: int | None = None):
+def waiting(campaign_id: int | None = None) -> QuerySet[Qualification]:
     """Rows that await a person: no label (held, disputed, unparsable, or sent back by an operator)."""
     rows = Qualification.objects.filter(label__isnull=True)
     return rows.filter(campaign_id=campaign_id) if campaign_id is not None else rows

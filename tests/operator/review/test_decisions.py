@@ -90,6 +90,17 @@ def test_undo_puts_the_row_and_the_deal_back(queue):
         decisions.undo(outcome.before, "alice")
 
 
+def test_undo_after_the_person_was_contacted_undoes_nothing(queue, alice):
+    row = queue["rows"]["held-unsure"]
+    outcome = decisions.decide(row, 1, "alice", only_waiting=True)
+    ds = transitions.mark_pending(DealState.objects.get(lead_id=row.lead_id), alice, 24)
+    with pytest.raises(decisions.Taken, match="moved on"):
+        decisions.undo(outcome.before, "alice")
+    row.refresh_from_db()
+    ds.refresh_from_db()
+    assert (row.label, row.source, ds.state) == (1, "operator", stages.PENDING)
+
+
 def test_undo_of_a_closed_deal_reopens_it(queue):
     decided = Qualification.objects.get(lead__last_name="Decided")
     transitions.promote(decided.lead, decided.campaign)
