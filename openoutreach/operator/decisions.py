@@ -117,7 +117,7 @@ def decide(
     if label not in (0, 1):
         raise ValueError(f"an operator's label is 0 or 1, not {label!r}")
     with transaction.atomic():
-        current = Qualification.objects.select_for_update().select_related("lead", "campaign")
+        current = Qualification.objects.select_for_update(of=("self",)).select_related("lead", "campaign")
         current = current.filter(pk=row.pk).first()
         if current is None:
             raise Taken(f"qualification {row.pk} no longer exists")
@@ -143,7 +143,7 @@ def undo(before: Before, who: str) -> Outcome:
     the row was changed again since, or the deal moved on (a lane contacted the person meanwhile)."""
     with transaction.atomic():
         row = (
-            Qualification.objects.select_for_update()
+            Qualification.objects.select_for_update(of=("self",))
             .select_related("lead", "campaign")
             .filter(pk=before.qualification_id, source=Qualification.Source.OPERATOR, label__isnull=False)
             .first()
