@@ -57,8 +57,9 @@ def _educations(profile: dict) -> list[Line]:
     ]
 
 
-def render(lead: Lead | None) -> SafeString:
-    """The summary as HTML (every value escaped by the template)."""
+def render(lead: Lead | None, campaigns: bool = True) -> SafeString:
+    """The summary as HTML (every value escaped by the template); `campaigns=False` leaves out where the
+    lead stands in each campaign (the review card says that itself)."""
     if lead is None:
         return SafeString("")
     profile = parsed_profile(lead) or {}
@@ -71,7 +72,11 @@ def render(lead: Lead | None) -> SafeString:
         "positions": _positions(profile),
         "educations": _educations(profile),
         "linkedin": LinkedInProfile.objects.filter(lead=lead).first(),
-        "qualifications": Qualification.objects.filter(lead=lead).select_related("campaign__department"),
-        "deals": DealState.objects.filter(lead=lead).select_related("campaign__department", "account"),
+        "qualifications": Qualification.objects.filter(lead=lead).select_related("campaign__department")
+        if campaigns
+        else [],
+        "deals": DealState.objects.filter(lead=lead).select_related("campaign__department", "account")
+        if campaigns
+        else [],
     }
     return SafeString(render_to_string("operator/profile_summary.html", context))

@@ -13,7 +13,7 @@ from django.utils.safestring import mark_safe
 
 from openoutreach.outreach.models import Campaign, Qualification
 
-from . import charts, export
+from . import charts, export, review_queue
 from .dashboard import CAPPED_KINDS, build
 from .funnel import STATES
 
@@ -22,10 +22,12 @@ SOURCES = [s.value for s in Qualification.Source]
 
 def dashboard(request: HttpRequest) -> HttpResponse:
     data = build()
+    waiting = review_queue.waiting_counts()
     funnels = [
         {
             "funnel": f,
             "rows": [(s, f.counts[s]) for s in STATES],
+            "waiting": waiting.get(f.campaign.pk, 0),  # held leads included (they have a closed deal)
             "chart": mark_safe(
                 charts.horizontal_bars([(s, f.counts[s]) for s in STATES], f"funnel of {f.campaign.name}")
             ),

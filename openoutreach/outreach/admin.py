@@ -308,30 +308,108 @@ def capture_file(stored: str, kind: str) -> Path | None:
 
 @admin.register(Qualification)
 class QualificationAdmin(admin.ModelAdmin):
-    list_display = ["lead", "campaign", "fits", "source", "llm_says", "audit", "probability", "reason", "at"]
-    list_filter = ["campaign", "label", "source", "llm_label", "audit"]
+    """Labels: search and bulk work (one line per row); one lead at a time is the review page's job.
+    Every label a person sets here goes through `operator.decisions` like the review page's answers: it
+    trains the model, releases or closes the deal, and names who decided in the audit trail."""
+
+    class DecisionFilter(admin.SimpleListFilter):
+        title = "decision"
+        parameter_name = "decision"
+
+        def lookups(self, request, model_admin):
+            return [("fits", "fits"), ("no_fit", "does not fit"), ("review", "needs review")]
+
+        def queryset(self, request, queryset):
+            value = {"fits": 1, "no_fit": 0, "review": None}.get(self.value() or "", "all")
+            if value == "all":
+                return queryset
+            return queryset.filter(label__isnull=True) if value is None else queryset.filter(label=value)
+
+    class LlmFilter(admin.SimpleListFilter):
+        title = "LLM says"
+        parameter_name = "llm"
+
+        def lookups(self, request, model_admin):
+            return [("fits", "fits"), ("no_fit", "does not fit"), ("none", "no answer")]
+
+        def queryset(self, request, queryset):
+            value = {"fits": 1, "no_fit": 0, "none": None}.get(self.value() or "", "all")
+            if value == "all":
+                return queryset
+            return (
+                queryset.filter(llm_label__isnull=True) if value is None else queryset.filter(llm_label=value)
+            )
+
+    list_display = ["person", "campaign", "fits", "source", "llm_says", "probability", "reason_line", "when"]
+    list_filter = ["campaign", DecisionFilter, "source", LlmFilter, "audit"]
     list_select_related = ["lead", "campaign__department"]
     search_fields = ["lead__first_name", "lead__last_name", "reason"]
     raw_id_fields = ["lead"]
+    actions = ["mark_fits", "mark_no_fit"]
     # What the LLM answered and what the model would have done are records, not opinions to edit.
     readonly_fields = ["source", "llm_label", "audit", "prob", "std", "entropy", "at"]
 
-    @admin.display(description="Fits", ordering="label")
+    class Media:
+        css = {"all": ["operator/qualification_list.css"]}
+
+    @admin.display(description="Person", ordering="lead__last_name")
+    def person(self, q: Qualification) -> str:
+        return f"{q.lead.first_name} {q.lead.last_name}".strip() or str(q.lead)
+
+    @admin.display(description="Decision", ordering="label")
     def fits(self, q: Qualification) -> str:
-        return {1: "yes", 0: "no"}.get(q.label, "needs review")
+        return {1: "fits", 0: "does not fit"}.get(q.label, "needs review")
 
     @admin.display(description="LLM says", ordering="llm_label")
     def llm_says(self, q: Qualification) -> str:
         return {1: "fits", 0: "does not fit"}.get(q.llm_label, "—")
 
-    @admin.display(description="Probability", ordering="prob")
+    @admin.display(description="p(fit)", ordering="prob")
     def probability(self, q: Qualification) -> str:
         return "—" if q.prob is None else f"{q.prob:.2f}"
 
+    @admin.display(description="At", ordering="at")
+    def when(self, q: Qualification) -> str:
+        return f"{q.at:%Y-%m-%d %H:%M}"
+
+    @admin.display(description="Reason")
+    def reason_line(self, q: Qualification) -> str:
+        return format_html('<span class="oo-reason-line" title="{}">{}</span>', q.reason, q.reason or "—")
+
     def save_model(self, request, obj: Qualification, form, change) -> None:
-        if change and {"label", "reason"} & set(form.changed_data):
+        from openoutreach.operator import decisions
+
+        if change and "label" in form.changed_data and obj.label in (0, 1):
+            # The label through the one decision path; then the rest of the form (an edited reason).
+            before = Qualification.objects.get(pk=obj.pk)
+            reason = obj.reason if "reason" in form.changed_data else None
+            outcome = decisions.decide(before, obj.label, request.user.get_username(), reason=reason)
+            obj.source = outcome.row.source
+            self.message_user(request, f"{decisions.WORDS[obj.label]}: {outcome.note}.", messages.INFO)
+        elif change and {"label", "reason"} & set(form.changed_data):
             obj.source = Qualification.Source.OPERATOR  # a person decided; the models learn from it
         super().save_model(request, obj, form, change)
+
+    def _mark(self, request, queryset, label: int) -> None:
+        from openoutreach.operator import decisions
+
+        rows = list(queryset.select_related("lead", "campaign"))
+        outcomes = decisions.decide_many(rows, label, request.user.get_username())
+        moved = sum(o.before.deal_move != decisions.UNTOUCHED for o in outcomes)
+        self.message_user(
+            request,
+            f"Marked {len(outcomes)} lead(s) as {decisions.WORDS[label]} ({moved} deal(s) moved; "
+            f"{len(rows) - len(outcomes)} already had that label).",
+            messages.SUCCESS,
+        )
+
+    @admin.action(description="Mark fits (releases or creates their deals)")
+    def mark_fits(self, request, queryset) -> None:
+        self._mark(request, queryset, 1)
+
+    @admin.action(description="Mark does not fit (closes their uncontacted deals)")
+    def mark_no_fit(self, request, queryset) -> None:
+        self._mark(request, queryset, 0)
 
 
 @admin.register(DoNotContact)
