@@ -5,7 +5,7 @@ exists. Built from shared/docs/linkedin-surface.md, like the browser layer, so t
 
 Run by hand:
     python -m openoutreach.sandbox serve --port 8765 --people 500 --seed 7 --scenario devops \
-        [--host 127.0.0.1] [--clock-speed 1.0] [--llm-noise 0.0]
+        [--host 127.0.0.1] [--clock-speed 1.0] [--llm-noise 0.0] [--markup-share 2026=0.6,2022=0.3,older=0.1]
 It binds to loopback by default and prints exactly one line `sandbox listening on http://127.0.0.1:P`
 when ready. Scenarios: files in `scenarios/` (devops, healthcare_staffing).
 
@@ -24,15 +24,26 @@ snapshot, accounts, update_account, person, people, request_log, bot_signals) an
 
 Surface (paths relative to the base URL):
 - /login (POST the same path), /checkpoint/challenge/<token>, /m/logout/, /feed/, /404/.
-- /in/<public_id>/ in two markup generations (2026: hashed classes, `componentkey` cards
-  `com.linkedin.sdui.profile.card.ref<profile-id>Topcard|About|Activity`, `profileCardsAboveActivity<id>`,
-  `profileCardsBelowActivityPart1<id>`, `div[role=button]` Connect; legacy: one of the four documented
-  `section` top cards, `button` Connect). Top-card variants: Connect; Connect only under More
-  (`button[aria-label="More actions"]`, legacy id ends `-profile-overflow-action`); Pending
-  (`aria-label="Pending, click to withdraw invitation sent to <Name>"`: `a` in 2026, `button` legacy);
-  1st degree with `button[aria-label="Message <Name>"]` and a More item `div[aria-label$="to message"]`;
-  Follow-only (missing Connect). Sidebars and search results carry OTHER people's "Invite <Name> to
-  connect" / "Follow <Name>" / "Message <Name>" controls, namesakes of the viewed person included.
+- /in/<public_id>/ in three markup generations, one per person (`--markup-share`, default
+  2026=0.6,2022=0.3,older=0.1; the `markup` fault forces one), as linkedin-surface.md "Profile page" says:
+  2026: hashed classes, no ember ids, `componentkey` cards `com.linkedin.sdui.profile.card.ref<profile-id>
+  Topcard|About|Activity`, `profileCardsAboveActivity<id>`, `profileCardsBelowActivityPart1<id>`, UUID
+  componentkeys on controls; name in an `h2` inside a link; "· 1st/2nd/3rd" `<p>` badges plus alternates
+  in a wrapper app.css hides; Follow `button[aria-label="Follow <Name>"]`, Message
+  `a[href^="/messaging/compose/?profileUrn=urn%3Ali%3Afsd_profile%3A<id>"]` (no aria-label), More
+  `button[type=button][aria-expanded]` named only by its text, opening ONE `div[popover=manual]` at the
+  end of <body> whose items are `a[role=menuitem]` (Connect: `href^="/preload/custom-invite/?vanityName=
+  <id>"` around `div[aria-label="Invite <Name> to connect"]`); Connect in the card for `connect_style`
+  "direct" people; Pending `a[aria-label="Pending, click to withdraw invitation sent to <Name>"]`; bell
+  `a[aria-label="Manage notifications about <Name>"]` when connected; "Edit intro" on your own page.
+  2022: one of the four documented `section` top cards, `h1`, ember ids, `button[aria-label="More
+  actions"]` with a dropdown in the card whose Connect is named only by a visually hidden span,
+  Message `button` without aria-label on some pages, `span.dist-value`. Older: `section.pv-top-card-
+  section`, `h1.pv-top-card-section__name`, `button.pv-s-profile-actions--connect`, plain Message and
+  Pending buttons, no menu, the Voyager JSON in `<code id="bpr-guid-N">`. Sidebars and search results
+  carry OTHER people's "Invite <Name> to connect" / "Follow <Name>" / Message controls, namesakes of
+  the viewed person first. /messaging/compose/?profileUrn=.. and /preload/custom-invite/?vanityName=..
+  serve the same flows when those links are followed as links.
 - Connect modal: `button[aria-label="Send without a note"]`, a button with text "Send now", or
   `button[aria-label="Send invitation"]` (also after "Add a note": `textarea#custom-message`). Weekly
   limit: `div.ip-fuse-limit-alert__warning` instead of sending. Errors:

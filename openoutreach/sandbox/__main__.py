@@ -11,6 +11,7 @@ from uvicorn.protocols.http import h11_impl
 
 from openoutreach.sandbox import scenarios
 from openoutreach.sandbox.app import build_sandbox, create_app
+from openoutreach.sandbox.population import parse_markup_share
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,12 +25,21 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--scenario", default="devops", choices=scenarios.available())
     serve.add_argument("--clock-speed", type=float, default=1.0, help="sandbox seconds per real second")
     serve.add_argument("--llm-noise", type=float, default=0.0, help="share of LLM answers flipped (0..1)")
+    serve.add_argument(
+        "--markup-share",
+        default="2026=0.6,2022=0.3,older=0.1",
+        help="share of people served each profile-page generation (weights, normalised)",
+    )
     args = parser.parse_args(argv)
+    try:
+        share = parse_markup_share(args.markup_share)
+    except ValueError as exc:
+        parser.error(f"--markup-share: {exc}")
     if args.people < 1 or not args.clock_speed > 0 or not 0 <= args.llm_noise <= 1:
         parser.error("--people must be >= 1, --clock-speed > 0, --llm-noise in [0, 1]")
     # LinkedIn's bot wall answers status 999; uvicorn only knows reason phrases for 100-599.
     h11_impl.STATUS_PHRASES.setdefault(999, b"Request denied")
-    box = build_sandbox(args.people, args.seed, args.scenario, args.clock_speed, args.llm_noise)
+    box = build_sandbox(args.people, args.seed, args.scenario, args.clock_speed, args.llm_noise, share)
     if box.llm_missing:
         print(f"sandbox: LLM stand-in not mounted ({box.llm_missing})", file=sys.stderr, flush=True)
     config = uvicorn.Config(  # h11: the protocol whose status table is patched above

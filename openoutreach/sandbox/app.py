@@ -16,7 +16,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from openoutreach.sandbox import api, control, pages_member, pages_network
+from openoutreach.sandbox import api, control, pages_member, pages_network, pages_profile
 from openoutreach.sandbox.faults import Faults
 from openoutreach.sandbox.oracle import Oracle
 from openoutreach.sandbox.population import Population
@@ -34,8 +34,11 @@ def build_sandbox(
     scenario: str = "devops",
     clock_speed: float = 1.0,
     llm_noise: float = 0.0,
+    markup_share: str | dict[str, float] | None = None,
 ) -> Sandbox:
-    population = Population.generate(people, seed)
+    """`markup_share`: which profile-page generation people get, e.g. "2026=0.6,2022=0.3,older=0.1"
+    (population.parse_markup_share; the default serves 2026 most)."""
+    population = Population.generate(people, seed, markup_share=markup_share)
     world = World.create(population, load(scenario), clock_speed)
     box = Sandbox(
         world=world,
@@ -107,6 +110,7 @@ async def _missing(request: Request, exc: Exception) -> Response:
 def create_app(box: Sandbox) -> Starlette:
     routes = [
         *pages_member.routes,
+        *pages_profile.routes,
         *pages_network.routes,
         *api.routes,
         *control.routes,

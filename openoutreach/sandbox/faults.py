@@ -25,10 +25,10 @@ FAULTS: dict[str, tuple[Any, str]] = {
     "connect_error_rate": (0.0, "sending an invitation fails with an error toast"),
     "message_error_rate": (0.0, "sending a message fails with an error toast"),
     "search_limit": (False, "people search shows the monthly commercial-use limit instead of results"),
-    "markup": (None, 'force the profile markup generation: "2026" or "legacy"'),
-    "connect_style": (None, 'force "direct" (Connect in the top card) or "overflow" (under More)'),
+    "markup": (None, 'force the profile-page generation: "2026", "2022" ("legacy" too) or "older"'),
+    "connect_style": (None, 'force "direct" (Connect in the top card) or "overflow" (in the More menu)'),
     "modal_variant": (None, "force the connect modal: 0 Send without a note, 1 Send now, 2 Send invitation"),
-    "legacy_flavor": (None, "force which old top-card selector (0..3) the legacy markup satisfies"),
+    "legacy_flavor": (None, "force which top-card selector (0..3) the 2022 markup satisfies"),
     "llm_error_rate": (0.0, "LLM stand-in answers 500"),
     "llm_timeout_rate": (0.0, "LLM stand-in hangs past the client's timeout"),
     "llm_garbage_rate": (0.0, "LLM stand-in answers unparseable output"),
@@ -62,13 +62,15 @@ def _check(name: str, value: Any) -> Any:
             raise FaultError(f"fault search_limit must be true or false, got {value!r}")
         return value
     allowed = {
-        "markup": (None, "2026", "legacy"),
+        "markup": (None, "2026", "2022", "older", "legacy"),
         "connect_style": (None, "direct", "overflow"),
         "modal_variant": (None, 0, 1, 2),
         "legacy_flavor": (None, 0, 1, 2, 3),
     }[name]
     if value not in allowed or isinstance(value, bool):
         raise FaultError(f"fault {name} must be one of {allowed}, got {value!r}")
+    if name == "markup" and value == "legacy":
+        return "2022"  # the generation's old name, kept for existing callers
     return value
 
 

@@ -1,7 +1,6 @@
-"""Login, checkpoint, feed and profile pages.
+"""Login, checkpoint, logout and feed pages, and the sidebar people other pages show.
 
-The profile page is the one the product reads and acts on most, so it serves every markup generation
-and top-card variant the surface doc names, chosen per person (stable) or forced by a fault.
+Profile pages live in pages_profile.py.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from openoutreach.sandbox.web import Page, add_cookie, current_session, degree_label, login_redirect, sb
+from openoutreach.sandbox.web import Page, add_cookie, current_session, login_redirect, sb
 from openoutreach.sandbox.world import SESSION_LIFETIME
 
 
@@ -91,11 +90,11 @@ async def feed(request: Request) -> Response:
     world.advance()
     network = sorted(world.connections[session.account].items(), key=lambda kv: -kv[1])[:6]
     posts = [world.population.people[i] for i, _ in network]
-    suggestions = _others(page, seed=f"feed:{session.account}", count=3)
+    suggestions = others(page, seed=f"feed:{session.account}", count=3)
     return page.render("feed.html", title="Feed | LinkedIn", posts=posts, suggestions=suggestions)
 
 
-def _others(page: Page, seed: str, count: int, around=None) -> list[tuple]:
+def others(page: Page, seed: str, count: int, around=None) -> list[tuple]:
     """Other people with their relation to the viewer, for sidebars; namesakes of `around` first."""
     world = page.box.world
     pop = world.population
@@ -115,47 +114,6 @@ def _others(page: Page, seed: str, count: int, around=None) -> list[tuple]:
     return [(p, world.degree(page.account.handle, p)) for p in picks]
 
 
-async def profile(request: Request) -> Response:
-    session = current_session(request)
-    if session is None:
-        return login_redirect(request)
-    box = sb(request)
-    world = box.world
-    public_id = unquote(request.path_params["public_id"])
-    person = world.population.get(public_id)
-    if person is None:
-        return RedirectResponse("/404/", status_code=302)
-    page = Page(request, session)
-    world.advance()
-    box.signals.profile_view(session.account, session.token)
-    if person.private:
-        return page.render("profile_unavailable.html", title="LinkedIn", person=person)
-    handle = session.account
-    relation = world.degree(handle, person)
-    faults = box.faults
-    markup = faults.get("markup", handle) or person.markup
-    flavor = faults.get("legacy_flavor", handle)
-    style = faults.get("connect_style", handle) or person.connect_style
-    missing_connect = faults.sticky("missing_connect_rate", f"{handle}:{person.index}", handle)
-    sidebar = _others(page, seed=f"side:{person.index}", count=4, around=person)
-    context = {
-        "person": person,
-        "company": world.population.company_of(person),
-        "details": world.population.details(person),
-        "relation": relation,
-        "degree": degree_label(relation),
-        "style": style,
-        "missing_connect": missing_connect,
-        "flavor": person.legacy_flavor if flavor is None else flavor,
-        "above": sidebar[:2],
-        "below": sidebar[2:],
-        "title": f"{person.full_name} | LinkedIn",
-        "degree_label": degree_label,
-    }
-    template = "profile_2026.html" if markup == "2026" else "profile_legacy.html"
-    return page.render(template, **context)
-
-
 async def not_found(request: Request) -> Response:
     session = current_session(request)
     return Page(request, session).render("not_found.html", status=404, title="Page not found | LinkedIn")
@@ -172,9 +130,5 @@ routes = [
     Route("/checkpoint/challenge/{token:path}", checkpoint, methods=["GET", "POST"]),
     Route("/m/logout/", logout),
     Route("/feed/", feed),
-    Route("/in/{public_id}/", profile),
-    Route(
-        "/in/{public_id}", lambda r: RedirectResponse(f"/in/{r.path_params['public_id']}/", status_code=301)
-    ),
     Route("/404/", not_found),
 ]

@@ -28,7 +28,69 @@ from openoutreach.sandbox.scenarios import Scenario
 
 __all__ = ["INJECTION_TEXT", "Company", "Details", "Person", "Population"]
 
-_MARKUPS = ("2026", "legacy")
+# Profile-page markup generations (linkedin-surface.md, "Profile page") and the default share of people
+# served each; "legacy" is the old name of "2022".
+GENERATIONS = ("2026", "2022", "older")
+GENERATION_ALIASES = {"legacy": "2022"}
+DEFAULT_MARKUP_SHARE: dict[str, float] = {"2026": 0.6, "2022": 0.3, "older": 0.1}
+# Share of people whose Connect sits directly in the top card ("direct") instead of under More: in the
+# 2026 sample Connect lived only in the menu on every not-yet-connected page, so "direct" is the exception
+# there; the older generations keep the split the sandbox always had.
+_OVERFLOW_SHARE = {"2026": (0.7, 0.85), "2022": (0.15, 0.4), "older": (0.15, 0.4)}  # (others, seniors)
+
+
+def parse_markup_share(text: str | dict[str, float] | None) -> dict[str, float]:
+    """`"2026=0.6,2022=0.3,older=0.1"` (or a dict) -> normalised shares of the three generations.
+
+    Weights need not sum to 1 (they are normalised); a generation left out gets none. Raises
+    ValueError naming the offending part: unknown generation, a weight that is not a number >= 0,
+    or nothing left to serve."""
+    if text is None:
+        return dict(DEFAULT_MARKUP_SHARE)
+    if isinstance(text, dict):
+        items = list(text.items())
+    else:
+        items = []
+        for part in (p.strip() for p in text.split(",")):
+            if not part:
+                continue
+            name, sep, value = part.partition("=")
+            if not sep:
+                raise ValueError(f"markup share {part!r}: expected GENERATION=WEIGHT, e.g. 2026=0.6")
+            items.append((name.strip(), value.strip()))
+    shares = dict.fromkeys(GENERATIONS, 0.0)
+    for name, value in items:
+        generation = GENERATION_ALIASES.get(str(name), str(name))
+        if generation not in shares:
+            raise ValueError(f"markup share: unknown generation {name!r}; known: {', '.join(GENERATIONS)}")
+        try:
+            weight = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"markup share for {name}: {value!r} is not a number") from None
+        if not weight >= 0 or weight == float("inf"):
+            raise ValueError(f"markup share for {name}: {value!r} must be a finite number >= 0")
+        shares[generation] = weight
+    total = sum(shares.values())
+    if total <= 0:
+        raise ValueError("markup share: at least one generation needs a weight above 0")
+    return {g: w / total for g, w in shares.items()}
+
+
+def person_roll(seed: int, index: int, what: str) -> float:
+    """A uniform number in [0, 1) for one person and one purpose, from its own stream (seed + index +
+    purpose): page variants drawn here leave the population's main stream, and so everyone's names,
+    places and fit, untouched."""
+    digest = hashlib.blake2b(f"{seed}:{index}:{what}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
+
+
+def _generation(seed: int, index: int, share: dict[str, float]) -> str:
+    roll, edge = person_roll(seed, index, "generation"), 0.0
+    for generation in GENERATIONS:
+        edge += share[generation]
+        if roll < edge:
+            return generation
+    return next(g for g in reversed(GENERATIONS) if share[g] > 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +127,8 @@ class Person:
     accept_median_hours: float
     reply_prob: float
     # page and API variants, deterministic per person (faults can override them)
-    markup: str  # "2026" | "legacy"
-    legacy_flavor: int  # which of the documented old top-card selectors matches (0..3)
+    markup: str  # profile-page generation: "2026" | "2022" | "older" (drawn by person_roll)
+    legacy_flavor: int  # which of the documented 2022 top-card selectors matches (0..3)
     connect_style: str  # "direct" | "overflow" (Connect only under More)
     modal_variant: int  # 0 "Send without a note", 1 "Send now", 2 "Send invitation"
     private: bool  # Voyager answers 403, the page shows an unavailable notice
@@ -95,6 +157,7 @@ class Population:
 
     seed: int
     size: int
+    markup_share: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_MARKUP_SHARE))
     companies: list[Company] = field(default_factory=list)
     people: list[Person] = field(default_factory=list)
     by_public_id: dict[str, int] = field(default_factory=dict)
@@ -104,12 +167,20 @@ class Population:
     _search_cache: dict[str, list[int]] = field(default_factory=dict)
 
     @classmethod
-    def generate(cls, size: int = 500, seed: int = 7, scenarios: list[Scenario] | None = None) -> Population:
+    def generate(
+        cls,
+        size: int = 500,
+        seed: int = 7,
+        scenarios: list[Scenario] | None = None,
+        markup_share: str | dict[str, float] | None = None,
+    ) -> Population:
         """Generate N people; `scenarios` (default: all scenario files) decide who may carry a
-        prompt injection: only people who fit none of them, so an LLM that obeys it is caught."""
+        prompt injection: only people who fit none of them, so an LLM that obeys it is caught.
+        `markup_share` (see parse_markup_share) decides which profile-page generation each person
+        gets; it changes nothing else about anyone."""
         if size < 1:
             raise ValueError(f"population size must be positive, got {size}")
-        pop = cls(seed=seed, size=size)
+        pop = cls(seed=seed, size=size, markup_share=parse_markup_share(markup_share))
         rng = random.Random(seed)
         pop._make_companies(rng)
         pop._make_people(rng)
@@ -187,12 +258,18 @@ class Population:
             public_id = self._public_id(rng, first, last, used_ids)
             digest = hashlib.blake2b(f"{self.seed}:{i}".encode(), digest_size=24).digest()
             senior = seniority in ("director", "vp", "cxo")
+            generation = _generation(self.seed, i, self.markup_share)
+            member_id = 10_000_000 + i * 37 + rng.randrange(37)
+            accept_prob = round(min(0.9, max(0.05, rng.gauss(0.42, 0.18))), 3)
+            accept_median_hours = round(rng.lognormvariate(3.0, 0.9), 2)  # median ~20 h
+            reply_prob = round(min(0.8, max(0.02, rng.gauss(0.3, 0.15))), 3)
+            rng.random()  # the generation was once drawn here: kept so every later draw stays the same
             person = Person(
                 index=i,
                 public_id=public_id,
                 profile_id="ACoAA"
                 + urlsafe_b64encode(digest).decode()[:29].replace("-", "x").replace("_", "Z"),
-                member_id=10_000_000 + i * 37 + rng.randrange(37),
+                member_id=member_id,
                 first_name=first,
                 last_name=last,
                 country=country,
@@ -204,12 +281,14 @@ class Population:
                 seniority=seniority,
                 title=title,
                 headline=headline,
-                accept_prob=round(min(0.9, max(0.05, rng.gauss(0.42, 0.18))), 3),
-                accept_median_hours=round(rng.lognormvariate(3.0, 0.9), 2),  # median ~20 h
-                reply_prob=round(min(0.8, max(0.02, rng.gauss(0.3, 0.15))), 3),
-                markup=_MARKUPS[0] if rng.random() < 0.6 else _MARKUPS[1],
+                accept_prob=accept_prob,
+                accept_median_hours=accept_median_hours,
+                reply_prob=reply_prob,
+                markup=generation,
                 legacy_flavor=rng.randrange(4),
-                connect_style="overflow" if rng.random() < (0.4 if senior else 0.15) else "direct",
+                connect_style=(
+                    "overflow" if rng.random() < _OVERFLOW_SHARE[generation][senior] else "direct"
+                ),
                 modal_variant=rng.randrange(3),
                 private=rng.random() < 0.015,
                 injection=False,

@@ -114,9 +114,12 @@ class SandboxProcess:
         clock_speed: float = 1.0,
         port: int | None = None,
         llm_noise: float = 0.0,
+        markup_share: str | None = None,
     ) -> None:
+        """`markup_share` e.g. "2026=0.6,2022=0.3,older=0.1" (None: the server's default)."""
         self.people, self.seed, self.scenario = people, seed, scenario
         self.clock_speed, self.llm_noise = clock_speed, llm_noise
+        self.markup_share = markup_share
         self.port = port
         self.base_url = ""
         self.process: subprocess.Popen | None = None
@@ -152,6 +155,8 @@ class SandboxProcess:
             "--llm-noise",
             str(self.llm_noise),
         ]
+        if self.markup_share is not None:
+            cmd += ["--markup-share", self.markup_share]
         env = {
             **os.environ,
             "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),

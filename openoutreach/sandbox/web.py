@@ -6,6 +6,7 @@ Handlers are all `async def` so they run on the event loop one at a time and the
 from __future__ import annotations
 
 import secrets
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,7 +83,8 @@ def json_error(status: int, message: str, code: str | None = None) -> JSONRespon
 
 
 class Page:
-    """Rendering context for one page: ember-like control ids and the config handed to app.js."""
+    """Rendering context for one page: the controls app.js acts on, keyed by an ember-like element id
+    (2022 and older markup) or by a random-UUID `componentkey` (2026), and the config handed to app.js."""
 
     def __init__(self, request: Request, session: Session | None) -> None:
         self.request = request
@@ -91,6 +93,7 @@ class Page:
         self.account = self.box.world.accounts[session.account] if session else None
         self.me = self.box.world.population.people[self.account.person] if self.account else None
         self.controls: dict[str, dict] = {}
+        self.extra_config: dict[str, Any] = {}
         # the connect modal a page's Connect controls open: per person, unless a fault forces one
         self.modal_override = self.box.faults.get("modal_variant", session.account if session else None)
         self._ember = 100 + secrets.randbelow(800)
@@ -101,16 +104,31 @@ class Page:
         the markup carries no sandbox-only attributes a selector could lean on."""
         self._ember += 1 + self._rng.randrange(7)
         ident = f"ember{self._ember}{suffix}"
+        self._register(ident, kind, person, extra)
+        return ident
+
+    def key(self, kind: str | None = None, person: Person | None = None, **extra: Any) -> str:
+        """A random-UUID `componentkey`, as 2026 pages put on every button and link; with a `kind`
+        it also registers the element as a control app.js acts on (like `ctl`, keyed by the UUID)."""
+        ident = str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
+        if kind is not None:
+            self._register(ident, kind, person, extra)
+        return ident
+
+    def _register(self, ident: str, kind: str, person: Person | None, extra: dict) -> None:
         entry = {"kind": kind, **extra}
         if person is not None:
             modal = person.modal_variant if self.modal_override is None else self.modal_override
             entry.update(urn=person.urn, name=person.full_name, first=person.first_name, modal=modal)
         self.controls[ident] = entry
-        return ident
 
     def h(self, n: int = 2) -> str:
-        """Hashed, meaningless class names (2026 markup); new on every request."""
-        return " ".join(f"_{secrets.token_hex(4)}" for _ in range(n))
+        """Hashed, meaningless class names (2026 markup), with and without a leading underscore; new on
+        every request."""
+        return " ".join(
+            self._rng.choice(("_", "")) + self._rng.choice("abcdef") + secrets.token_hex(4)[1:]
+            for _ in range(n)
+        )
 
     def location(self, person: Person) -> str:
         return self.box.world.population.location_name(person)
@@ -124,6 +142,7 @@ class Page:
             "controls": self.controls,
             "limitReached": bool(self.account and world.weekly_limit_reached(self.account.handle)),
             "me": self.me.urn if self.me else None,
+            **self.extra_config,
         }
         context.setdefault("title", "LinkedIn")
         html = self.box.jinja.get_template(template).render(
@@ -141,6 +160,7 @@ def _json_for_script(data: dict) -> str:
 
 
 def degree_label(relation: str) -> str:
+    """The degree badge text of 2022-era pages and search results ("3rd+")."""
     return {
         "connected": "1st",
         "DISTANCE_2": "2nd",

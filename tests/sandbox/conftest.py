@@ -64,7 +64,7 @@ def top_card(page: Page, person: dict):
     modern = page.locator(f'[componentkey="com.linkedin.sdui.profile.card.ref{person["profile_id"]}Topcard"]')
     if modern.count():
         return modern
-    for selector in LEGACY_TOP_CARD:
+    for selector in ["section.pv-top-card-section", *LEGACY_TOP_CARD]:
         found = page.locator(selector).first
         if found.count():
             return found
@@ -78,7 +78,8 @@ def csrf(page: Page) -> str:
 
 @pytest.fixture
 def pick(sandbox: SandboxProcess) -> Callable[..., dict]:
-    """`pick(relation="DISTANCE_2", account="alice", markup=..., skip=n)` -> ground truth of a person."""
+    """`pick(relation="DISTANCE_2", account="alice", markup=..., skip=n)` -> ground truth of a person
+    (relation "not_connected": any distance)."""
 
     def _pick(account: str = "alice", relation: str | None = None, skip: int = 0, **match) -> dict:
         for person in sandbox.control.people(limit=1000):

@@ -60,11 +60,16 @@ def _messages(sandbox, account="alice"):
     return [m for m in sandbox.control.snapshot()["messages"] if m["account"] == account]
 
 
-def test_message_overlay_sends_to_the_connection(sandbox, login, pick, ui):
+@pytest.mark.parametrize("markup", ["2026", "2022", "older"])
+def test_message_overlay_sends_to_the_connection(sandbox, login, pick, ui, markup):
+    sandbox.control.set_faults(markup=markup)
     friend = pick(relation="connected")
     page = login("alice")
     page.goto(f"/in/{friend['public_id']}/")
-    ui.top_card(page, friend).locator('button[aria-label*="Message"]').first.click()
+    card = ui.top_card(page, friend)
+    card.get_by_role("link", name="Message", exact=True).or_(
+        card.get_by_text("Message", exact=True)
+    ).first.click()
     editor = page.locator('div[class*="msg-form__contenteditable"]')
     send = page.locator('button[type="submit"][class*="msg-form"]')
     assert send.is_disabled()
@@ -110,11 +115,11 @@ def test_new_thread_typeahead_picks_the_exact_person_among_namesakes(sandbox, lo
 
 
 def test_message_error_fault_shows_an_error_toast(sandbox, login, pick, ui):
-    sandbox.control.set_faults(message_error_rate=1.0)
+    sandbox.control.set_faults(message_error_rate=1.0, markup="2026")
     friend = pick(relation="connected")
     page = login("alice")
     page.goto(f"/in/{friend['public_id']}/")
-    ui.top_card(page, friend).locator('button[aria-label*="Message"]').first.click()
+    ui.top_card(page, friend).get_by_role("link", name="Message", exact=True).click()
     page.locator('div[class*="msg-form__contenteditable"]').fill("hello")
     page.click('button[type="submit"][class*="msg-form"]')
     page.wait_for_selector('div[data-test-artdeco-toast-item-type="error"]')

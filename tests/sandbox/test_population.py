@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -78,3 +79,51 @@ def test_scenario_files_are_complete_and_malformed_ones_are_named(tmp_path, monk
         scenarios.load.__wrapped__("broken")
     with pytest.raises(scenarios.ScenarioError, match="unknown scenario"):
         scenarios.load.__wrapped__("nope")
+
+
+def test_markup_share_decides_the_generation_and_nothing_else():
+    default = Population.generate(400, seed=7)
+    older = Population.generate(400, seed=7, markup_share="older=1")
+    assert {p.markup for p in older.people} == {"older"}
+    assert [
+        (p.public_id, p.headline, p.accept_prob, p.reply_prob, p.modal_variant, p.private)
+        for p in default.people
+    ] == [
+        (p.public_id, p.headline, p.accept_prob, p.reply_prob, p.modal_variant, p.private)
+        for p in older.people
+    ]
+    scenario = scenarios.load("devops")
+    assert [default.fits(p, scenario) for p in default.people] == [
+        older.fits(p, scenario) for p in older.people
+    ]
+    counts = {g: sum(p.markup == g for p in default.people) / 400 for g in ("2026", "2022", "older")}
+    assert 0.5 < counts["2026"] < 0.7 and 0.2 < counts["2022"] < 0.4 and 0.04 < counts["older"] < 0.16
+    mixed = Population.generate(400, seed=7, markup_share="2026=1,2022=1")  # weights are normalised
+    assert {p.markup for p in mixed.people} == {"2026", "2022"}
+
+
+@pytest.mark.parametrize(
+    "text,error",
+    [
+        ("2019=1", "unknown generation '2019'"),
+        ("2026=lots", "'lots' is not a number"),
+        ("2026=-1", "must be a finite number >= 0"),
+        ("2026", "expected GENERATION=WEIGHT"),
+        ("2026=0,older=0", "at least one generation"),
+    ],
+)
+def test_a_bad_markup_share_is_refused_with_a_clear_error(text, error):
+    from openoutreach.sandbox.population import parse_markup_share
+
+    with pytest.raises(ValueError, match=re.escape(error)):
+        parse_markup_share(text)
+    assert parse_markup_share("legacy=1")["2022"] == 1.0
+
+
+def test_the_serve_command_names_a_bad_markup_share(capsys):
+    from openoutreach.sandbox.__main__ import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["serve", "--markup-share", "2026=0.5,nope=0.5"])
+    assert exit_.value.code == 2
+    assert "--markup-share: markup share: unknown generation 'nope'" in capsys.readouterr().err

@@ -1,6 +1,6 @@
 /* Sandbox page behaviour: telemetry, menus, the connect modal, messaging, toasts.
- * Controls are found by element id in window.__SANDBOX__.controls, so the markup itself carries no
- * sandbox-only attributes. Every state change goes through a Voyager-style POST with the csrf-token. */
+ * Controls are found by element id (2022/older markup) or componentkey (2026) in
+ * window.__SANDBOX__.controls, so the markup itself carries no sandbox-only attributes. Every state change goes through a Voyager-style POST with the csrf-token. */
 (function () {
   "use strict";
   var cfg = window.__SANDBOX__ || { controls: {} };
@@ -96,31 +96,103 @@
     document.body.appendChild(overlay);
   }
 
-  function isTopCard(node) {
-    var section = node.closest("section");
-    if (!section) return false;
-    var key = section.getAttribute("componentkey") || "";
-    if (key) return /Topcard$/.test(key);
-    var main = document.querySelector("main");
-    return !!main && main.querySelector("section") === section;
+  // Controls are keyed by element id (2022/older markup) or by their random-UUID componentkey (2026).
+  function controlOf(target) {
+    for (var node = target; node && node.nodeType === 1; node = node.parentElement) {
+      var key = node.getAttribute("componentkey");
+      if (node.id && ctrls[node.id]) return { node: node, c: ctrls[node.id] };
+      if (key && ctrls[key]) return { node: node, c: ctrls[key] };
+    }
+    return null;
   }
 
-  function markPending(node, c) {
-    var menu = node.closest('[role="menu"], .artdeco-dropdown__content');
-    if (menu) menu.hidden = true;
+  function byKey(key) {
+    return key ? document.getElementById(key) || document.querySelector('[componentkey="' + key + '"]') : null;
+  }
+
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return "xxxxxxxx-xxxx-4xxx-8xxx-xxxxxxxxxxxx".replace(/x/g, function () { return (Math.random() * 16 | 0).toString(16); });
+  }
+
+  // the 2026 overflow menu: one popover portal at the end of <body>, opened by the card's More
+  function portal() { return document.querySelector("[popover]"); }
+
+  function closePortal() {
+    var pop = portal();
+    if (pop && pop.matches(":popover-open")) pop.hidePopover();
+    document.querySelectorAll('button[aria-expanded="true"]').forEach(function (b) {
+      var hit = controlOf(b);
+      if (hit && hit.c.kind === "popover") b.setAttribute("aria-expanded", "false");
+    });
+  }
+
+  function togglePortal(trigger) {
+    var pop = portal();
+    if (!pop) return;
+    if (pop.matches(":popover-open")) { closePortal(); return; }
+    var box = trigger.getBoundingClientRect();
+    pop.style.position = "fixed";
+    pop.style.inset = "auto";
+    pop.style.margin = "0";
+    pop.style.top = Math.round(box.bottom + 4) + "px";
+    pop.style.left = Math.round(box.left) + "px";
+    pop.showPopover();
+    trigger.setAttribute("aria-expanded", "true");
+  }
+
+  function closeDropdowns() {
+    document.querySelectorAll(".artdeco-dropdown__content").forEach(function (m) { m.hidden = true; });
+    document.querySelectorAll('.artdeco-dropdown__trigger[aria-expanded="true"]').forEach(function (b) {
+      b.setAttribute("aria-expanded", "false");
+    });
+  }
+
+  function closeMenus() { closePortal(); closeDropdowns(); }
+
+  function pendingControl(c, cls) {
     var label = "Pending, click to withdraw invitation sent to " + c.name;
-    var id = "ember" + (emberSeq++);
-    var pending;
-    if (isTopCard(node)) {
-      var is2026 = !!node.closest("section[componentkey]");
-      pending = is2026 ? el("a", { href: "#", id: id, "aria-label": label }, "Pending")
-                       : el("button", { id: id, "aria-label": label, "class": "artdeco-button artdeco-button--2 artdeco-button--muted" }, "Pending");
-      ctrls[id] = { kind: "withdraw", urn: c.urn, name: c.name };
-      var anchor = menu ? menu.closest("section").querySelector('[aria-label="More actions"]') : node;
-      anchor.parentNode.insertBefore(pending, anchor);
-      if (!menu) node.remove();
+    var entry = { kind: "withdraw", urn: c.urn, name: c.name, first: c.first, gen: c.gen };
+    var node;
+    if (c.gen === "2026") {
+      var key = newKey();
+      node = el("a", { href: "#", componentkey: key, "aria-label": label, "class": cls || "" });
+      node.appendChild(el("span", {}, "Pending"));
+      ctrls[key] = entry;
     } else {
-      pending = el("button", { "class": "artdeco-button artdeco-button--muted", disabled: "" }, "Pending");
+      var id = "ember" + (emberSeq++);
+      var attrs = { id: id };
+      if (c.gen === "older") attrs["class"] = "pv-s-profile-actions pv-s-profile-actions--pending button-secondary-large mr2 mt2";
+      else { attrs["class"] = "artdeco-button artdeco-button--2 artdeco-button--muted pvs-profile-actions__action"; attrs["aria-label"] = label; }
+      node = el("button", attrs);
+      node.appendChild(el("span", { "class": "artdeco-button__text" }, "Pending"));
+      ctrls[id] = entry;
+    }
+    return node;
+  }
+
+  // After an invitation is sent, the control that sent it turns into LinkedIn's Pending state.
+  function markPending(node, c) {
+    closeMenus();
+    if (c.where === "page") {
+      var status = document.querySelector(".custom-invite__status");
+      if (status) status.textContent = "Your invitation to " + c.name + " is pending.";
+      return;
+    }
+    if ((c.where !== "card" && c.where !== "menu") || !node) {  // sidebars, search results
+      if (node) node.replaceWith(el("button", { disabled: "", "class": node.getAttribute("class") || "" }, "Pending"));
+      return;
+    }
+    var pending = pendingControl(c, node.getAttribute("class"));
+    if (c.where === "menu") {
+      var anchor = byKey(c.anchor);
+      var item = node.closest("li") || node;
+      item.remove();
+      if (anchor) {
+        var before = anchor.closest(".artdeco-dropdown") || anchor;
+        before.parentNode.insertBefore(pending, before);
+      }
+    } else {
       node.replaceWith(pending);
     }
   }
@@ -254,35 +326,55 @@
     dialog.appendChild(el("p", { "class": "artdeco-modal__content" }, "Only Premium members can message people outside their network."));
   }
 
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key === "Escape") closeMenus();
+  });
+
   document.addEventListener("click", function (ev) {
-    var node = ev.target.closest("[id]");
-    while (node && !ctrls[node.id]) node = node.parentElement ? node.parentElement.closest("[id]") : null;
-    if (!node) {
-      document.querySelectorAll('[role="menu"], .artdeco-dropdown__content').forEach(function (m) { m.hidden = true; });
+    var hit = controlOf(ev.target);
+    var pop = portal();
+    var inPortal = pop && pop.contains(ev.target);
+    if (!hit) {
+      if (!inPortal) closeMenus();  // an outside click closes open menus; links elsewhere still work
       return;
     }
-    var c = ctrls[node.id];
-    if (c.kind === "thread") return;
+    var node = hit.node, c = hit.c;
+    if (c.kind === "thread" || c.kind === "compose") return;
     ev.preventDefault();
+    if (c.kind === "popover") { closeDropdowns(); togglePortal(node); return; }
     if (c.kind === "menu") {
       var menu = node.nextElementSibling;
+      closePortal();
       if (menu) { menu.hidden = !menu.hidden; node.setAttribute("aria-expanded", String(!menu.hidden)); }
       return;
     }
-    if (c.kind !== "noop") {
-      document.querySelectorAll('[role="menu"], .artdeco-dropdown__content').forEach(function (m) { m.hidden = true; });
-    }
+    closeMenus();
     if (c.kind === "connect") openConnect(node, c);
     else if (c.kind === "withdraw") openWithdraw(node, c);
     else if (c.kind === "message") openOverlay(c);
     else if (c.kind === "inmail") inmail(c);
-    else if (c.kind === "follow") { node.textContent = "Following"; node.setAttribute("aria-label", "Following " + c.name); }
+    else if (c.kind === "follow") {
+      node.setAttribute("aria-label", "Following " + c.name);
+      var text = node.querySelector("span span") || node.querySelector("p") || node;
+      text.textContent = "Following";
+    }
   });
 
-  // the message thread page: its form already knows the recipient
+  // a page that opens the invitation modal on load (/preload/custom-invite/?vanityName=...)
+  if (cfg.autoConnect && ctrls[cfg.autoConnect]) openConnect(null, ctrls[cfg.autoConnect]);
+
+  // the message thread and compose pages: their form already knows the recipient
   document.querySelectorAll("form.msg-form[id]").forEach(function (form) {
     var c = ctrls[form.id];
-    if (c) editorForm(form, c.urn, function () { location.reload(); });
+    if (c && c.kind === "thread") editorForm(form, c.urn, function () { location.reload(); });
+    if (c && c.kind === "compose") {
+      var list = document.querySelector(".msg-s-message-list-content");
+      editorForm(form, c.urn, function (text) {
+        var li = el("li", { "class": "msg-s-message-list__event" });
+        li.appendChild(el("p", { "class": "msg-s-event-listitem__body" }, text));
+        list.appendChild(li);
+      });
+    }
   });
 
   // new message: recipient typeahead, then the editor
