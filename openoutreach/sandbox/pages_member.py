@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from openoutreach.sandbox.population import Person
 from openoutreach.sandbox.web import Page, add_cookie, current_session, login_redirect, sb
 from openoutreach.sandbox.world import SESSION_LIFETIME
 
@@ -94,7 +95,7 @@ async def feed(request: Request) -> Response:
     return page.render("feed.html", title="Feed | LinkedIn", posts=posts, suggestions=suggestions)
 
 
-def others(page: Page, seed: str, count: int, around=None) -> list[tuple]:
+def others(page: Page, seed: str, count: int, around: Person | None = None) -> list[tuple[Person, str]]:
     """Other people with their relation to the viewer, for sidebars; namesakes of `around` first."""
     world = page.box.world
     pop = world.population

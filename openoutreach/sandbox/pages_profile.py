@@ -140,6 +140,7 @@ async def profile(request: Request) -> Response:
     size = SIDEBAR_SIZES[int(person_roll(seed, person.index, "sidebar-size") * 2)]
     sidebar = others(page, seed=f"side:{person.index}", count=size, around=person)
     roll = lambda what: person_roll(seed, person.index, what)  # noqa: E731
+    page.extra_config["gen"] = generation  # app.js: 2026 toasts carry their own title element
     context = {
         "person": person,
         "generation": generation,
@@ -228,6 +229,7 @@ async def custom_invite(request: Request) -> Response:
     if person is None:
         return RedirectResponse("/404/", status_code=302)
     relation = world.degree(session.account, person)
+    page.extra_config["gen"] = "2026"  # reached from a 2026 menu: its toasts
     if relation not in ("connected", "pending", "self") and not person.private:
         page.extra_config["autoConnect"] = page.key("connect", person, gen="2026", where="page")
     return page.render(

@@ -46,7 +46,9 @@
     var box = document.querySelector(".artdeco-toasts_toasts") || document.body;
     var item = el("div", { "data-test-artdeco-toast-item-type": kind, role: "alert",
       "class": "artdeco-toast-item artdeco-toast-item--visible" });
-    item.appendChild(el("p", { "class": "artdeco-toast-item__message" }, message));
+    // 2026 pages title their toasts with h2[data-testid="toasts-title"] (linkedin-surface.md)
+    if (cfg.gen === "2026") item.appendChild(el("h2", { "data-testid": "toasts-title" }, message));
+    else item.appendChild(el("p", { "class": "artdeco-toast-item__message" }, message));
     var close = el("button", { "aria-label": "Dismiss", "class": "artdeco-toast-item__dismiss" }, "×");
     close.addEventListener("click", function () { item.remove(); });
     item.appendChild(close);
