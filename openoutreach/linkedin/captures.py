@@ -88,7 +88,7 @@ class CaptureStore:
             html_path = self.directory / f"{stem}.html"
             secrets = [*self.secrets, *_cookie_values(page)]
             header = f"<!-- openoutreach capture: {reason} | {page.url} -->\n"
-            html_path.write_text(header + clean_html(page.content(), secrets), encoding="utf-8")
+            html_path.write_text(header + clean_html(_content_as_rendered(page), secrets), encoding="utf-8")
             html_path.chmod(0o600)
             try:
                 png = self.directory / f"{stem}.png"
@@ -111,6 +111,37 @@ class CaptureStore:
             if index >= self.max_count or html.stat().st_mtime < cutoff:
                 html.unlink(missing_ok=True)
                 html.with_suffix(".png").unlink(missing_ok=True)
+
+
+# LinkedIn's stylesheets are external: a saved page would show what they hide (2026 pages carry badges
+# for states the person is not in, hidden only by CSS). Mark what was not rendered at capture time and
+# keep it hidden with an inline rule. Elements with their own `hidden` / `popover` attribute are left
+# to the browser's defaults, so an offline reader can still open a saved menu.
+HIDDEN_ATTR = "data-oo-hidden"
+_HIDDEN_STYLE = f"<style>[{HIDDEN_ATTR}]{{display:none!important}}</style>"
+_MARK_HIDDEN_JS = """attr => {
+  let marked = 0;
+  for (const el of document.body ? document.body.querySelectorAll('*') : []) {
+    if (el.hasAttribute('hidden') || el.hasAttribute('popover') || el.closest('[popover],[hidden]')) continue;
+    const parent = el.parentElement;
+    if (!el.checkVisibility() && (!parent || parent.checkVisibility())) { el.setAttribute(attr, ''); marked++; }
+  }
+  return marked;
+}"""
+_UNMARK_JS = "attr => document.querySelectorAll('[' + attr + ']').forEach(el => el.removeAttribute(attr))"
+
+
+def _content_as_rendered(page: Page) -> str:
+    """The page's HTML with what the stylesheets hid marked hidden (see HIDDEN_ATTR)."""
+    try:
+        page.evaluate(_MARK_HIDDEN_JS, HIDDEN_ATTR)
+        html = page.content()
+    finally:
+        page.evaluate(_UNMARK_JS, HIDDEN_ATTR)
+    head = re.search(r"<head\b[^>]*>", html, re.IGNORECASE)
+    if head:
+        return html[: head.end()] + _HIDDEN_STYLE + html[head.end() :]
+    return _HIDDEN_STYLE + html
 
 
 # Session cookies whatever their length; other cookies only when long enough to be tokens (redacting

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from openoutreach.linkedin.captures import clean_html
+from openoutreach.linkedin.captures import CaptureStore, clean_html
+from openoutreach.linkedin.inspect import read_page
 
 pytestmark = pytest.mark.browser
 
@@ -79,3 +80,54 @@ def test_exit_2_for_an_unreadable_file(tmp_path):
     garbage.write_bytes(b"\x00\x01binary")
     done = inspect(str(garbage))
     assert done.returncode == 2 and "does not look like an HTML page" in done.stderr
+
+
+def _stranger(alice, sandbox, hidden_first_badge: bool) -> dict:
+    """A stranger of alice's; with `hidden_first_badge`, one whose page holds a hidden '· 1st'."""
+    for person in sandbox.control.people(limit=500):
+        if (
+            person["private"]
+            or person["is_account"]
+            or person["relations"]["alice"] not in ("DISTANCE_2", "DISTANCE_3")
+        ):
+            continue
+        alice.open(f"/in/{person['public_id']}/")
+        if not hidden_first_badge or alice.session.page.locator('p:text-is("· 1st")').count():
+            return person
+    raise AssertionError("no stranger's 2026 page carries a hidden '· 1st' badge")
+
+
+@pytest.mark.parametrize(
+    ("markup", "style", "relation"),
+    [
+        ("2026", "overflow", "stranger"),
+        ("2026", "direct", "stranger"),
+        ("2026", None, "connected"),
+        ("2022", "overflow", "stranger"),
+        ("2022", None, "connected"),
+        ("older", "direct", "stranger"),
+    ],
+)
+def test_inspect_reads_a_captured_sandbox_page_as_the_live_page_read(
+    alice, sandbox, tmp_path, markup, style, relation
+):
+    faults = {"markup": markup} | ({"connect_style": style} if style else {})
+    sandbox.control.set_faults(account="alice", **faults)
+    if relation == "connected":
+        person = next(p for p in sandbox.control.people(limit=500) if p["relations"]["alice"] == "connected")
+        alice.open(f"/in/{person['public_id']}/")
+    else:
+        person = _stranger(alice, sandbox, hidden_first_badge=markup == "2026")
+    live = read_page(alice.session.page, public_id=person["public_id"])
+    alice.open(f"/in/{person['public_id']}/")  # reading opened and closed the menu: start afresh
+    capture = CaptureStore(tmp_path, secrets=["alice@sandbox.test"]).save(alice.session.page, "test")
+
+    done = inspect(str(capture), "--json")  # the public id comes from the capture's header
+
+    assert done.returncode == 0, done.stderr
+    offline = json.loads(done.stdout)
+    assert offline["status"] == live.status == ("connected" if relation == "connected" else "not_connected")
+    assert offline["controls"] == live.controls
+    assert offline["name"] == live.name == person["full_name"]
+    if markup != "older" and relation == "stranger" and style == "overflow":
+        assert offline["controls"]["menu_connect"] is True

@@ -23,7 +23,7 @@ def sent(sandbox) -> list[tuple[str, str, str]]:
     ]
 
 
-@pytest.mark.parametrize("markup", ["2026", "legacy"])
+@pytest.mark.parametrize("markup", ["2026", "2022", "older"])
 def test_the_overlay_sends_to_the_person_on_the_profile(alice, sandbox, markup):
     sandbox.control.set_faults(account="alice", markup=markup)
     friend = friends(sandbox)[0]

@@ -66,6 +66,8 @@ def connect(
     public_id = public_id_from_url(canonical, client.base_url)
     client.ensure_logged_in()
 
+    if public_id.lower() == (client.own_public_id() or "").lower():
+        return ConnectResult(ConnectOutcome.SELF, detail="the account's own profile")
     status, profile = _voyager_status(client, public_id)
     if status in _NO_CLICK:
         return ConnectResult(_NO_CLICK[status], detail="from Voyager relationship")
