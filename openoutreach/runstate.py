@@ -54,8 +54,7 @@ class RunRecord:
                     f"{self.what} is already running in {self.path.parent} (pid {owner.pid}, started "
                     f"{started}); stop it first (Ctrl-C in its terminal, or `kill {owner.pid}`)"
                 )
-            leftovers = kill_records(r for records in recorded.values() for r in records)
-            names = sorted({r.name or str(r.pid) for r in leftovers})
+            names = [name for name, records in recorded.items() if kill_records(records)]
             say(
                 f"A previous {self.what} (pid {owner.pid}) ended without cleaning up: "
                 + (f"stopped its leftover processes ({', '.join(names)}); " if names else "")

@@ -103,4 +103,6 @@ def stop_in_order(
             if late:
                 say(f"{proc.name}: killed {len(late)} process(es) still running after the grace")
             killed.extend(late)
+        took = seconds - (deadline - time.monotonic())
+        say(f"stopped {', '.join(p.name for p in members)} ({took:.1f}s)")
     return killed
