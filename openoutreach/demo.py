@@ -13,8 +13,8 @@ Steps:
    grace), the final funnel and the safety summary are printed, and the exit status is non-zero if any
    safety rule was broken (a bot signal in the sandbox, a cap exceeded, an action outside hours).
 
-Ports: the usual ones (8000, 5555, 6391, 8766) when free, else free ones; the chosen ports are printed
-(and why one moved). A demo still running in the same directory is refused; one that died without
+Ports: WEB_PORT, FLOWER_PORT, PRIVATE_REDIS_PORT, SANDBOX_PORT (default 8000, 5555, 6391, 8766) when
+free, else free ones; the chosen ports are printed (and why one moved). A demo still running in the same directory is refused; one that died without
 cleaning up has its leftovers stopped first (`openoutreach.runstate`). DEMO_DIR moves the data
 directory (default `data/demo`).
 """
@@ -37,7 +37,13 @@ SCENARIO = os.environ.get("DEMO_SCENARIO", "devops")
 PEOPLE = int(os.environ.get("DEMO_PEOPLE", "500"))
 
 
-DEFAULT_PORTS = {"web": 8000, "flower": 5555, "redis": 6391, "sandbox": 8766}
+# Preferred ports (the same variables as `make run`'s); a busy one is replaced by a free one.
+DEFAULT_PORTS = {
+    "web": int(os.environ.get("WEB_PORT", "8000")),
+    "flower": int(os.environ.get("FLOWER_PORT", "5555")),
+    "redis": int(os.environ.get("PRIVATE_REDIS_PORT", "6391")),
+    "sandbox": int(os.environ.get("SANDBOX_PORT", "8766")),
+}
 
 
 @dataclass
