@@ -21,7 +21,7 @@ from openoutreach.processes import ManagedProcess, ProcessRecord
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 # Beat, the sandbox and Redis have nothing left to finish once the work has stopped: a short wait each.
-LATER_STAGE_SECONDS = 3.0
+LATER_STAGE_SECONDS = 5.0
 # The work stage's own managers (the supervisor) kill their children at the grace: let them go first.
 INNER_MANAGER_MARGIN = 3.0
 

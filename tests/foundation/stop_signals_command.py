@@ -39,7 +39,9 @@ def main() -> None:
         try:
             for name, (code, stage) in CHILDREN.items():
                 argv = [sys.executable, "-c", code]
-                procs.append(ManagedProcess(name, argv, dict(os.environ), logs / f"{name}.log", stage).start())
+                procs.append(
+                    ManagedProcess(name, argv, dict(os.environ), logs / f"{name}.log", stage).start()
+                )
             print("started", flush=True)
             while True:
                 for proc in procs:

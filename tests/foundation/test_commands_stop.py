@@ -31,13 +31,14 @@ from openoutreach.processes import (
     wait_until,
 )
 from openoutreach.safety.lease import AccountLease
+from openoutreach.shutdown import INNER_MANAGER_MARGIN, LATER_STAGE_SECONDS
 from openoutreach.testing.fixtures import HOSTNAME
 
 pytestmark = pytest.mark.slow
 
-GRACE = 5.0
-# The work stage's grace + its margin, three later stages of at most 3 s, and slack for a busy machine.
-STOPPED_WITHIN = GRACE + 3 + 3 * 3 + 10
+GRACE = 10.0
+# The work stage's grace + its margin, three later stages of at most 5 s, and slack for a busy machine.
+STOPPED_WITHIN = GRACE + INNER_MANAGER_MARGIN + 3 * LATER_STAGE_SECONDS + 10
 
 
 def answers(url: str) -> bool:

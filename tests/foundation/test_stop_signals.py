@@ -22,11 +22,12 @@ from openoutreach.ports import PortBusy, ensure_free, pick_port
 from openoutreach.processes import PROJECT_DIR, ProcessRecord, snapshot_tree, survivors, wait_until
 from openoutreach.runstate import AlreadyRunning, RunRecord
 from openoutreach.safety.lease import AccountLease, default_holder
+from openoutreach.shutdown import INNER_MANAGER_MARGIN, LATER_STAGE_SECONDS
 
 COMMAND = Path(__file__).with_name("stop_signals_command.py")
 GRACE = 1.0
-# work stage: grace + the inner managers' margin; then two later stages of at most 3 s; plus slack.
-STOPPED_WITHIN = GRACE + 3 + 2 * 3 + 5
+# work stage: grace + the inner managers' margin; then two later stages of at most 5 s; plus slack.
+STOPPED_WITHIN = GRACE + INNER_MANAGER_MARGIN + 2 * LATER_STAGE_SECONDS + 5
 
 
 def start_command(tmp_path: Path, grace: float = GRACE, record_dir: Path | None = None) -> subprocess.Popen:
@@ -153,7 +154,7 @@ def test_a_lease_left_by_a_dead_worker_of_this_host_is_cleared_and_only_that(red
     assert AccountLease(redis_client, "carol").current_holder() == f"elsewhere:1:{gone.pid}"
 
 
-HARNESS_TEST = '''
+HARNESS_TEST = """
 import os, sys
 from pathlib import Path
 import pytest
@@ -170,7 +171,7 @@ def test_waits(sleeper, redis_server):
     Path(os.environ["PIDS_FILE"]).write_text(f"{sleeper.pid} {redis_server.process.pid}")
     import time
     time.sleep(600)
-'''
+"""
 
 
 @pytest.mark.slow
