@@ -28,6 +28,7 @@ from openoutreach.processes import (
     kill_records,
     snapshot_tree,
     survivors,
+    wait_for_worker,
     wait_until,
 )
 from openoutreach.safety.lease import AccountLease
@@ -238,3 +239,17 @@ def test_the_supervisor_stops_its_workers_and_their_browsers_on_sigint_and_sighu
     again = start_supervisor(env, tmp_path, "supervisor-again")
     stop_and_check(again.process, signal.SIGHUP, [], again.log_path)
     assert "SIGHUP received: stopping the browser workers" in again.log_tail()
+
+
+def test_a_browser_worker_stops_on_sighup_instead_of_restarting_in_place(processes, redis_client, alice):
+    """Celery re-execs a worker on SIGHUP when it has no terminal; a browser worker must stop instead
+    (warm: its lease is released)."""
+    worker = processes("browser-alice", [sys.executable, "-m", "workers.browser_process", "alice"])
+    wait_for_worker(app, f"browser.alice@{HOSTNAME}", worker)
+
+    os.kill(worker.pid, signal.SIGHUP)
+
+    assert worker.wait(timeout=STOPPED_WITHIN), worker.log_tail()
+    assert worker.process.returncode == 0
+    assert "Restarting celery worker" not in worker.log_tail()
+    assert AccountLease(redis_client, "alice").current_holder() is None
