@@ -238,6 +238,13 @@ def flower() -> int:
     _setup_django()
     from django.conf import settings
 
+    from openoutreach.ports import PortBusy, ensure_free
+
+    try:
+        ensure_free({"flower": FLOWER_PORT}, hint="or set FLOWER_PORT")
+    except PortBusy as exc:
+        print(exc, file=sys.stderr)
+        return 1
     argv, env = flower_command(settings)
     os.environ.update(env)
     print(f"Flower: http://127.0.0.1:{FLOWER_PORT}/ (user {settings.FLOWER_USER!r})", flush=True)
