@@ -14,9 +14,9 @@ Steps:
    safety rule was broken (a bot signal in the sandbox, a cap exceeded, an action outside hours).
 
 Ports: WEB_PORT, FLOWER_PORT, PRIVATE_REDIS_PORT, SANDBOX_PORT (default 8000, 5555, 6391, 8766) when
-free, else free ones; the chosen ports are printed (and why one moved). A demo still running in the same directory is refused; one that died without
-cleaning up has its leftovers stopped first (`openoutreach.runstate`). DEMO_DIR moves the data
-directory (default `data/demo`).
+free, else free ones; the chosen ports are printed (and why one moved). A demo still running in the same
+directory is refused; one that died without cleaning up has its leftovers stopped first
+(`openoutreach.runstate`). DEMO_DIR moves the data directory (default `data/demo`).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from openoutreach.processes import STAGE_BEAT, STAGE_REDIS, STAGE_SERVICES, STAGE_WORK
+from openoutreach.runstate import RunRecord
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 TIME_SCALE = 720  # one real minute = 12 sandbox hours: a day of pacing in two minutes
@@ -54,7 +55,7 @@ class Demo:
     port_notes: list[str] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
     procs: list = field(default_factory=list)
-    record: object | None = None  # runstate.RunRecord, once claimed
+    record: RunRecord | None = None  # once claimed
 
     def prepare(self) -> None:
         shutil.rmtree(self.data_dir, ignore_errors=True)
@@ -223,7 +224,7 @@ def safety_report(sandbox_url: str) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from openoutreach.runstate import AlreadyRunning, RunRecord
+    from openoutreach.runstate import AlreadyRunning
 
     seconds = float(os.environ["DEMO_SECONDS"]) if os.environ.get("DEMO_SECONDS") else None
     demo = Demo(Path(os.environ.get("DEMO_DIR") or PROJECT_DIR / "data" / "demo").resolve(), seconds)

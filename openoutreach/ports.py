@@ -48,7 +48,7 @@ def holder(port: int) -> str | None:
                 return "a process this user may not inspect"
             with contextlib.suppress(psutil.Error):
                 proc = psutil.Process(conn.pid)
-                command = " ".join(proc.cmdline()[:6]) or proc.name()
+                command = (" ".join(proc.cmdline()[:6]) or proc.name())[:120]
                 started = time.strftime("%H:%M:%S", time.localtime(proc.create_time()))
                 return f"pid {conn.pid} ({command}, started {started})"
             return f"pid {conn.pid}"
