@@ -8,20 +8,29 @@ Steps:
 3. A campaign seeded from the sandbox scenario's product and objective, and a sandbox LinkedIn account
    working for it. Everything else happens on its own: keywords from the LLM stand-in, search,
    enrichment, qualification, invitations, acceptance checks, follow-ups.
-4. A live view of the funnel per campaign until Ctrl-C, or for DEMO_SECONDS seconds; then every process
-   is stopped, the final funnel and the safety summary are printed, and the exit status is non-zero if
-   any safety rule was broken (a bot signal in the sandbox, a cap exceeded, an action outside hours).
+4. A live view of the funnel per campaign until Ctrl-C (or SIGTERM, SIGHUP), or for DEMO_SECONDS seconds;
+   then every process is stopped in order (work, beat, sandbox, Redis; a second signal skips the
+   grace), the final funnel and the safety summary are printed, and the exit status is non-zero if any
+   safety rule was broken (a bot signal in the sandbox, a cap exceeded, an action outside hours).
+
+Ports: WEB_PORT, FLOWER_PORT, PRIVATE_REDIS_PORT, SANDBOX_PORT (default 8000, 5555, 6391, 8766) when
+free, else free ones; the chosen ports are printed (and why one moved). A demo still running in the same
+directory is refused; one that died without cleaning up has its leftovers stopped first
+(`openoutreach.runstate`). DEMO_DIR moves the data directory (default `data/demo`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
-import socket
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from openoutreach.processes import STAGE_BEAT, STAGE_REDIS, STAGE_SERVICES, STAGE_WORK
+from openoutreach.runstate import RunRecord
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 TIME_SCALE = 720  # one real minute = 12 sandbox hours: a day of pacing in two minutes
@@ -29,14 +38,13 @@ SCENARIO = os.environ.get("DEMO_SCENARIO", "devops")
 PEOPLE = int(os.environ.get("DEMO_PEOPLE", "500"))
 
 
-def _free_port(preferred: int) -> int:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", preferred))
-            return preferred
-        except OSError:
-            s.bind(("127.0.0.1", 0))
-            return s.getsockname()[1]
+# Preferred ports (the same variables as `make run`'s); a busy one is replaced by a free one.
+DEFAULT_PORTS = {
+    "web": int(os.environ.get("WEB_PORT", "8000")),
+    "flower": int(os.environ.get("FLOWER_PORT", "5555")),
+    "redis": int(os.environ.get("PRIVATE_REDIS_PORT", "6391")),
+    "sandbox": int(os.environ.get("SANDBOX_PORT", "8766")),
+}
 
 
 @dataclass
@@ -44,18 +52,20 @@ class Demo:
     data_dir: Path
     seconds: float | None
     ports: dict[str, int] = field(default_factory=dict)
+    port_notes: list[str] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
     procs: list = field(default_factory=list)
+    record: RunRecord | None = None  # once claimed
 
     def prepare(self) -> None:
         shutil.rmtree(self.data_dir, ignore_errors=True)
         (self.data_dir / "logs").mkdir(parents=True)
-        self.ports = {
-            "web": _free_port(8000),
-            "flower": _free_port(5555),
-            "redis": _free_port(6391),
-            "sandbox": _free_port(8766),
-        }
+        from openoutreach.ports import pick_port
+
+        for what, preferred in DEFAULT_PORTS.items():
+            self.ports[what], note = pick_port(preferred, what)
+            if note:
+                self.port_notes.append(note)
         sandbox = f"http://127.0.0.1:{self.ports['sandbox']}"
         self.env = {
             **os.environ,
@@ -83,21 +93,28 @@ class Demo:
         from openoutreach.local_redis import server_args, wait_for_port
         from openoutreach.processes import ManagedProcess, celery_argv
 
-        def run(name: str, argv: list[str]) -> ManagedProcess:
-            proc = ManagedProcess(name, argv, self.env, self.data_dir / "logs" / f"{name}.log").start()
+        def run(name: str, argv: list[str], stage: int = STAGE_WORK) -> ManagedProcess:
+            log = self.data_dir / "logs" / f"{name}.log"
+            proc = ManagedProcess(name, argv, self.env, log, stage=stage).start()
             self.procs.append(proc)
+            if self.record is not None:
+                self.record.update(name, proc.record())
             return proc
 
         py = sys.executable
-        run("redis", server_args(self.ports["redis"], self.data_dir))
+        run("redis", server_args(self.ports["redis"], self.data_dir), STAGE_REDIS)
         run("sandbox", [py, "-m", "openoutreach.sandbox", "serve", "--port", str(self.ports["sandbox"]),
-                        "--people", str(PEOPLE), "--scenario", SCENARIO, "--clock-speed", str(TIME_SCALE)])  # fmt: skip
+                        "--people", str(PEOPLE), "--scenario", SCENARIO, "--clock-speed", str(TIME_SCALE)], STAGE_SERVICES)  # fmt: skip
         wait_for_port(self.ports["redis"])
         wait_for_port(self.ports["sandbox"], timeout=60)
         seed(f"http://127.0.0.1:{self.ports['sandbox']}")  # the CRM exists before any worker reads it
         run("web", [py, "-m", "gunicorn", "openoutreach.wsgi", "--bind", f"127.0.0.1:{self.ports['web']}",
                     "--workers", "1", "--threads", "4"])  # fmt: skip
-        run("beat", celery_argv("beat", "-s", str(self.data_dir / "celerybeat-schedule"), "-l", "INFO"))
+        run(
+            "beat",
+            celery_argv("beat", "-s", str(self.data_dir / "celerybeat-schedule"), "-l", "INFO"),
+            STAGE_BEAT,
+        )
         run(
             "worker-default",
             celery_argv("worker", "-Q", "default", "-n", "default@%h", "-c", "2", "-l", "INFO"),
@@ -112,9 +129,19 @@ class Demo:
         self.env["FLOWER_BASIC_AUTH"] = f"{settings.FLOWER_USER}:{settings.FLOWER_PASSWORD}"
         run("flower", celery_argv("flower", "--address=127.0.0.1", f"--port={self.ports['flower']}"))
 
-    def stop(self) -> None:
-        for proc in reversed(self.procs):
-            proc.stop(timeout=15)
+    def proc(self, name: str):
+        return next((p for p in self.procs if p.name == name), None)
+
+    def refresh_record(self) -> None:
+        """Keep the on-disk record of every process tree current (browsers start later)."""
+        if self.record is not None:
+            for proc in self.procs:
+                self.record.update(proc.name, proc.record())
+
+    def stop(self, grace: float, urgent=None, say=print) -> None:
+        from openoutreach.shutdown import stop_in_order
+
+        stop_in_order(self.procs, grace, urgent, say)
 
 
 def seed(sandbox_url: str) -> None:
@@ -197,51 +224,105 @@ def safety_report(sandbox_url: str) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from openoutreach.runstate import AlreadyRunning
+
     seconds = float(os.environ["DEMO_SECONDS"]) if os.environ.get("DEMO_SECONDS") else None
-    demo = Demo(PROJECT_DIR / "data" / "demo", seconds)
+    demo = Demo(Path(os.environ.get("DEMO_DIR") or PROJECT_DIR / "data" / "demo").resolve(), seconds)
+    # The record lives beside the data dir, which prepare() wipes: a live demo's files are never wiped.
+    record = RunRecord(demo.data_dir.parent / f"{demo.data_dir.name}.processes.json", "`make demo`")
+    try:
+        demo.record = record.claim()
+    except AlreadyRunning as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    try:
+        return _run(demo)
+    finally:
+        record.release()
+
+
+def _run(demo: Demo) -> int:
     demo.prepare()
     import django
 
     django.setup()
+    from django.conf import settings
     from rich.console import Console
-    from rich.live import Live
+
+    from openoutreach.shutdown import StopRequested, StopSignals
 
     console = Console()
-    console.print(
-        f"Starting the demo in {demo.data_dir} (every process logs to {demo.data_dir / 'logs'}) ..."
-    )
+
+    def say(message: str) -> None:
+        with contextlib.suppress(OSError, ValueError):  # the terminal may be gone (SIGHUP)
+            console.print(message)
+
+    say(f"Starting the demo in {demo.data_dir} (every process logs to {demo.data_dir / 'logs'}) ...")
+    for note in demo.port_notes:
+        say(f"[yellow]{note}[/]")
+    say("Ports: " + ", ".join(f"{what} {port}" for what, port in demo.ports.items()))
     sandbox_url = demo.env["LINKEDIN_BASE_URL"]
     started = time.monotonic()
+    with StopSignals(say) as signals:
+        try:
+            demo.start()
+            _live(demo, console, started)
+        except StopRequested as stop:
+            say(f"{stop} received: stopping every process (a second signal skips the grace)")
+        finally:
+            signals.stopping()
+            problems = _safety(demo, sandbox_url)
+            demo.stop(settings.SHUTDOWN_GRACE_SECONDS, signals.urgent, say)
+    with contextlib.suppress(OSError, ValueError):
+        return _summary(demo, console, started, problems)
+    return 1 if problems else 0
+
+
+def _live(demo: Demo, console, started: float) -> None:
+    """The live funnel until DEMO_SECONDS have passed (forever without it) or a process dies."""
+    from django.conf import settings
+    from rich.live import Live
+
+    from openoutreach.launcher import ensure_admin_credentials
+
+    user, password = ensure_admin_credentials(demo.data_dir)
+    console.print(
+        f"Admin http://127.0.0.1:{demo.ports['web']}/admin/ (user {user!r}, password {password!r}) · "
+        f"Flower http://127.0.0.1:{demo.ports['flower']}/ (user {settings.FLOWER_USER!r}, "
+        f"password {settings.FLOWER_PASSWORD!r})"
+    )
+    next_refresh = 0.0
+    with Live(_table(0, demo), console=console, refresh_per_second=1) as live:
+        while demo.seconds is None or time.monotonic() - started < demo.seconds:
+            dead = [p.name for p in demo.procs if not p.alive()]
+            if dead:
+                raise RuntimeError(f"process(es) {', '.join(dead)} exited; see {demo.data_dir / 'logs'}")
+            if time.monotonic() >= next_refresh:
+                demo.refresh_record()
+                next_refresh = time.monotonic() + 5
+            time.sleep(1)
+            live.update(_table(time.monotonic() - started, demo))
+
+
+def _safety(demo: Demo, sandbox_url: str) -> list[str]:
+    sandbox = demo.proc("sandbox")
+    if sandbox is None or not sandbox.alive():
+        return ["sandbox not running"]
     try:
-        demo.start()
-        from django.conf import settings
+        return safety_report(sandbox_url)
+    except Exception as exc:  # stopped before the CRM existed: still stop every process
+        return [f"no safety report ({type(exc).__name__}: {exc})"]
 
-        from openoutreach.launcher import ensure_admin_credentials
 
-        user, password = ensure_admin_credentials(demo.data_dir)
-        console.print(
-            f"Admin http://127.0.0.1:{demo.ports['web']}/admin/ (user {user!r}, password {password!r}) · "
-            f"Flower http://127.0.0.1:{demo.ports['flower']}/ (user {settings.FLOWER_USER!r}, "
-            f"password {settings.FLOWER_PASSWORD!r})"
-        )
-        with Live(_table(0, demo), console=console, refresh_per_second=1) as live:
-            while seconds is None or time.monotonic() - started < seconds:
-                dead = [p.name for p in demo.procs if not p.alive()]
-                if dead:
-                    raise RuntimeError(f"process(es) {', '.join(dead)} exited; see {demo.data_dir / 'logs'}")
-                time.sleep(1)
-                live.update(_table(time.monotonic() - started, demo))
-    except KeyboardInterrupt:
-        pass
-    finally:
-        problems = (
-            safety_report(sandbox_url) if demo.procs and demo.procs[1].alive() else ["sandbox not running"]
-        )
-        demo.stop()
-    console.print(_table(time.monotonic() - started, demo))
+def _summary(demo: Demo, console, started: float, problems: list[str]) -> int:
     from openoutreach.outreach.models import ActionLog
 
-    if not ActionLog.objects.exists():
+    try:
+        console.print(_table(time.monotonic() - started, demo))
+        nothing_done = not ActionLog.objects.exists()
+    except Exception:  # stopped before the CRM was migrated
+        nothing_done = True
+    if nothing_done:
         console.print(f"[yellow]Nothing was done in this run: see the logs in {demo.data_dir / 'logs'}.[/]")
     if problems:
         console.print("[bold red]Safety rules broken:[/]")

@@ -18,6 +18,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from openoutreach.ports import PortBusy, describe_busy, port_is_free
+from openoutreach.processes import die_with_parent
+
 
 class RedisNotFound(RuntimeError):
     pass
@@ -88,7 +91,10 @@ class PrivateRedis:
         self.port = self.port or free_port()
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
-            server_args(self.port, self.workdir), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            server_args(self.port, self.workdir),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            preexec_fn=die_with_parent(),  # noqa: PLW1509  (a killed test run takes its Redis along)
         )
         try:
             wait_for_port(self.port)
@@ -120,6 +126,10 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=6390)
     parser.add_argument("--dir", type=Path, default=Path("data/redis"))
     args = parser.parse_args()
+    if not port_is_free(args.port):  # redis-server's own message would not say who holds it
+        raise SystemExit(
+            str(PortBusy(describe_busy(args.port, "private Redis") + ": a previous run may still be alive"))
+        )
     args.dir.mkdir(parents=True, exist_ok=True)
     argv = server_args(args.port, args.dir)
     os.execv(argv[0], argv)

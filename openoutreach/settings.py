@@ -116,6 +116,10 @@ try:
     # 5 minutes, doubling up to 6 hours); any success resets the count.
     ACCOUNT_FAILURES_BEFORE_BACKOFF = env.int("ACCOUNT_FAILURES_BEFORE_BACKOFF", 3, validate=lambda n: n > 0)
 
+    # On SIGINT/SIGTERM/SIGHUP, `make run`, `make demo` and the supervisor give running tasks this long to
+    # finish (a browser action half done is worse than one not started), then kill what is left.
+    SHUTDOWN_GRACE_SECONDS = env.float("SHUTDOWN_GRACE_SECONDS", 30.0, validate=lambda n: n >= 0)
+
     FLOWER_USER = env.str("FLOWER_USER", "admin")
     FLOWER_PASSWORD = env.str("FLOWER_PASSWORD", "")
     CREDENTIALS_KEY = env.str("CREDENTIALS_KEY", "")

@@ -4,6 +4,11 @@ It takes the account's lease in Redis BEFORE it consumes anything (a second work
 refuses to start and says who holds it), keeps renewing it, then runs a Celery worker in this very process:
 solo pool, concurrency 1, prefetch 1, consuming only `browser.<handle>`. If the lease is ever lost to
 another holder, the process dies at once: two live sessions of one account are an instant ban risk.
+A lease left by a worker of this account that was killed outright is cleared first, with a message.
+
+SIGTERM, SIGINT and SIGHUP all mean a warm shutdown: the running task finishes, the browser closes, the
+lease is released. (Celery's own SIGHUP handler would re-exec the worker in place, so a closed terminal or
+`kill -HUP` would leave it running.)
 """
 
 from __future__ import annotations
@@ -67,6 +72,12 @@ def main(argv: list[str] | None = None) -> int:
     lease = AccountLease(
         redis.Redis.from_url(settings.REDIS_URL), handle, ttl_seconds=settings.ACCOUNT_LEASE_SECONDS
     )
+    stale = lease.clear_if_stale()
+    if stale:
+        print(
+            f"cleared the stale lease of account {handle!r}: its holder {stale} no longer runs",
+            file=sys.stderr,
+        )
     try:
         lease.acquire()
     except LeaseHeld as exc:
@@ -82,12 +93,25 @@ def main(argv: list[str] | None = None) -> int:
 
     keeper = LeaseKeeper(lease, on_lost=lost)
     keeper.start()
+    app.Worker = _stop_on_hangup(app.Worker)
     try:
         app.worker_main(worker_argv(handle))
     finally:
         keeper.stop()
         lease.release()
     return 0
+
+
+def _stop_on_hangup(worker_class):
+    """The Celery worker class with SIGHUP mapped to a warm shutdown, like SIGTERM."""
+    from celery.apps.worker import install_worker_term_handler
+
+    class Worker(worker_class):
+        def install_platform_tweaks(self, worker) -> None:
+            super().install_platform_tweaks(worker)
+            install_worker_term_handler(worker, sig="SIGHUP")
+
+    return Worker
 
 
 if __name__ == "__main__":

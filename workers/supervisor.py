@@ -8,6 +8,10 @@ without one, stops the worker of an account that was deactivated or paused, and 
 with exponential backoff (1 s doubling to 5 min; reset once a worker has stayed up for 10 minutes).
 A worker that exits because another process holds its account's lease is retried on the same backoff:
 the lease expires when its holder dies.
+
+On SIGTERM, SIGINT or SIGHUP it warm-stops every worker at once (running tasks finish, browsers close,
+leases are released) and kills what is left of their process trees after SHUTDOWN_GRACE_SECONDS; a second
+signal skips the grace. Its workers die with it even when it is killed outright (PR_SET_PDEATHSIG).
 """
 
 from __future__ import annotations
@@ -17,9 +21,12 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+
+from openoutreach.processes import die_with_parent, kill_records, snapshot_tree
 
 log = logging.getLogger("openoutreach.supervisor")
 
@@ -75,21 +82,38 @@ class Supervisor:
                 child.process = self.spawn(handle)
                 child.started_at = now
 
-    def stop_all(self) -> None:
-        for child in self.children.values():
-            self._stop(child)
+    def stop_all(self, grace: float = 30.0, urgent: threading.Event | None = None) -> None:
+        """Warm-stop every worker at once; kill what is left of their trees after `grace` (or at once
+        when `urgent` is set: a second signal)."""
+        urgent = urgent or threading.Event()
+        children = [c for c in self.children.values() if c.alive()]
+        trees = {c.handle: snapshot_tree(c.process.pid) for c in children}
+        for child in children:
+            child.process.terminate()  # warm shutdown: the current task finishes, the lease is released
+        deadline = time.monotonic() + grace
+        while not urgent.is_set() and time.monotonic() < deadline and any(c.alive() for c in children):
+            urgent.wait(0.2)
+        for child in children:
+            late = kill_records(trees[child.handle] + snapshot_tree(child.process.pid))
+            if late:
+                log.warning(
+                    "worker of %s: killed %d process(es) left after the grace", child.handle, len(late)
+                )
+            child.process.wait()
         self.children.clear()
 
     @staticmethod
     def _stop(child: Child, timeout: float = 30.0) -> None:
         if not child.alive():
             return
+        tree = snapshot_tree(child.process.pid)  # Chromium runs in its own session: find it afterwards
         child.process.terminate()  # warm shutdown: the current task finishes, the lease is released
         try:
             child.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             child.process.kill()
             child.process.wait()
+        kill_records(tree)
 
 
 def active_handles() -> list[str]:
@@ -104,7 +128,12 @@ def active_handles() -> list[str]:
 
 
 def spawn_worker(handle: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "workers.browser_process", handle], env=os.environ.copy())
+    # A supervisor killed outright (SIGKILL) still stops its workers: the kernel sends them SIGTERM.
+    return subprocess.Popen(
+        [sys.executable, "-m", "workers.browser_process", handle],
+        env=os.environ.copy(),
+        preexec_fn=die_with_parent(),  # noqa: PLW1509
+    )
 
 
 def supervise(poll_seconds: float = 10.0) -> None:
@@ -112,30 +141,34 @@ def supervise(poll_seconds: float = 10.0) -> None:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.db import close_old_connections
 
     supervisor = Supervisor(wanted=active_handles, spawn=spawn_worker)
-    stopping = False
+    stopping, urgent = threading.Event(), threading.Event()
 
     def request_stop(signum, frame) -> None:
-        nonlocal stopping
-        stopping = True
+        # SIGHUP too: a closed terminal must not leave browser workers (and their Chromium) behind.
+        if stopping.is_set():
+            log.warning("%s again: killing the browser workers now", signal.Signals(signum).name)
+            urgent.set()
+            return
+        log.info("%s received: stopping the browser workers", signal.Signals(signum).name)
+        stopping.set()
 
-    signal.signal(signal.SIGTERM, request_stop)
-    signal.signal(signal.SIGINT, request_stop)
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, request_stop)
     log.info("browser-worker supervisor started (poll every %.0fs)", poll_seconds)
     try:
-        while not stopping:
+        while not stopping.is_set():
             close_old_connections()
             try:
                 supervisor.reconcile()
             except Exception:  # a database hiccup must not take the running workers down with it
                 log.exception("reconcile failed; retrying")
-            deadline = time.monotonic() + poll_seconds
-            while not stopping and time.monotonic() < deadline:
-                time.sleep(0.2)
+            stopping.wait(poll_seconds)
     finally:
-        supervisor.stop_all()
+        supervisor.stop_all(settings.SHUTDOWN_GRACE_SECONDS, urgent)
         log.info("browser-worker supervisor stopped")
 
 

@@ -2,7 +2,9 @@
 
 A browser worker takes the lease at start (SET NX with a TTL), renews it well before the TTL runs out and
 releases it on shutdown. A second worker for the same account finds the lease held and refuses to start:
-two live sessions of one account are an instant ban risk. If a renewal finds the lease held by someone
+two live sessions of one account are an instant ban risk. A lease left by a worker that was killed
+outright is cleared at once when its holder provably no longer runs (same host, same pid namespace, pid
+gone); otherwise it lapses with its TTL. If a renewal finds the lease held by someone
 else, the holder must stop at once. If the lease vanished (Redis was flushed or restarted) and nobody
 holds it, the renewal takes it back.
 """
@@ -15,6 +17,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import psutil
 import redis
 
 # Compare-and-act scripts: only the holder may renew or release.
@@ -34,8 +37,26 @@ class LeaseHeld(RuntimeError):
     """Another process holds this account's lease."""
 
 
+def _pid_namespace() -> str:
+    try:
+        return str(os.stat("/proc/self/ns/pid").st_ino)
+    except OSError:
+        return "?"
+
+
 def default_holder() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """host:pid-namespace:pid: enough to tell, on this host, whether the holder still runs."""
+    return f"{socket.gethostname()}:{_pid_namespace()}:{os.getpid()}"
+
+
+def holder_is_gone(holder: str) -> bool:
+    """True only when `holder` is a process of this host and pid namespace that no longer runs (a pid
+    now used by another process counts as running: the lease then lapses with its TTL)."""
+    host, _, rest = holder.partition(":")
+    namespace, _, pid = rest.partition(":")
+    if host != socket.gethostname() or namespace != _pid_namespace() or not pid.isdigit():
+        return False
+    return not psutil.pid_exists(int(pid))
 
 
 @dataclass
@@ -61,6 +82,13 @@ class AccountLease:
                     f"account {self.handle!r} is already worked by {holder} "
                     f"(lease {self.key}, expires within {self.ttl_seconds:.0f}s of that worker's death)"
                 )
+
+    def clear_if_stale(self) -> str | None:
+        """Delete a lease whose holder died on this host without releasing it; returns that holder."""
+        holder = self.current_holder()
+        if holder is None or holder == self.holder or not holder_is_gone(holder):
+            return None
+        return holder if self.client.eval(_RELEASE, 1, self.key, holder) else None
 
     def renew(self) -> bool:
         """True while we hold the lease (re-taken if it vanished); False once someone else holds it."""

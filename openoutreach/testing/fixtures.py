@@ -3,21 +3,55 @@
 Personas (built once per test): the campaign "devops" and the LinkedIn accounts alice and bob working
 for it. Tests that start worker processes use `transactional_db`, so what they write is committed and
 visible to the workers, which open the same SQLite test database file.
+
+A test run stopped by SIGTERM or SIGHUP unwinds like Ctrl-C, so every fixture's teardown stops the
+processes it started (a second signal kills them at once); processes die with the test run even when it
+is killed outright (see `openoutreach.processes`).
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import socket
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from openoutreach.local_redis import PrivateRedis
-from openoutreach.processes import ManagedProcess, celery_argv, wait_for_worker, worker_argv
+from openoutreach.processes import (
+    ManagedProcess,
+    celery_argv,
+    kill_everything_started,
+    wait_for_worker,
+    worker_argv,
+)
 
 HOSTNAME = socket.gethostname()
+
+
+def pytest_configure(config) -> None:
+    """SIGTERM and SIGHUP stop a test run the way Ctrl-C does (teardown runs), unless someone else
+    already handles them."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(sig) == signal.SIG_DFL:
+            signal.signal(sig, _interrupt)
+
+
+_interrupted = False
+
+
+def _interrupt(signum: int, frame) -> None:
+    global _interrupted
+    if _interrupted:  # a second signal: no more waiting for warm shutdowns
+        kill_everything_started()
+        return
+    _interrupted = True
+    raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
 @pytest.fixture(scope="session")
@@ -73,7 +107,7 @@ def processes(process_env, tmp_path) -> Iterator[Callable[..., ManagedProcess]]:
 
     yield start
     for proc in reversed(started):
-        proc.stop()
+        proc.stop()  # the whole tree: grandchildren in their own session (Chromium) too
 
 
 @pytest.fixture
