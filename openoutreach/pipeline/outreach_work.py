@@ -45,6 +45,7 @@ from .outward import (
     Outcome,
     Result,
     begin,
+    control_not_found,
     full_name,
     hold,
     invitation_delivery,
@@ -98,7 +99,10 @@ def connect_deal(
     if result.outcome is ConnectOutcome.ALREADY_CONNECTED:
         return _already_connected(ds, account, task_id)
     claims.sending_undone(ds)  # an outcome without a click (no Connect control, ...)
-    return _connect_failed(ds, account, f"{result.outcome.value}: {result.detail}", task_id)
+    reason = f"{result.outcome.value}: {result.detail}"
+    if result.outcome in (ConnectOutcome.NO_CONNECT_BUTTON, ConnectOutcome.NO_TOP_CARD):
+        return _connect_failed(ds, account, reason, task_id, not_found=True, capture=result.capture)
+    return _connect_failed(ds, account, reason, task_id)
 
 
 def _pending(ds: DealState, account: LinkedInAccount, task_id: str, detail: str) -> Outcome:
@@ -142,14 +146,26 @@ def _weekly_limit(ds: DealState, account: LinkedInAccount, reason: str, task_id:
     return Outcome(Result.LIMIT, reason)
 
 
-def _connect_failed(ds: DealState, account: LinkedInAccount, reason: str, task_id: str) -> Outcome:
-    """Skip with the reason; after CONNECT_MAX_ATTEMPTS tries the deal fails (never an endless retry)."""
+def _connect_failed(
+    ds: DealState,
+    account: LinkedInAccount,
+    reason: str,
+    task_id: str,
+    *,
+    not_found: bool = False,
+    capture: str | None = None,
+) -> Outcome:
+    """Skip with the reason; after CONNECT_MAX_ATTEMPTS tries the deal fails (never an endless retry).
+    `not_found`: the page lacked the Connect control (a NOT_FOUND row with the capture; the breaker)."""
     attempts = ds.attempts + 1
+    if not_found:
+        control_not_found(account, ds, CONNECT, reason, task_id, capture)
     if attempts >= settings.CONNECT_MAX_ATTEMPTS:
         transitions.mark_failed(ds, reason, account, task_id=task_id)
         return Outcome(Result.FAILED, reason)
     claims.release_deal(ds, task_id, attempts=attempts, last_error=reason[:1000])
-    log_action(account, ds, CONNECT, ActionLog.Outcome.SKIPPED, reason, task_id)
+    if not not_found:
+        log_action(account, ds, CONNECT, ActionLog.Outcome.SKIPPED, reason, task_id)
     return Outcome(Result.SKIPPED, reason)
 
 
@@ -173,7 +189,8 @@ def check_pending(
             counts["why_not"] = why
             continue
         try:
-            status = connection_status(client, ds.lead.linkedin.url, full_name(ds)).status
+            read = connection_status(client, ds.lead.linkedin.url, full_name(ds))
+            status = read.status
         except ProfileUnavailable as exc:
             transitions.mark_failed(
                 ds, str(exc), account, closing=stages.Closing.PROFILE_UNAVAILABLE,
@@ -190,6 +207,11 @@ def check_pending(
             )
             counts["withdrawn"] += 1
         else:
+            if status is ConnectionStatus.UNKNOWN:  # the page told nothing: evidence, and the breaker
+                control_not_found(
+                    account, ds, ActionLog.Kind.CHECK_PENDING, "the relationship could not be read",
+                    task_id, read.capture,
+                )  # fmt: skip
             transitions.reschedule_check(ds)
             counts["still_pending"] += 1
     return counts
@@ -237,12 +259,14 @@ def follow_up(
         claims.sending_undone(ds)
         return _follow_up_failed(ds, account, str(exc), task_id)
     except MessageFailed as exc:
-        if getattr(exc, "after_click", True):  # an error toast, or the text still in the editor
+        if exc.after_click:  # an error toast, or the text still in the editor
             return _resolve_message(client, account, ds, message, task_id, str(exc)) or _follow_up_failed(
-                ds, account, str(exc), task_id
+                ds, account, str(exc), task_id, capture=exc.capture
             )
         claims.sending_undone(ds)
-        return _follow_up_failed(ds, account, str(exc), task_id)
+        return _follow_up_failed(
+            ds, account, str(exc), task_id, not_found=exc.control_missing, capture=exc.capture
+        )
     return _completed(ds, account, message, task_id)
 
 
@@ -285,15 +309,27 @@ def _message_from_draft(draft: dict | str | None, ds: DealState) -> tuple[str, s
     return render_followup(ds.campaign, ds.lead), ""
 
 
-def _follow_up_failed(ds: DealState, account: LinkedInAccount, reason: str, task_id: str) -> Outcome:
-    """Nothing was sent: retry an hour later, and fail the deal after FOLLOWUP_MAX_ATTEMPTS."""
+def _follow_up_failed(
+    ds: DealState,
+    account: LinkedInAccount,
+    reason: str,
+    task_id: str,
+    *,
+    not_found: bool = False,
+    capture: str | None = None,
+) -> Outcome:
+    """Nothing was sent: retry an hour later, and fail the deal after FOLLOWUP_MAX_ATTEMPTS.
+    `not_found`: the page lacked a messaging control (a NOT_FOUND row with the capture; the breaker)."""
     DealState.objects.filter(pk=ds.pk).update(attempts=F("attempts") + 1, last_error=reason[:1000])
     ds.refresh_from_db()
+    if not_found:
+        control_not_found(account, ds, FOLLOW_UP, reason, task_id, capture)
     if ds.attempts >= settings.FOLLOWUP_MAX_ATTEMPTS:
         transitions.mark_failed(
             ds, reason, account, closing=stages.Closing.MESSAGE_FAILED, kind=FOLLOW_UP, task_id=task_id
         )
         return Outcome(Result.FAILED, reason)
     claims.release_deal(ds, task_id, next_check_at=timezone.now() + timedelta(hours=1 / settings.TIME_SCALE))
-    log_action(account, ds, FOLLOW_UP, ActionLog.Outcome.SKIPPED, reason, task_id)
+    if not not_found:
+        log_action(account, ds, FOLLOW_UP, ActionLog.Outcome.SKIPPED, reason, task_id, capture)
     return Outcome(Result.RETRY_LATER, reason)

@@ -22,7 +22,7 @@ from openoutreach.linkedin.actions.topcard import ConnectionStatus
 from openoutreach.linkedin.client import LinkedInClient
 from openoutreach.linkedin.errors import LinkedInError, ProfileUnavailable
 from openoutreach.outreach.models import ActionLog, DealState, LinkedInAccount
-from openoutreach.safety import compliance
+from openoutreach.safety import breaker, compliance
 
 from . import claims, stages, transitions
 
@@ -67,11 +67,22 @@ def full_name(ds: DealState) -> str | None:
     return f"{ds.lead.first_name} {ds.lead.last_name}".strip() or None
 
 
-def log_action(account, ds: DealState, kind: str, outcome: str, detail: str, task_id: str) -> None:
+def log_action(
+    account, ds: DealState, kind: str, outcome: str, detail: str, task_id: str, capture: str | None = None
+) -> None:
     ActionLog.objects.create(
         account=account, campaign_id=ds.campaign_id, kind=kind, outcome=outcome, lead_id=ds.lead_id,
-        deal_id=ds.deal_id, detail=detail, task_id=task_id,
+        deal_id=ds.deal_id, detail=detail, task_id=task_id, capture=capture or "",
     )  # fmt: skip
+
+
+def control_not_found(
+    account, ds: DealState, kind: str, detail: str, task_id: str, capture: str | None
+) -> None:
+    """The page lacked the control this action needs: a NOT_FOUND row (with the capture, if any), which
+    the breaker counts; enough of them in a row pause this lane for the account."""
+    log_action(account, ds, kind, ActionLog.Outcome.NOT_FOUND, detail, task_id, capture)
+    breaker.record(account, kind, task_id)
 
 
 def begin(ds: DealState, account: LinkedInAccount, lane: str, state: str, task_id: str) -> Outcome | None:
