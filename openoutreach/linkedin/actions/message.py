@@ -211,11 +211,11 @@ def _pick_row(client: LinkedInClient, who: _Recipient) -> Locator:
 
 
 def _row_public_id(client: LinkedInClient, row: Locator) -> str | None:
-    link = row.locator('a[href*="/in/"]')
-    if not link.count():
+    link = find(row, S.PROFILE_LINK)
+    if link is None:
         return None
     try:
-        return public_id_from_url(link.first.get_attribute("href") or "", client.base_url).lower()
+        return public_id_from_url(link.get_attribute("href") or "", client.base_url).lower()
     except InvalidProfileUrl:
         return None
 
