@@ -22,6 +22,7 @@ from openoutreach.sandbox.oracle import Oracle
 from openoutreach.sandbox.population import Population
 from openoutreach.sandbox.scenarios import load
 from openoutreach.sandbox.signals import BotSignals, RequestLog
+from openoutreach.sandbox.voyager_graphql import DEFAULT_QUERY_ID, DEFAULT_SHARE
 from openoutreach.sandbox.web import Sandbox
 from openoutreach.sandbox.world import World
 
@@ -34,6 +35,8 @@ def build_sandbox(
     scenario: str = "devops",
     clock_speed: float = 1.0,
     llm_noise: float = 0.0,
+    voyager_graphql_share: float = DEFAULT_SHARE,
+    voyager_graphql_query_id: str = DEFAULT_QUERY_ID,
 ) -> Sandbox:
     population = Population.generate(people, seed)
     world = World.create(population, load(scenario), clock_speed)
@@ -43,6 +46,8 @@ def build_sandbox(
         signals=BotSignals(world),
         log=RequestLog(),
         initial_clock_speed=clock_speed,
+        voyager_graphql_share=voyager_graphql_share,
+        voyager_graphql_query_id=voyager_graphql_query_id,
     )
     try:
         from openoutreach.sandbox.llm import LLMStandIn

@@ -114,8 +114,14 @@ class SandboxProcess:
         clock_speed: float = 1.0,
         port: int | None = None,
         llm_noise: float = 0.0,
+        voyager_graphql_share: float | None = None,
+        voyager_graphql_query_id: str | None = None,
     ) -> None:
         self.people, self.seed, self.scenario = people, seed, scenario
+        self.voyager_graphql_share, self.voyager_graphql_query_id = (
+            voyager_graphql_share,
+            voyager_graphql_query_id,
+        )
         self.clock_speed, self.llm_noise = clock_speed, llm_noise
         self.port = port
         self.base_url = ""
@@ -152,6 +158,10 @@ class SandboxProcess:
             "--llm-noise",
             str(self.llm_noise),
         ]
+        if self.voyager_graphql_share is not None:
+            cmd += ["--voyager-graphql-share", str(self.voyager_graphql_share)]
+        if self.voyager_graphql_query_id is not None:
+            cmd += ["--voyager-graphql-query-id", self.voyager_graphql_query_id]
         env = {
             **os.environ,
             "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
