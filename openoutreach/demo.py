@@ -23,6 +23,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from openoutreach.sandbox.voyager_graphql import DEFAULT_QUERY_ID as SANDBOX_GRAPHQL_QUERY_ID
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 TIME_SCALE = 720  # one real minute = 12 sandbox hours: a day of pacing in two minutes
 SCENARIO = os.environ.get("DEMO_SCENARIO", "devops")
@@ -65,6 +67,7 @@ class Demo:
             "LINKEDIN_BASE_URL": sandbox,
             "LLM_API_BASE": f"{sandbox}/v1",
             "LLM_API_KEY": "sandbox",
+            "VOYAGER_GRAPHQL_QUERY_ID": SANDBOX_GRAPHQL_QUERY_ID,  # the sandbox's current one
             "AI_MODEL": "sandbox-model",
             "TIME_SCALE": str(TIME_SCALE),
             "LANE_TICK_SECONDS": "2",

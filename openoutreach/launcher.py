@@ -91,6 +91,9 @@ def build_topology() -> Topology:
         sandbox = f"http://127.0.0.1:{SANDBOX_PORT}"
         env.update({"LINKEDIN_BASE_URL": sandbox, "LLM_API_BASE": f"{sandbox}/v1"})
         env.setdefault("LLM_API_KEY", "sandbox")
+        from openoutreach.sandbox.voyager_graphql import DEFAULT_QUERY_ID  # the sandbox's current one
+
+        env["VOYAGER_GRAPHQL_QUERY_ID"] = DEFAULT_QUERY_ID
         topo.add("sandbox", *_python("-m", "openoutreach.sandbox", "serve", "--port", str(SANDBOX_PORT)))
         topo.notes.append(
             f"No LinkedIn account is configured: running against the SANDBOX at {sandbox} "

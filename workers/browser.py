@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from celery import shared_task
 from celery.signals import worker_shutdown
 from django.conf import settings
+from django.utils import timezone
 
 from openoutreach.linkedin.client import LinkedInClient
 from openoutreach.linkedin.errors import CheckpointRequired, WrongCredentials
@@ -59,7 +60,12 @@ def client_for(account: LinkedInAccount) -> LinkedInClient:
                 speed=settings.BROWSER_HUMAN_SPEED,
                 min_page_gap_s=settings.BROWSER_MIN_PAGE_GAP_SECONDS,
             )
-            _client = LinkedInClient(BrowserSession(config), Credentials(account.username, password))
+            _client = LinkedInClient(
+                BrowserSession(config),
+                Credentials(account.username, password),
+                voyager_path=account.voyager_path,  # where a previous worker left the account
+                graphql_query_id=settings.VOYAGER_GRAPHQL_QUERY_ID,
+            )
         return _client
 
 
@@ -139,6 +145,9 @@ def run_for_account(task, handle: str, work):
     except WrongCredentials as exc:
         health.wrong_credentials(account, str(exc), task_id)
         return {"paused": "wrong credentials"}
+    finally:  # a move to Voyager's GraphQL path outlives this worker, whatever the task's outcome
+        if client.voyager.path != account.voyager_path:
+            account.record_voyager_path(client.voyager.path, client.voyager.switched_at or timezone.now())
     health.record_success(account)
     return outcome
 
