@@ -63,9 +63,10 @@ def read_relationship(profile: dict, entities: Entities, warnings: list[str]) ->
         distance = text(no_connection.get("memberDistance"))
         if distance is not None and distance not in DISTANCES:
             warnings.append(f"unknown memberDistance {distance!r}")
+            distance = None  # a value we do not know is no distance to decide on
         result.distance = distance
         result.degree = DISTANCES.get(distance or "")
-    if result.distance is None or result.distance not in DISTANCES:
+    if result.distance is None:
         result.missing.append("connection_degree")
     result.invitation_pending = _pending(no_connection, holders, entities, warnings)
     if result.invitation_pending is None:
