@@ -278,3 +278,43 @@ def test_hostile_nesting_never_raises(samples, where):
 
     assert p.full_name in ("Jane Doe", "Doe")
     p.to_dict()
+
+
+def test_a_capture_saved_without_the_outer_data_level_still_names_the_member(samples):
+    data = samples.graphql_response()
+    data["data"] = data["data"]["data"]
+
+    p = parse_profile(data)
+
+    assert (p.full_name, p.source_shape) == ("Jane Doe", "graphql")
+
+
+@pytest.mark.parametrize(
+    "resolution",
+    [
+        {"*invitation": "urn:li:fsd_invitation:1"},
+        {"invitation": {"*invitation": "urn:li:fsd_invitation:1", "noInvitation": None}},
+        {"noConnection": {"invitation": {"*invitation": "urn:li:fsd_invitation:1"}}},
+        {"memberRelationshipData": {"invitationUnion": {"*invitation": "urn:li:fsd_invitation:1"}}},
+    ],
+)
+def test_the_resolution_result_is_read_whatever_its_nesting(samples, resolution):
+    data = samples.graphql_response()
+    rel = next(e for e in data["included"] if e.get("$type") == REL_TYPE)
+    del rel["memberRelationship"]["noConnection"]["invitation"]
+    rel["memberRelationshipDataResolutionResult"] = resolution
+
+    assert parse_profile(data, "jane-doe-42").invitation_pending is True
+
+
+def test_a_typed_all_null_union_is_silent(samples):
+    data = samples.graphql_response()
+    _rel(
+        data,
+        "memberRelationship",
+        {"$type": "x.Union", "self": None, "connection": None, "noConnection": None},
+    )
+
+    p = parse_profile(data, "jane-doe-42")
+
+    assert p.connection_degree is None and p.warnings == []

@@ -153,7 +153,7 @@ def _shape(data: dict) -> str | None:
     envelope = data.get("data")
     if not isinstance(envelope, dict):
         return None
-    if isinstance(envelope.get("data"), dict):
+    if isinstance(envelope.get("data"), dict) or any(GRAPHQL_COLLECTION_KEY in str(k) for k in envelope):
         return "graphql"
     return "rest" if "*elements" in envelope else None
 
@@ -220,11 +220,13 @@ def _pointed(data: dict, entities: Entities) -> list[dict]:
     urns: list = []
     if isinstance(envelope.get("*elements"), list):
         urns.extend(envelope["*elements"])
-    inner = envelope.get("data")
-    if isinstance(inner, dict):
-        keys = sorted(inner, key=lambda k: GRAPHQL_COLLECTION_KEY not in str(k))  # the documented key first
+    # GraphQL: data.data.<collection>; a capture saved without the outer level: data.<collection>
+    for holder in (envelope.get("data"), envelope):
+        if not isinstance(holder, dict):
+            continue
+        keys = sorted(holder, key=lambda k: GRAPHQL_COLLECTION_KEY not in str(k))  # the documented key first
         for key in keys:
-            value = inner[key]
+            value = holder[key]
             if isinstance(key, str) and key.startswith("*") and isinstance(value, str):
                 value = entities.by_urn.get(value)  # a collection kept as its own entity
             if isinstance(value, dict) and isinstance(value.get("*elements"), list):

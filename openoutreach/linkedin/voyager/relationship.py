@@ -76,7 +76,8 @@ def read_relationship(profile: dict, entities: Entities, warnings: list[str]) ->
 
 def _silent(union: dict) -> bool:
     """A union whose every known kind is null (or that is empty): nothing to report as unknown."""
-    return all(union.get(k) is None for k in union if k in KINDS) and not (set(union) - set(KINDS))
+    keys = {k for k in union if not str(k).startswith("$")}  # `$type` and the like are not kinds
+    return all(union.get(k) is None for k in keys if k in KINDS) and not (keys - set(KINDS))
 
 
 def _holders(profile: dict, entities: Entities) -> list[dict]:
@@ -129,40 +130,41 @@ def _pending(no_connection: Any, holders: list[dict], entities: Entities, warnin
     if isinstance(no_connection, dict):
         answers |= _invitation_answers(no_connection, entities, 0)
     for holder in holders:
-        for key in ("invitationUnion", "memberRelationshipDataResolutionResult"):
-            answers |= _invitation_answers(holder.get(key), entities, 0)
+        answers |= _invitation_answers(holder.get("invitationUnion"), entities, 0)
         data = holder.get("memberRelationshipData")  # GraphQL may keep just the invitation part here
         if isinstance(data, dict) and _is_invitation_union(data):
             answers |= _invitation_answers(data, entities, 0)
-        resolution = holder.get("memberRelationshipDataResolutionResult")
-        if isinstance(resolution, dict):
-            nested = resolution.get("noConnection")
-            answers |= _invitation_answers(nested, entities, 0)
+        # "repeats the invitation part": whatever its nesting, everything in it is about the invitation
+        answers |= _invitation_answers(
+            holder.get("memberRelationshipDataResolutionResult"), entities, 0, True
+        )
     if len(answers) > 1:
         warnings.append("the invitation placements disagree (pending and not); invitation state unknown")
         return None
     return answers.pop() if answers else None
 
 
-def _invitation_answers(value: Any, entities: Entities, depth: int) -> set[bool]:
-    """{True} pending, {False} none, both when the union contradicts itself, empty when silent."""
+def _invitation_answers(value: Any, entities: Entities, depth: int, any_key: bool = False) -> set[bool]:
+    """{True} pending, {False} none, both when the union contradicts itself, empty when silent.
+
+    A `*invitation` reference means pending (surface doc), whatever the linked entity carries; an
+    inline `invitationState` other than PENDING means none. `any_key` follows every nested object
+    (for a part that is all about the invitation), else only the invitation keys."""
     if not isinstance(value, dict) or depth > _MAX_DEPTH:
         return set()
     answers: set[bool] = set()
     state = text(value.get("invitationState"))
     if state is not None:
         answers.add(state == "PENDING")
-    urn = text(value.get("*invitation"))
-    if urn is not None:
-        invitation = entities.by_urn.get(urn)
-        linked_state = text(invitation.get("invitationState")) if invitation else None
-        answers.add(linked_state in (None, "PENDING"))
+    if text(value.get("*invitation")) is not None:
+        answers.add(True)
     if value.get("noInvitation") is not None:
         answers.add(False)
-    for key in _INVITATION_KEYS:
-        nested = value.get(key)
+    for key, nested in value.items():
+        if not (any_key or key in _INVITATION_KEYS):
+            continue
         if isinstance(nested, dict):
-            inner = _invitation_answers(nested, entities, depth + 1)
+            inner = _invitation_answers(nested, entities, depth + 1, any_key)
             if not inner and key == "sentInvitation" and nested:
                 inner = {True}
             answers |= inner
