@@ -318,3 +318,15 @@ def test_a_typed_all_null_union_is_silent(samples):
     p = parse_profile(data, "jane-doe-42")
 
     assert p.connection_degree is None and p.warnings == []
+
+
+def test_a_union_that_states_something_wins_over_an_empty_one_found_first(samples):
+    data = samples.graphql_response(pending=True)
+    data["included"].append(
+        {"entityUrn": "urn:li:fsd_memberRelationship:old", "$type": REL_TYPE, "memberRelationshipUnion": {}}
+    )
+    samples.member(data)["*memberRelationship"] = "urn:li:fsd_memberRelationship:old"
+
+    p = parse_profile(data, "jane-doe-42")
+
+    assert (p.distance, p.invitation_pending) == ("DISTANCE_3", True)

@@ -40,11 +40,11 @@ def read_relationship(profile: dict, entities: Entities, warnings: list[str]) ->
     """Degree, distance and pending invitation from every placement the two generations use."""
     result = Relationship()
     holders = _holders(profile, entities)
-    union = None
-    for holder in holders:
-        union = _union_of(holder)
-        if union is not None:
-            break
+    unions = [u for u in (_union_of(h) for h in holders) if u is not None]
+    # a union that states something wins over an all-null one found first
+    union = next(
+        (u for u in unions if any(u.get(k) is not None for k in KINDS)), unions[0] if unions else None
+    )
     kinds = [k for k in KINDS if union is not None and union.get(k) is not None]
     if len(kinds) > 1:
         warnings.append(f"memberRelationship union holds several kinds {kinds}; relationship unknown")
