@@ -31,6 +31,7 @@ from pathlib import Path
 
 from openoutreach.processes import STAGE_BEAT, STAGE_REDIS, STAGE_SERVICES, STAGE_WORK
 from openoutreach.runstate import RunRecord
+from openoutreach.sandbox.voyager_graphql import DEFAULT_QUERY_ID as SANDBOX_GRAPHQL_QUERY_ID
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 TIME_SCALE = 720  # one real minute = 12 sandbox hours: a day of pacing in two minutes
@@ -75,6 +76,7 @@ class Demo:
             "LINKEDIN_BASE_URL": sandbox,
             "LLM_API_BASE": f"{sandbox}/v1",
             "LLM_API_KEY": "sandbox",
+            "VOYAGER_GRAPHQL_QUERY_ID": SANDBOX_GRAPHQL_QUERY_ID,  # the sandbox's current one
             "AI_MODEL": "sandbox-model",
             "TIME_SCALE": str(TIME_SCALE),
             "LANE_TICK_SECONDS": "2",

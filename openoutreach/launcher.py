@@ -105,6 +105,9 @@ def build_topology() -> Topology:
         sandbox = f"http://127.0.0.1:{SANDBOX_PORT}"
         env.update({"LINKEDIN_BASE_URL": sandbox, "LLM_API_BASE": f"{sandbox}/v1"})
         env.setdefault("LLM_API_KEY", "sandbox")
+        from openoutreach.sandbox.voyager_graphql import DEFAULT_QUERY_ID  # the sandbox's current one
+
+        env["VOYAGER_GRAPHQL_QUERY_ID"] = DEFAULT_QUERY_ID
         topo.add("sandbox", *_python("-m", "openoutreach.sandbox", "serve", "--port", str(SANDBOX_PORT)),
                  stage=STAGE_SERVICES, port=SANDBOX_PORT)  # fmt: skip
         topo.notes.append(

@@ -61,6 +61,13 @@ try:
     # LinkedIn and the LLM: production points these at linkedin.com and a hosted model; the demo and the
     # tests point them at the sandbox. No code path knows which one it talks to.
     LINKEDIN_BASE_URL = env.str("LINKEDIN_BASE_URL", "https://www.linkedin.com").rstrip("/")
+    # The query id of Voyager's GraphQL profile query (voyagerIdentityDashProfiles.<hash>; LinkedIn rotates
+    # it). An account moves to that path when the REST profile endpoint is retired; empty = path off.
+    VOYAGER_GRAPHQL_QUERY_ID = env.str("VOYAGER_GRAPHQL_QUERY_ID", "").strip()
+    if VOYAGER_GRAPHQL_QUERY_ID and not VOYAGER_GRAPHQL_QUERY_ID.startswith("voyagerIdentityDashProfiles."):
+        raise EnvError(
+            'Environment variable "VOYAGER_GRAPHQL_QUERY_ID" invalid: expected voyagerIdentityDashProfiles.<hash>'
+        )
     LLM_API_KEY = env.str("LLM_API_KEY", "")
     LLM_API_BASE = env.str("LLM_API_BASE", "") or None
     AI_MODEL = env.str("AI_MODEL", "gpt-4o-mini")

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from celery import shared_task
 from celery.signals import worker_shutdown
 from django.conf import settings
+from django.utils import timezone
 
 from openoutreach.linkedin.captures import CaptureStore
 from openoutreach.linkedin.client import LinkedInClient
@@ -60,7 +61,12 @@ def client_for(account: LinkedInAccount) -> LinkedInClient:
                 speed=settings.BROWSER_HUMAN_SPEED,
                 min_page_gap_s=settings.BROWSER_MIN_PAGE_GAP_SECONDS,
             )
-            _client = LinkedInClient(BrowserSession(config), Credentials(account.username, password))
+            _client = LinkedInClient(
+                BrowserSession(config),
+                Credentials(account.username, password),
+                voyager_path=account.voyager_path,  # where a previous worker left the account
+                graphql_query_id=settings.VOYAGER_GRAPHQL_QUERY_ID,
+            )
             _client.captures = CaptureStore(
                 settings.CAPTURES_DIR / account.handle,
                 max_count=settings.CAPTURES_MAX_COUNT,
@@ -155,6 +161,9 @@ def run_for_account(task, handle: str, work, lane: str | None = None):
     except Exception as exc:
         account.record_failure(f"{task.name}: {type(exc).__name__}: {exc}")
         raise
+    finally:  # a move to Voyager's GraphQL path outlives this worker, whatever the task's outcome
+        if client.voyager.path != account.voyager_path:
+            account.record_voyager_path(client.voyager.path, client.voyager.switched_at or timezone.now())
     account.record_success()
     return outcome
 

@@ -36,7 +36,7 @@ from openoutreach.linkedin.login import (
 )
 from openoutreach.linkedin.session import BrowserSession, SessionConfig
 from openoutreach.linkedin.urls import public_id_from_url
-from openoutreach.linkedin.voyager.client import VoyagerClient
+from openoutreach.linkedin.voyager.client import REST, VoyagerClient
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +52,14 @@ class LinkedInClient:
         login_timeout_s: float = LOGIN_TIMEOUT_S,
         voyager: VoyagerClient | None = None,
         own_public_id: str | None = None,
+        voyager_path: str = REST,
+        graphql_query_id: str = "",
     ) -> None:
         self.session = session
         self.credentials = credentials
         self.login_timeout_s = login_timeout_s
-        self.voyager = voyager or VoyagerClient(session)
+        # the account's saved Voyager path (rest|graphql); the client may move it, see voyager.client
+        self.voyager = voyager or VoyagerClient(session, path=voyager_path, graphql_query_id=graphql_query_id)
         self.voyager.relogin = self.relogin
         self.fresh_logins = 0  # fresh logins done by this client (saved-session reuse is not counted)
         self._logged_in = False
@@ -72,12 +75,20 @@ class LinkedInClient:
         password: str,
         *,
         own_public_id: str | None = None,
+        voyager_path: str = REST,
+        graphql_query_id: str = "",
         **session_options: Any,
     ) -> LinkedInClient:
         """A client with its own browser session; `session_options` are `SessionConfig` fields
         (headless, proxy, executable_path, timeout_ms, speed, ...)."""
         config = SessionConfig(base_url, storage_state_path, **session_options)
-        return cls(BrowserSession(config), Credentials(username, password), own_public_id=own_public_id)
+        return cls(
+            BrowserSession(config),
+            Credentials(username, password),
+            own_public_id=own_public_id,
+            voyager_path=voyager_path,
+            graphql_query_id=graphql_query_id,
+        )
 
     @property
     def base_url(self) -> str:

@@ -80,6 +80,26 @@ class VoyagerError(LinkedInError):
         self.status = status
 
 
+class EndpointGone(VoyagerError):
+    """Voyager answered 410 Gone: LinkedIn retired this endpoint (for this account at least)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"Voyager answered 410 Gone for {path}: LinkedIn retired this endpoint", 410)
+        self.path = path
+
+
+class StaleQueryId(VoyagerError):
+    """The GraphQL path refused our query id (it rotates): VOYAGER_GRAPHQL_QUERY_ID needs the current one."""
+
+    def __init__(self, query_id: str, status: int) -> None:
+        super().__init__(
+            f"Voyager GraphQL refused query id {query_id!r} (HTTP {status}): set VOYAGER_GRAPHQL_QUERY_ID to "
+            "the current one (browser network tab, filter on voyagerIdentityDashProfiles)",
+            status,
+        )
+        self.query_id = query_id
+
+
 class WeeklyLimitReached(LinkedInError):
     """LinkedIn showed the weekly invitation limit alert instead of sending: stop connecting this week."""
 

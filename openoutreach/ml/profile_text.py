@@ -30,6 +30,7 @@ IRRELEVANT_FIELDS = {
     "invitation_pending": "our relationship to the person, not the person",
     "missing": "parser diagnostics",
     "warnings": "parser diagnostics",
+    "source_shape": "parser diagnostics (which Voyager generation answered)",
 }
 POSITION_USED = frozenset({"title", "company_name", "location", "date_range", "description"})
 POSITION_IRRELEVANT = {"company_urn": "identifier; company_name carries the content"}

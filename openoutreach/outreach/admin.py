@@ -142,13 +142,13 @@ class LinkedInAccountAdmin(admin.ModelAdmin):
     list_filter = ["active", "status"]
     search_fields = ["handle", "username"]
     actions = ["pause_accounts", "resume_accounts"]
-    readonly_fields = ["health", "usage", "password_set", "consecutive_failures", "created_at"]
+    readonly_fields = ["health", "usage", "password_set", "consecutive_failures", "voyager", "created_at"]
     fieldsets = [
         (
             None,
             {"fields": ["handle", "username", "password", "password_set", "proxy", "active", "campaigns"]},
         ),
-        ("Health", {"fields": ["health", "consecutive_failures", "usage"]}),
+        ("Health", {"fields": ["health", "consecutive_failures", "usage", "voyager"]}),
         (
             "Limits",
             {
@@ -189,6 +189,18 @@ class LinkedInAccountAdmin(admin.ModelAdmin):
             account.paused_reason,
             since,
             until,
+        )
+
+    @admin.display(description="Voyager path")
+    def voyager(self, account: LinkedInAccount) -> str:
+        if account.voyager_path != LinkedInAccount.VoyagerPath.GRAPHQL:
+            return "REST (identity/dash/profiles)"
+        since = f" on {account.voyager_switched_at:%Y-%m-%d %H:%M} UTC" if account.voyager_switched_at else ""
+        return format_html(
+            "<strong>GraphQL</strong>: switched{} because LinkedIn's REST profile endpoint answered 410 Gone "
+            "or in a shape the parser could not read. Profiles are now read with the query id in "
+            "<code>VOYAGER_GRAPHQL_QUERY_ID</code>; if they start failing, refresh it (see the README).",
+            since,
         )
 
     @admin.display(description="Today")

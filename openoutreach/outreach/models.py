@@ -9,7 +9,7 @@ canonical profile URL forever; DealState carries what the lanes need on a Deal (
 from __future__ import annotations
 
 import zoneinfo
-from datetime import time
+from datetime import datetime, time
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -99,6 +99,10 @@ class LinkedInAccount(AccountHealth, models.Model):
         OK = "ok", "OK"
         PAUSED = "paused", "Paused"
 
+    class VoyagerPath(models.TextChoices):
+        REST = "rest", "REST (identity/dash/profiles)"
+        GRAPHQL = "graphql", "GraphQL (voyagerIdentityDashProfiles)"
+
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="linkedin_account"
     )
@@ -136,6 +140,15 @@ class LinkedInAccount(AccountHealth, models.Model):
         null=True, blank=True, help_text="Empty while paused = until resumed."
     )
     consecutive_failures = models.PositiveIntegerField(default=0)
+    voyager_path = models.CharField(
+        max_length=8,
+        choices=VoyagerPath.choices,
+        default=VoyagerPath.REST,
+        help_text="Where this account reads Voyager profiles; moves to GraphQL by itself when REST is retired.",
+    )
+    voyager_switched_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the browser worker moved this account to the GraphQL path."
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -162,6 +175,18 @@ class LinkedInAccount(AccountHealth, models.Model):
 
     def get_proxy(self) -> str:
         return crypto.decrypt(self.proxy_encrypted) if self.proxy_encrypted else ""
+
+    def record_voyager_path(self, path: str, at: datetime) -> bool:
+        """Persist a Voyager path the account's client moved to, so a restarted worker starts there.
+        Conditional: only a real change is written (and stamped); returns whether it was one."""
+        changed = (
+            LinkedInAccount.objects.filter(pk=self.pk)
+            .exclude(voyager_path=path)
+            .update(voyager_path=path, voyager_switched_at=at)
+        )
+        if changed:
+            self.voyager_path, self.voyager_switched_at = path, at
+        return bool(changed)
 
     def clean(self) -> None:
         if self.working_hours_start == self.working_hours_end:

@@ -87,7 +87,10 @@ def enrich(
             )  # fmt: skip
             report.throttled_for = exc.retry_after
             break
-        leads.save_enrichment(profile.lead, result.profile, json.dumps(result.raw).encode(), account, task_id)
+        leads.save_enrichment(
+            profile.lead, result.profile, json.dumps(result.raw).encode(), account, task_id,
+            voyager_path=client.voyager.path,  # the path that served this fetch (a move happens before it)
+        )  # fmt: skip
         report.enriched.append(profile.lead_id)
         report.discovered += _discover(result.discovered, client, account)
     claims.release_profiles(lead_ids)

@@ -71,9 +71,15 @@ def _company(name: str, urn: str, country: Country | None) -> Company | None:
 
 @transaction.atomic
 def save_enrichment(
-    lead: Lead, profile: ParsedProfile, raw: bytes, account: LinkedInAccount | None, task_id: str = ""
+    lead: Lead,
+    profile: ParsedProfile,
+    raw: bytes,
+    account: LinkedInAccount | None,
+    task_id: str = "",
+    voyager_path: str = "",
 ) -> Lead:
-    """Write a parsed Voyager profile onto its Lead; raw JSON as a TheFile; one ActionLog row."""
+    """Write a parsed Voyager profile onto its Lead; raw JSON as a TheFile; one ActionLog row (its detail
+    names the Voyager path that served the profile, when known)."""
     country = _country(profile.country_code)
     company_name, company_urn = _current_company(profile)
     lead.first_name = (profile.first_name or profile.public_identifier or lead.first_name)[:100]
@@ -94,7 +100,10 @@ def save_enrichment(
     LinkedInProfile.objects.filter(lead=lead).update(
         enriched_at=timezone.now(), urn=profile.urn or "", unavailable_reason="", enrich_claimed_until=None
     )
-    detail = f"missing: {', '.join(profile.missing)}" if profile.missing else ""
+    parts = [f"voyager_path={voyager_path}"] if voyager_path else []
+    if profile.missing:
+        parts.append(f"missing: {', '.join(profile.missing)}")
+    detail = "; ".join(parts)
     ActionLog.objects.create(
         account=account,
         kind=ActionLog.Kind.ENRICH,

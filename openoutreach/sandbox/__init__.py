@@ -5,7 +5,8 @@ exists. Built from shared/docs/linkedin-surface.md, like the browser layer, so t
 
 Run by hand:
     python -m openoutreach.sandbox serve --port 8765 --people 500 --seed 7 --scenario devops \
-        [--host 127.0.0.1] [--clock-speed 1.0] [--llm-noise 0.0] [--markup-share 2026=0.6,2022=0.3,older=0.1]
+        [--host 127.0.0.1] [--clock-speed 1.0] [--llm-noise 0.0] [--markup-share 2026=0.6,2022=0.3,older=0.1] \
+        [--voyager-graphql-share 0.3] [--voyager-graphql-query-id voyagerIdentityDashProfiles.<hash>]
 It binds to loopback by default and prints exactly one line `sandbox listening on http://127.0.0.1:P`
 when ready. Scenarios: files in `scenarios/` (devops, healthcare_staffing).
 
@@ -60,9 +61,15 @@ Surface (paths relative to the base URL):
 - Voyager: GET /voyager/api/identity/dash/profiles?q=memberIdentity&memberIdentity=<public id|profile id|me>
   &decorationId=com.linkedin.voyager.dash.deco.identity.profile.FullProfileWithEntities-91 with
   `csrf-token` == JSESSIONID without quotes. 401 dead/missing session, 403 CSRF mismatch or private
-  profile, 404 unknown, 429/999/500 by fault. Shape and variants: see `voyager.py`. A pending
-  invitation shows as `noConnection.invitationUnion.invitation.invitationState == "PENDING"`; none as
-  `noInvitation`; own profile as `self`.
+  profile, 404 unknown, 429/999/500 by fault, 410 for an account whose `voyager_rest_gone` fault is on.
+  Shape and variants: see `voyager.py`. A pending invitation shows as
+  `noConnection.invitationUnion.invitation.invitationState == "PENDING"`; none as `noInvitation`; own
+  profile as `self`. A share of people (`--voyager-graphql-share`, default 0.3, stable per person)
+  get the GraphQL shape on this path too (see `voyager_graphql.py`).
+- Voyager GraphQL: GET /voyager/api/graphql?variables=(vanityName:<public id>)|(memberIdentity:<profile
+  id>)&queryId=<current id> (`--voyager-graphql-query-id`, shown by /_sandbox/health); any other
+  queryId answers 400 `{"status": 400, "code": "stale_query_id"}` (the sandbox's assumption: the doc
+  does not say what LinkedIn answers to a stale id).
 - Actions the pages' script posts (csrf-checked): voyagerRelationshipsDashMemberRelationships
   (?action=verifyQuotaAndCreateV2), voyagerRelationshipsDashInvitations (?action=withdraw),
   voyagerMessagingDashMessengerMessages (?action=createMessage), voyagerMessagingDashTypeahead.

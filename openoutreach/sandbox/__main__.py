@@ -12,6 +12,7 @@ from uvicorn.protocols.http import h11_impl
 from openoutreach.sandbox import scenarios
 from openoutreach.sandbox.app import build_sandbox, create_app
 from openoutreach.sandbox.population import parse_markup_share
+from openoutreach.sandbox.voyager_graphql import DEFAULT_QUERY_ID, DEFAULT_SHARE, QUERY_PREFIX
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,6 +31,17 @@ def main(argv: list[str] | None = None) -> int:
         default="2026=0.6,2022=0.3,older=0.1",
         help="share of people served each profile-page generation (weights, normalised)",
     )
+    serve.add_argument(
+        "--voyager-graphql-share",
+        type=float,
+        default=DEFAULT_SHARE,
+        help="share of people whose REST Voyager answer has the GraphQL shape (0..1, stable per person)",
+    )
+    serve.add_argument(
+        "--voyager-graphql-query-id",
+        default=DEFAULT_QUERY_ID,
+        help="the current voyagerIdentityDashProfiles.<hash> of /voyager/api/graphql (others are stale)",
+    )
     args = parser.parse_args(argv)
     try:
         share = parse_markup_share(args.markup_share)
@@ -37,9 +49,22 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--markup-share: {exc}")
     if args.people < 1 or not args.clock_speed > 0 or not 0 <= args.llm_noise <= 1:
         parser.error("--people must be >= 1, --clock-speed > 0, --llm-noise in [0, 1]")
+    if not 0 <= args.voyager_graphql_share <= 1:
+        parser.error("--voyager-graphql-share must be in [0, 1]")
+    if not args.voyager_graphql_query_id.startswith(QUERY_PREFIX):
+        parser.error(f"--voyager-graphql-query-id must start with {QUERY_PREFIX}")
     # LinkedIn's bot wall answers status 999; uvicorn only knows reason phrases for 100-599.
     h11_impl.STATUS_PHRASES.setdefault(999, b"Request denied")
-    box = build_sandbox(args.people, args.seed, args.scenario, args.clock_speed, args.llm_noise, share)
+    box = build_sandbox(
+        args.people,
+        args.seed,
+        args.scenario,
+        args.clock_speed,
+        args.llm_noise,
+        share,
+        voyager_graphql_share=args.voyager_graphql_share,
+        voyager_graphql_query_id=args.voyager_graphql_query_id,
+    )
     if box.llm_missing:
         print(f"sandbox: LLM stand-in not mounted ({box.llm_missing})", file=sys.stderr, flush=True)
     config = uvicorn.Config(  # h11: the protocol whose status table is patched above

@@ -1,4 +1,4 @@
-"""Voyager-style JSON endpoints: the profiles API the product reads, and the action APIs the pages'
+"""Voyager-style JSON endpoints: the profiles API the product reads (REST and GraphQL paths), the action APIs the pages'
 own scripts call when a member clicks Connect, Withdraw or Send (so an invitation exists only when
 the right control for the right person was clicked), plus the messaging typeahead and telemetry.
 
@@ -9,6 +9,7 @@ to JSESSIONID without its quotes (403 otherwise), except telemetry, which pages 
 from __future__ import annotations
 
 import json
+import re
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -16,7 +17,8 @@ from starlette.routing import Route
 
 from openoutreach.sandbox.population import Person
 from openoutreach.sandbox.voyager import profile_json
-from openoutreach.sandbox.web import csrf_ok, current_session, json_error, sb
+from openoutreach.sandbox.voyager_graphql import graphql_json, served_as_graphql
+from openoutreach.sandbox.web import Sandbox, csrf_ok, current_session, json_error, sb
 from openoutreach.sandbox.world import ActionError, Session
 
 NORMALIZED = "application/vnd.linkedin.normalized+json+2.1"
@@ -33,6 +35,8 @@ def _auth(request: Request) -> tuple[Session | None, Response | None]:
 
 
 async def voyager_profile(request: Request) -> Response:
+    """The REST profile endpoint; answers in the GraphQL shape for a share of people, and 410 Gone for
+    an account whose `voyager_rest_gone` fault is on (LinkedIn retiring the endpoint)."""
     box = sb(request)
     session, error = _auth(request)
     if error is not None:
@@ -43,6 +47,47 @@ async def voyager_profile(request: Request) -> Response:
     decoration = params.get("decorationId", DECORATION_PREFIX)
     if not decoration.startswith(DECORATION_PREFIX):
         return json_error(400, f"Unknown decorationId {decoration!r}.")
+    if box.faults.get("voyager_rest_gone", session.account):
+        return json_error(410, "Gone: this endpoint is no longer available.")
+    return _profile(box, session, params["memberIdentity"], graphql=None)
+
+
+# (vanityName:<public id>) or (memberIdentity:<profile id>); the id arrives percent-decoded
+_VARIABLES = re.compile(r"\((vanityName|memberIdentity):(.+)\)", re.DOTALL)
+
+
+async def voyager_graphql(request: Request) -> Response:
+    """`/voyager/api/graphql?variables=(vanityName:<id>)&queryId=voyagerIdentityDashProfiles.<hash>`.
+
+    A stale or unknown query id: the surface doc does not say what LinkedIn answers then. The sandbox's
+    ASSUMPTION is a 400 with a `{"status": 400, ...}` body, the way Voyager refuses other requests it
+    cannot serve; a client must treat any such refusal as "the query id needs refreshing".
+    """
+    box = sb(request)
+    session, error = _auth(request)
+    if error is not None:
+        return error
+    params = request.query_params
+    query_id = params.get("queryId", "")
+    if query_id != box.voyager_graphql_query_id:
+        return json_error(400, f"Unknown or outdated queryId {query_id!r}.", "stale_query_id")
+    match = _VARIABLES.fullmatch(params.get("variables", ""))
+    if match is None:
+        return json_error(
+            400, "Expected variables=(vanityName:<public id>) or (memberIdentity:<profile id>)."
+        )
+    kind, ident = match.groups()
+    if kind == "memberIdentity":
+        ident = ident.removeprefix("urn:li:fsd_profile:")
+        if ident not in box.world.population.by_profile_id:
+            return json_error(404, f"No member {ident!r}.")
+    elif box.world.population.get(ident) is None:
+        return json_error(404, f"No member {ident!r}.")
+    return _profile(box, session, ident, graphql=True)
+
+
+def _profile(box: Sandbox, session: Session, ident: str, graphql: bool | None) -> Response:
+    """One member's profile as `session`'s account sees it; `graphql` None = the person's own shape."""
     handle = session.account
     for fault, status in (("voyager_999_rate", 999), ("voyager_429_rate", 429), ("voyager_500_rate", 500)):
         if box.faults.roll(fault, handle):
@@ -50,7 +95,6 @@ async def voyager_profile(request: Request) -> Response:
     world = box.world
     world.advance()
     me = world.population.people[world.accounts[handle].person]
-    ident = params["memberIdentity"]
     if ident == "me":
         person = me
     else:
@@ -62,13 +106,15 @@ async def voyager_profile(request: Request) -> Response:
     if person.private:
         return json_error(403, "This profile is not accessible.")
     box.signals.profile_view(handle, session.token)
-    relation = world.degree(handle, person)
+    if graphql is None:
+        graphql = served_as_graphql(world.population, person, box.voyager_graphql_share)
     invitation = world.pending_invitation(handle, person.index)
-    body = profile_json(
+    build = graphql_json if graphql else profile_json
+    body = build(
         world.population,
         person,
         me,
-        relation,
+        world.degree(handle, person),
         world.distance(handle, person),
         invitation.id if invitation else None,
     )
@@ -193,6 +239,7 @@ async def telemetry(request: Request) -> Response:
 
 routes = [
     Route("/voyager/api/identity/dash/profiles", voyager_profile),
+    Route("/voyager/api/graphql", voyager_graphql),
     Route("/voyager/api/voyagerRelationshipsDashMemberRelationships", invite, methods=["POST"]),
     Route("/voyager/api/voyagerRelationshipsDashInvitations", withdraw, methods=["POST"]),
     Route("/voyager/api/voyagerMessagingDashMessengerMessages", send_message, methods=["POST"]),

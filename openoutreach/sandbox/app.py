@@ -22,6 +22,7 @@ from openoutreach.sandbox.oracle import Oracle
 from openoutreach.sandbox.population import Population
 from openoutreach.sandbox.scenarios import load
 from openoutreach.sandbox.signals import BotSignals, RequestLog
+from openoutreach.sandbox.voyager_graphql import DEFAULT_QUERY_ID, DEFAULT_SHARE
 from openoutreach.sandbox.web import Sandbox
 from openoutreach.sandbox.world import World
 
@@ -35,6 +36,8 @@ def build_sandbox(
     clock_speed: float = 1.0,
     llm_noise: float = 0.0,
     markup_share: str | dict[str, float] | None = None,
+    voyager_graphql_share: float = DEFAULT_SHARE,
+    voyager_graphql_query_id: str = DEFAULT_QUERY_ID,
 ) -> Sandbox:
     """`markup_share`: which profile-page generation people get, e.g. "2026=0.6,2022=0.3,older=0.1"
     (population.parse_markup_share; the default serves 2026 most)."""
@@ -46,6 +49,8 @@ def build_sandbox(
         signals=BotSignals(world),
         log=RequestLog(),
         initial_clock_speed=clock_speed,
+        voyager_graphql_share=voyager_graphql_share,
+        voyager_graphql_query_id=voyager_graphql_query_id,
     )
     try:
         from openoutreach.sandbox.llm import LLMStandIn

@@ -29,6 +29,7 @@ from starlette.routing import Route
 from openoutreach.sandbox import scenarios
 from openoutreach.sandbox.faults import LLM_FAULTS, FaultError
 from openoutreach.sandbox.voyager import quirks
+from openoutreach.sandbox.voyager_graphql import DEFAULT_SHARE, served_as_graphql, top_card
 from openoutreach.sandbox.web import Sandbox, json_error, sb
 from openoutreach.sandbox.world import World
 
@@ -74,6 +75,8 @@ async def health(request: Request, box: Sandbox) -> Response:
             "scenario": box.world.scenario.name,
             "llm": box.llm is not None,
             "llm_missing": box.llm_missing,
+            "voyager_graphql_share": box.voyager_graphql_share,
+            "voyager_graphql_query_id": box.voyager_graphql_query_id,
         }
     )
 
@@ -176,7 +179,7 @@ async def account_update(request: Request, box: Sandbox) -> Response:
     return JSONResponse(_account_info(box.world, handle))
 
 
-def person_truth(world: World, public_id: str) -> dict | None:
+def person_truth(world: World, public_id: str, graphql_share: float = DEFAULT_SHARE) -> dict | None:
     pop = world.population
     p = pop.get(public_id)
     if p is None:
@@ -216,14 +219,18 @@ def person_truth(world: World, public_id: str) -> dict | None:
         "injection": p.injection,
         "is_account": p.index >= pop.size,
         "namesake_of": pop.people[p.namesake_of].public_id if p.namesake_of is not None else None,
-        "voyager": asdict(quirks(pop, p)),
+        "voyager": {
+            **asdict(quirks(pop, p)),
+            "graphql": served_as_graphql(pop, p, graphql_share),  # the REST path answers in GraphQL shape
+            "graphql_top_card": top_card(pop, p),  # its GraphQL answer is the top-card variant
+        },
         "relations": {h: world.degree(h, p) for h in world.accounts},
     }
 
 
 async def person(request: Request, box: Sandbox) -> Response:
     box.world.advance()
-    truth = person_truth(box.world, request.path_params["public_id"])
+    truth = person_truth(box.world, request.path_params["public_id"], box.voyager_graphql_share)
     if truth is None:
         return json_error(404, f"no person {request.path_params['public_id']!r}")
     return JSONResponse(truth)
@@ -233,7 +240,8 @@ async def people(request: Request, box: Sandbox) -> Response:
     offset = int(request.query_params.get("offset", 0))
     limit = min(int(request.query_params.get("limit", 1000)), 5000)
     pop = box.world.population
-    rows = [person_truth(box.world, p.public_id) for p in pop.people[offset : offset + limit]]
+    share = box.voyager_graphql_share
+    rows = [person_truth(box.world, p.public_id, share) for p in pop.people[offset : offset + limit]]
     return JSONResponse({"total": len(pop.people), "offset": offset, "people": rows})
 
 

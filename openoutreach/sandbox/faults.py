@@ -19,6 +19,7 @@ FAULTS: dict[str, tuple[Any, str]] = {
     "voyager_429_rate": (0.0, "Voyager answers 429 (throttled)"),
     "voyager_999_rate": (0.0, "Voyager answers 999 (LinkedIn's bot wall)"),
     "voyager_500_rate": (0.0, "Voyager answers 500 (transient)"),
+    "voyager_rest_gone": (False, "the REST profile endpoint answers 410 Gone (LinkedIn retired it)"),
     "slow_seconds": (0.0, "pages and API calls take this many extra seconds"),
     "slow_rate": (1.0, "probability that slow_seconds applies to a request"),
     "missing_connect_rate": (0.0, "share of people whose top card has no Connect control at all"),
@@ -57,9 +58,9 @@ def _check(name: str, value: Any) -> Any:
         if not isinstance(value, int | float) or isinstance(value, bool) or not 0.0 <= value <= 600:
             raise FaultError(f"fault {name} must be seconds in [0, 600], got {value!r}")
         return float(value)
-    if name == "search_limit":
+    if name in ("search_limit", "voyager_rest_gone"):
         if not isinstance(value, bool):
-            raise FaultError(f"fault search_limit must be true or false, got {value!r}")
+            raise FaultError(f"fault {name} must be true or false, got {value!r}")
         return value
     allowed = {
         "markup": (None, "2026", "2022", "older", "legacy"),

@@ -115,9 +115,15 @@ class SandboxProcess:
         port: int | None = None,
         llm_noise: float = 0.0,
         markup_share: str | None = None,
+        voyager_graphql_share: float | None = None,
+        voyager_graphql_query_id: str | None = None,
     ) -> None:
         """`markup_share` e.g. "2026=0.6,2022=0.3,older=0.1" (None: the server's default)."""
         self.people, self.seed, self.scenario = people, seed, scenario
+        self.voyager_graphql_share, self.voyager_graphql_query_id = (
+            voyager_graphql_share,
+            voyager_graphql_query_id,
+        )
         self.clock_speed, self.llm_noise = clock_speed, llm_noise
         self.markup_share = markup_share
         self.port = port
@@ -157,6 +163,10 @@ class SandboxProcess:
         ]
         if self.markup_share is not None:
             cmd += ["--markup-share", self.markup_share]
+        if self.voyager_graphql_share is not None:
+            cmd += ["--voyager-graphql-share", str(self.voyager_graphql_share)]
+        if self.voyager_graphql_query_id is not None:
+            cmd += ["--voyager-graphql-query-id", self.voyager_graphql_query_id]
         env = {
             **os.environ,
             "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),

@@ -34,6 +34,8 @@ class Sandbox:
     signals: BotSignals
     log: RequestLog
     initial_clock_speed: float
+    voyager_graphql_share: float = 0.3  # share of people the REST path answers in the GraphQL shape
+    voyager_graphql_query_id: str = ""  # the current voyagerIdentityDashProfiles.<hash>; others are stale
     llm: Any = None  # LLMStandIn when openoutreach.sandbox.llm is importable
     llm_missing: str | None = None
     jinja: Environment = field(

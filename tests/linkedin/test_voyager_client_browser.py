@@ -139,3 +139,18 @@ def test_an_unexpected_status_is_not_retried(client):
     with pytest.raises(VoyagerError, match="418"):
         client.get_json("/voyager/api/x")
     assert len(Scripted.seen) == 1
+
+
+def test_a_410_moves_the_account_to_graphql_with_the_query_id_and_the_same_headers(client, samples):
+    client.graphql_query_id = "voyagerIdentityDashProfiles.abc123"
+    Scripted.script = [(410, '{"status": 410}', {}), (200, json.dumps(samples.graphql_response()), {})]
+
+    fetched = client.get_profile("jane-doe-42")
+
+    assert (fetched.path, fetched.parsed.full_name, client.path) == ("graphql", "Jane Doe", "graphql")
+    rest, graphql = Scripted.seen
+    assert rest["path"].startswith("/voyager/api/identity/dash/profiles?")
+    assert graphql["path"] == (
+        "/voyager/api/graphql?variables=(vanityName:jane-doe-42)&queryId=voyagerIdentityDashProfiles.abc123"
+    )
+    assert graphql["csrf-token"] == "ajax:42" and graphql["accept"] == rest["accept"]

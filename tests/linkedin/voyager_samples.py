@@ -1,18 +1,23 @@
-"""Hand-made Voyager responses in the normalized shape of the surface doc, for parser tests.
+"""Hand-made Voyager responses in the normalized shapes of the surface doc, for parser tests.
 
-`full_response()` builds a realistic response (viewer's mini profile + the requested member with
-positions, educations, geo, industry, relationship); tests then break one part at a time.
+`full_response()` builds a realistic REST response (viewer's mini profile + the requested member with
+positions, educations, geo, industry, relationship); `graphql_response()` the GraphQL generation's
+top-card variant (hashed recipes, the viewer's own Profile beside the member's, the relationship as a
+separate entity found by profile id). Tests then break one part at a time.
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
 
 P = "com.linkedin.voyager.dash.identity.profile."
 COLLECTION = "com.linkedin.restli.common.CollectionResponse"
 FULL_RECIPE = "com.linkedin.voyager.dash.deco.identity.profile.FullProfileWithEntities"
 MEMBER_URN = "urn:li:fsd_profile:ACoAAJaneDoe"
 VIEWER_URN = "urn:li:fsd_profile:ACoAAViewer"
+RELATIONSHIP_URN = "urn:li:fsd_memberRelationship:ACoAAJaneDoe"
+INVITATION_URN = "urn:li:fsd_invitation:7123456789"
 
 
 def _coll(urn: str, elements: list[str]) -> dict:
@@ -199,3 +204,110 @@ def member(response: dict) -> dict:
 
 def relationship(response: dict) -> dict:
     return entity(response, "urn:li:fsd_memberRelationship:ACoAAJaneDoe")
+
+
+def hashed(name: str) -> str:
+    """A GraphQL-generation recipe name: `com.linkedin.<md5>` (the readable name is gone)."""
+    return "com.linkedin." + hashlib.md5(name.encode()).hexdigest()
+
+
+def graphql_invitation(pending: bool) -> dict:
+    """`noConnection.invitation` as the doc shows it: `*invitation` when pending, else `noInvitation`."""
+    if pending:
+        return {"noInvitation": None, "*invitation": INVITATION_URN}
+    return {"noInvitation": {"inviterCanInvite": True}}
+
+
+def graphql_response(*, distance: str = "DISTANCE_3", pending: bool = False) -> dict:
+    """A GraphQL profile response (top-card variant) for jane-doe-42 seen by alice-viewer."""
+    member = {
+        "entityUrn": MEMBER_URN,
+        "$type": P + "Profile",
+        "$recipeTypes": [hashed("profile-top-card")],
+        "firstName": "Jane",
+        "lastName": "Doe",
+        "headline": "Head of Data at Acme",
+        "publicIdentifier": "jane-doe-42",
+        "location": {"countryCode": "us"},
+        "profileTopPosition": {
+            "$type": COLLECTION,
+            "*elements": ["urn:li:fsd_profilePosition:(ACoAAJaneDoe,11)"],
+        },
+        "profileTopEducation": {
+            "$type": COLLECTION,
+            "*elements": ["urn:li:fsd_profileEducation:(ACoAAJaneDoe,31)"],
+        },
+    }
+    viewer = {
+        "entityUrn": VIEWER_URN,
+        "$type": P + "Profile",
+        "$recipeTypes": [hashed("profile-self")],
+        "firstName": "Alice",
+        "lastName": "Viewer",
+        "headline": "Founder",
+        "publicIdentifier": "alice-viewer",
+        "location": {"countryCode": "de"},
+    }
+    invitation = graphql_invitation(pending)
+    relationship = {
+        "entityUrn": RELATIONSHIP_URN,
+        "$type": "com.linkedin.voyager.dash.relationships.MemberRelationship",
+        "$recipeTypes": [hashed("member-relationship")],
+        "memberRelationship": {
+            "self": None,
+            "connection": None,
+            "noConnection": {"memberDistance": distance, "invitation": copy.deepcopy(invitation)},
+        },
+        "memberRelationshipDataResolutionResult": copy.deepcopy(invitation),
+    }
+    included = [
+        viewer,  # the viewer's own Profile comes first: "take the first Profile" is wrong
+        member,
+        {
+            "entityUrn": "urn:li:fsd_profilePosition:(ACoAAJaneDoe,11)",
+            "$type": P + "Position",
+            "$recipeTypes": [hashed("top-position")],
+            "companyName": "ACME inc (raw)",
+            "*company": "urn:li:fsd_company:1001",
+        },
+        {
+            "entityUrn": "urn:li:fsd_company:1001",
+            "$type": "com.linkedin.voyager.dash.organization.Company",
+            "$recipeTypes": [hashed("company")],
+            "name": "Acme",
+        },
+        {
+            "entityUrn": "urn:li:fsd_profileEducation:(ACoAAJaneDoe,31)",
+            "$type": P + "Education",
+            "$recipeTypes": [hashed("top-education")],
+            "*school": "urn:li:fsd_school:501",
+        },
+        {
+            "entityUrn": "urn:li:fsd_school:501",
+            "$type": "com.linkedin.voyager.dash.organization.School",
+            "$recipeTypes": [hashed("school")],
+            "name": "Massachusetts Institute of Technology",
+        },
+        relationship,
+    ]
+    if pending:
+        included.append(
+            {
+                "entityUrn": INVITATION_URN,
+                "$type": "com.linkedin.voyager.dash.relationships.invitation.Invitation",
+                "$recipeTypes": [hashed("invitation")],
+            }
+        )
+    return {
+        "data": {
+            "data": {
+                "$recipeTypes": [hashed("envelope")],
+                "identityDashProfilesByMemberIdentity": {
+                    "$type": COLLECTION,
+                    "$recipeTypes": [hashed("collection")],
+                    "*elements": [MEMBER_URN],
+                },
+            },
+        },
+        "included": included,
+    }

@@ -5,10 +5,20 @@
 
 from __future__ import annotations
 
-from openoutreach.linkedin.voyager.client import VoyagerClient, VoyagerProfile, profile_path
+from openoutreach.linkedin.voyager.client import (
+    GRAPHQL,
+    REST,
+    VoyagerClient,
+    VoyagerProfile,
+    graphql_profile_path,
+    profile_path,
+)
 from openoutreach.linkedin.voyager.parser import Education, ParsedProfile, Position, parse_profile
 
 __all__ = [
+    "GRAPHQL",
+    "REST",
+    "graphql_profile_path",
     "Education",
     "ParsedProfile",
     "Position",

@@ -1,25 +1,37 @@
-"""Pure parser of a Voyager `FullProfileWithEntities` response into a flat `ParsedProfile`.
+"""Pure parser of a Voyager profile response, of either generation, into a flat `ParsedProfile`.
 
 The response is normalized JSON: `{"data": ..., "included": [entities]}` where keys starting with
-`*` hold URN references into `included` (see the shared linkedin-surface doc). Real responses vary
-(extra entity types, missing recipes, unresolvable references), so this parser never raises on
-content: whatever it cannot find is listed in `missing` and whatever looked wrong in `warnings`.
+`*` hold URN references into `included` (see the shared linkedin-surface doc). Two generations are live:
+REST (`data.*elements`, readable recipe names, the relationship behind `*memberRelationship`) and
+GraphQL (`data.data.identityDashProfilesByMemberIdentity.*elements`, hashed recipe names, the viewer's
+own Profile beside the member's, the relationship as a separate entity found by profile id; see
+`relationship.py`). Real responses vary (extra entity types, missing recipes, unresolvable references,
+top-card variants with one untitled position), so this parser never raises on content, however hostile:
+whatever it cannot find is listed in `missing` and whatever looked wrong in `warnings`.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from openoutreach.linkedin.urls import profile_url
+from openoutreach.linkedin.voyager.entities import (
+    PROFILE_URN_PREFIX,
+    Entities,
+    profile_id,
+    strings,
+    text,
+)
+from openoutreach.linkedin.voyager.relationship import read_relationship
+
+log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://www.linkedin.com"
+GRAPHQL_COLLECTION_KEY = "identityDashProfilesByMemberIdentity"
 
-_PROFILE_TYPE = "com.linkedin.voyager.dash.identity.profile.Profile"
 _FULL_PROFILE_RECIPE = "FullProfileWithEntities"
-
-# memberDistance values -> connection degree (None: outside the network, degree unknown).
-_DISTANCES = {"DISTANCE_1": 1, "DISTANCE_2": 2, "DISTANCE_3": 3, "OUT_OF_NETWORK": None}
 
 
 @dataclass
@@ -43,7 +55,10 @@ class Education:
 
 @dataclass
 class ParsedProfile:
-    """The fields the product uses, plus what could not be found and what looked wrong."""
+    """The fields the product uses, plus what could not be found and what looked wrong.
+
+    `source_shape` says which generation the response was ("rest" | "graphql"; None when unknown).
+    """
 
     url: str | None = None
     urn: str | None = None
@@ -63,6 +78,7 @@ class ParsedProfile:
     invitation_pending: bool | None = None
     missing: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    source_shape: str | None = None
 
     @property
     def found(self) -> bool:
@@ -76,33 +92,49 @@ class ParsedProfile:
 def parse_profile(
     data: Any, public_id: str | None = None, *, base_url: str = DEFAULT_BASE_URL
 ) -> ParsedProfile:
-    """Parse one Voyager profile response. Never raises on content; see `missing` / `warnings`."""
+    """Parse one Voyager profile response; `public_id` is the requested member's public id, profile
+    URN or profile id (it chooses among several Profile entities). Never raises; see `missing` /
+    `warnings`."""
+    try:
+        return _parse(data, public_id, base_url)
+    except Exception as exc:  # RecursionError included: a hostile body must not take the worker down
+        log.warning("Voyager parser gave up on a response", exc_info=True)
+        result = ParsedProfile(missing=["profile"])
+        result.warnings.append(f"the parser gave up on this response ({type(exc).__name__}: {exc})")
+        return result
+
+
+def _parse(data: Any, public_id: str | None, base_url: str) -> ParsedProfile:
     result = ParsedProfile()
     if not isinstance(data, dict):
         result.warnings.append(f"response is a {type(data).__name__}, not a JSON object")
         result.missing.append("profile")
         return result
-    entities = _Entities(data, result.warnings)
+    result.source_shape = _shape(data)
+    entities = Entities(data, result.warnings)
     profile = _choose_profile(data, entities, public_id, result.warnings)
     if profile is None:
         result.missing.append("profile")
         return result
 
-    result.urn = _text(profile.get("entityUrn"))
-    result.public_identifier = _text(profile.get("publicIdentifier")) or public_id
+    result.urn = text(profile.get("entityUrn"))
+    result.public_identifier = text(profile.get("publicIdentifier")) or _public_id_or_none(public_id)
     if result.public_identifier:
         result.url = profile_url(result.public_identifier, base_url)
-    result.first_name = _text(profile.get("firstName"))
-    result.last_name = _text(profile.get("lastName"))
+    result.first_name = text(profile.get("firstName"))
+    result.last_name = text(profile.get("lastName"))
     result.full_name = " ".join(n for n in (result.first_name, result.last_name) if n) or None
-    result.headline = _text(profile.get("headline"))
-    result.summary = _text(profile.get("summary"))
+    result.headline = text(profile.get("headline"))
+    result.summary = text(profile.get("summary"))
     result.location_name, result.country_code = _location(profile, entities)
     industry = entities.ref(profile, "industry")
-    result.industry = _text(industry.get("name")) if industry else _text(profile.get("industryName"))
+    result.industry = text(industry.get("name")) if industry else text(profile.get("industryName"))
     result.positions = [_position(p, entities) for p in _position_entities(profile, entities)]
-    result.educations = [_education(e, entities) for e in entities.collection(profile, "profileEducations")]
-    _relationship(profile, entities, result)
+    result.educations = [_education(e, entities) for e in _education_entities(profile, entities)]
+    relationship = read_relationship(profile, entities, result.warnings)
+    result.connection_degree = relationship.degree
+    result.distance = relationship.distance
+    result.invitation_pending = relationship.invitation_pending
 
     for name in ("urn", "public_identifier", "full_name", "headline", "location_name", "country_code"):
         if getattr(result, name) is None:
@@ -113,94 +145,103 @@ def parse_profile(
         result.missing.append("positions")
     if not result.educations:
         result.missing.append("educations")
+    result.missing.extend(relationship.missing)
     return result
 
 
-class _Entities:
-    """`entityUrn -> entity` over `included`, resolving `*key` references and collections."""
+def _shape(data: dict) -> str | None:
+    envelope = data.get("data")
+    if not isinstance(envelope, dict):
+        return None
+    if isinstance(envelope.get("data"), dict) or any(GRAPHQL_COLLECTION_KEY in str(k) for k in envelope):
+        return "graphql"
+    return "rest" if "*elements" in envelope else None
 
-    def __init__(self, data: dict, warnings: list[str]) -> None:
-        self.warnings = warnings
-        self.by_urn: dict[str, dict] = {}
-        included = data.get("included")
-        if included is None:
-            warnings.append("response has no 'included' list")
-            included = []
-        elif not isinstance(included, list):
-            warnings.append(f"'included' is a {type(included).__name__}, not a list")
-            included = []
-        for entity in included:
-            if isinstance(entity, dict) and isinstance(entity.get("entityUrn"), str):
-                self.by_urn[entity["entityUrn"]] = entity
 
-    def of_type(self, type_name: str) -> list[dict]:
-        return [e for e in self.by_urn.values() if e.get("$type") == type_name]
-
-    def get(self, urn: Any, context: str) -> dict | None:
-        """The entity behind `urn`; a URN missing from `included` is dropped with a warning."""
-        if not isinstance(urn, str):
-            return None
-        entity = self.by_urn.get(urn)
-        if entity is None:
-            self.warnings.append(f"{context}: {urn} is not in 'included'")
-        return entity
-
-    def ref(self, owner: dict, key: str) -> dict | None:
-        """Follow `owner["*key"]` (a URN), or take `owner[key]` when the entity is inlined."""
-        inline = owner.get(key)
-        if isinstance(inline, dict):
-            return inline
-        return self.get(owner.get("*" + key), key)
-
-    def collection(self, owner: dict, key: str) -> list[dict]:
-        """The resolved `*elements` of the collection at `owner["*key"]` (or inlined at `owner[key]`)."""
-        coll = self.ref(owner, key)
-        if coll is None:
-            return []
-        inline = coll.get("elements")
-        if isinstance(inline, list):
-            return [e for e in inline if isinstance(e, dict)]
-        urns = coll.get("*elements")
-        if not isinstance(urns, list):
-            return []
-        return [e for e in (self.get(u, key) for u in urns) if e is not None]
+def _public_id_or_none(requested: str | None) -> str | None:
+    """The requested id as the public id, unless it is a profile URN/id (those are not vanity names)."""
+    if not requested or requested.startswith(("urn:", "ACoA")):
+        return None
+    return requested
 
 
 def _choose_profile(
-    data: dict, entities: _Entities, public_id: str | None, warnings: list[str]
+    data: dict, entities: Entities, requested: str | None, warnings: list[str]
 ) -> dict | None:
-    """The requested member among several Profile entities (the viewer's mini profile is one too).
+    """The requested member among several Profile entities (the viewer's own is often one of them).
 
-    Order (surface doc): publicIdentifier match, else a FullProfile recipe, else `data.*elements[0]`.
+    Order: the requested id (public id, profile URN or profile id); else a FullProfile recipe (REST);
+    else the profile the envelope's `*elements` points to (`data.*elements` in REST,
+    `data.data.<collection>.*elements` in GraphQL); else the only Profile entity, but only when no id
+    was requested (an unmatched id must never end on the viewer's profile by elimination). Two
+    candidates and nothing to tell them apart: None, with a warning.
     """
-    profiles = entities.of_type(_PROFILE_TYPE)
-    if public_id:
-        wanted = public_id.lower()
-        for p in profiles:
-            if str(p.get("publicIdentifier") or "").lower() == wanted:
-                return p
-        warnings.append(f"no Profile entity has publicIdentifier {public_id!r}")
-    full = [p for p in profiles if any(_FULL_PROFILE_RECIPE in str(r) for r in _list(p.get("$recipeTypes")))]
+    profiles = entities.profiles()
+    if requested:
+        match = _match(profiles, requested)
+        if match is not None:
+            return match
+        warnings.append(f"no Profile entity matches the requested id {requested!r}")
+    full = [p for p in profiles if any(_FULL_PROFILE_RECIPE in r for r in strings(p.get("$recipeTypes")))]
     if full:
         if len(full) > 1:
             warnings.append(f"{len(full)} FullProfile entities; using the first")
         return full[0]
-    envelope = data.get("data")
-    if isinstance(envelope, dict):
-        urns = envelope.get("*elements")
-        if isinstance(urns, list) and urns:
-            pointed = entities.get(urns[0], "data.*elements")
-            if pointed is not None:
-                return pointed
-    if len(profiles) == 1:
+    pointed = _pointed(data, entities)
+    if pointed:
+        if len(pointed) > 1:
+            warnings.append(f"the envelope points to {len(pointed)} profiles; using the first")
+        return pointed[0]
+    if len(profiles) == 1 and not requested:
         return profiles[0]
-    warnings.append(f"cannot tell which of {len(profiles)} Profile entities is the member")
+    if profiles:
+        warnings.append(f"cannot tell which of {len(profiles)} Profile entities is the member")
     return None
 
 
-def _location(profile: dict, entities: _Entities) -> tuple[str | None, str | None]:
+def _match(profiles: list[dict], requested: str) -> dict | None:
+    wanted = requested.strip()
+    lowered = wanted.lower()
+    for p in profiles:
+        if (text(p.get("publicIdentifier")) or "").lower() == lowered:
+            return p
+    urns = {wanted, PROFILE_URN_PREFIX + wanted}
+    for p in profiles:
+        if p.get("entityUrn") in urns or p.get("objectUrn") in (wanted, f"urn:li:member:{wanted}"):
+            return p
+    return None
+
+
+def _pointed(data: dict, entities: Entities) -> list[dict]:
+    """Profile entities named by the envelope's `*elements` (REST or GraphQL), in order."""
+    envelope = data.get("data")
+    if not isinstance(envelope, dict):
+        return []
+    urns: list = []
+    if isinstance(envelope.get("*elements"), list):
+        urns.extend(envelope["*elements"])
+    # GraphQL: data.data.<collection>; a capture saved without the outer level: data.<collection>
+    for holder in (envelope.get("data"), envelope):
+        if not isinstance(holder, dict):
+            continue
+        keys = sorted(holder, key=lambda k: GRAPHQL_COLLECTION_KEY not in str(k))  # the documented key first
+        for key in keys:
+            value = holder[key]
+            if isinstance(key, str) and key.startswith("*") and isinstance(value, str):
+                value = entities.by_urn.get(value)  # a collection kept as its own entity
+            if isinstance(value, dict) and isinstance(value.get("*elements"), list):
+                urns.extend(value["*elements"])
+    found: list[dict] = []
+    for urn in urns:
+        entity = entities.by_urn.get(urn) if isinstance(urn, str) else None
+        if entity is not None and entity in entities.profiles() and not any(entity is f for f in found):
+            found.append(entity)
+    return found
+
+
+def _location(profile: dict, entities: Entities) -> tuple[str | None, str | None]:
     """(location name, lower-case ISO-2 country): `locationName`, else the Geo's localized name."""
-    name = _text(profile.get("locationName"))
+    name = text(profile.get("locationName"))
     geo_holder = profile.get("geoLocation") if isinstance(profile.get("geoLocation"), dict) else {}
     geo = None
     for urn in (geo_holder.get("*geo"), geo_holder.get("geoUrn"), profile.get("*geo"), profile.get("geoUrn")):
@@ -208,43 +249,90 @@ def _location(profile: dict, entities: _Entities) -> tuple[str | None, str | Non
             geo = entities.by_urn[urn]
             break
     if name is None and geo is not None:
-        name = _text(geo.get("defaultLocalizedName")) or _text(
+        name = text(geo.get("defaultLocalizedName")) or text(
             geo.get("defaultLocalizedNameWithoutCountryName")
         )
     location = profile.get("location") if isinstance(profile.get("location"), dict) else {}
-    country = _text(location.get("countryCode"))
+    country = text(location.get("countryCode"))
     return name, country.lower() if country else None
 
 
-def _position_entities(profile: dict, entities: _Entities) -> list[dict]:
-    """Positions in profile order: groups -> each group's positions."""
+def _position_entities(profile: dict, entities: Entities) -> list[dict]:
+    """Positions in profile order, from whichever link the shape uses: position groups -> positions
+    (full profiles), else a flat positions collection or the top position (top-card variants), else the
+    Position entities keyed by this profile's id (a shape whose link we do not know)."""
     positions: list[dict] = []
     for group in entities.collection(profile, "profilePositionGroups"):
-        positions.extend(entities.collection(group, "profilePositionInPositionGroup"))
-    return positions
+        if str(group.get("$type", "")).endswith(".Position"):
+            positions.append(group)
+        else:
+            positions.extend(entities.collection(group, "profilePositionInPositionGroup"))
+    for key in ("profilePositions", "profileTopPosition"):
+        if not positions:
+            positions = entities.collection(profile, key)
+    if not positions:
+        positions = _owned(profile, entities, "urn:li:fsd_profilePosition:(", ".Position")
+    return _unique(positions)
 
 
-def _position(entity: dict, entities: _Entities) -> Position:
+def _education_entities(profile: dict, entities: Entities) -> list[dict]:
+    """Educations from `profileEducations`, else the top education, else those keyed by profile id."""
+    educations: list[dict] = []
+    for key in ("profileEducations", "profileTopEducation"):
+        if not educations:
+            educations = entities.collection(profile, key)
+    if not educations:
+        educations = _owned(profile, entities, "urn:li:fsd_profileEducation:(", ".Education")
+    return _unique(educations)
+
+
+def _owned(profile: dict, entities: Entities, urn_prefix: str, type_suffix: str) -> list[dict]:
+    """Entities of one kind whose URN carries this profile's id (never the viewer's: other id)."""
+    pid = profile_id(profile)
+    if pid is None:
+        return []
+    prefix = f"{urn_prefix}{pid},"
+    return [
+        e
+        for e in entities.order
+        if e["entityUrn"].startswith(prefix) and str(e.get("$type", type_suffix)).endswith(type_suffix)
+    ]
+
+
+def _unique(items: list[dict]) -> list[dict]:
+    seen: set[str] = set()
+    out = []
+    for item in items:
+        key = item.get("entityUrn")
+        if isinstance(key, str):
+            if key in seen:
+                continue
+            seen.add(key)
+        out.append(item)
+    return out
+
+
+def _position(entity: dict, entities: Entities) -> Position:
     company = entities.ref(entity, "company")
-    company_urn = _text(entity.get("companyUrn")) or _text(entity.get("*company"))
+    company_urn = text(entity.get("companyUrn")) or text(entity.get("*company"))
     return Position(
-        title=_text(entity.get("title")),
-        company_name=(_text(company.get("name")) if company else None) or _text(entity.get("companyName")),
+        title=text(entity.get("title")),
+        company_name=(text(company.get("name")) if company else None) or text(entity.get("companyName")),
         company_urn=company_urn,
-        location=_text(entity.get("locationName")) or _text(entity.get("geoLocationName")),
+        location=text(entity.get("locationName")) or text(entity.get("geoLocationName")),
         date_range=_date_range(entity.get("dateRange")),
-        description=_text(entity.get("description")),
+        description=text(entity.get("description")),
     )
 
 
-def _education(entity: dict, entities: _Entities) -> Education:
+def _education(entity: dict, entities: Entities) -> Education:
     school = entities.ref(entity, "school")
     return Education(
-        school_name=(_text(school.get("name")) if school else None) or _text(entity.get("schoolName")),
-        degree_name=_text(entity.get("degreeName")),
-        field_of_study=_text(entity.get("fieldOfStudy")),
+        school_name=(text(school.get("name")) if school else None) or text(entity.get("schoolName")),
+        degree_name=text(entity.get("degreeName")),
+        field_of_study=text(entity.get("fieldOfStudy")),
         date_range=_date_range(entity.get("dateRange")),
-        description=_text(entity.get("description")),
+        description=text(entity.get("description")),
     )
 
 
@@ -254,61 +342,9 @@ def _date_range(value: Any) -> dict | None:
         return None
 
     def point(p: Any) -> dict | None:
-        if not isinstance(p, dict) or not isinstance(p.get("year"), int):
+        if not isinstance(p, dict) or not isinstance(p.get("year"), int) or isinstance(p["year"], bool):
             return None
         month = p.get("month")
         return {"year": p["year"], "month": month if isinstance(month, int) else None}
 
     return {"start": point(value.get("start")), "end": point(value.get("end"))}
-
-
-def _relationship(profile: dict, entities: _Entities, result: ParsedProfile) -> None:
-    """Degree, distance and pending invitation from the MemberRelationship union (absent = unknown)."""
-    rel = entities.ref(profile, "memberRelationship")
-    union = None
-    if rel is not None:
-        union = rel.get("memberRelationshipUnion") or rel.get("memberRelationshipData")
-    if not isinstance(union, dict):
-        result.missing.append("connection_degree")
-        return
-    if "self" in union:
-        result.connection_degree, result.distance, result.invitation_pending = 0, "SELF", False
-    elif "connectedMember" in union or "connected" in union:
-        result.connection_degree, result.distance, result.invitation_pending = 1, "DISTANCE_1", False
-    elif isinstance(union.get("noConnection"), dict):
-        no_conn = union["noConnection"]
-        distance = _text(no_conn.get("memberDistance"))
-        if distance not in _DISTANCES:
-            result.warnings.append(f"unknown memberDistance {distance!r}")
-        result.distance = distance
-        result.connection_degree = _DISTANCES.get(distance or "")
-        result.invitation_pending = _invitation_pending(no_conn, rel)
-    else:
-        result.warnings.append(f"unknown memberRelationship union {sorted(union)}")
-        result.missing.append("connection_degree")
-
-
-def _invitation_pending(no_connection: dict, relationship: dict) -> bool | None:
-    """A sent invitation in the union means pending; `noInvitation` means none; absent = unknown."""
-    for holder in (no_connection, relationship):
-        union = holder.get("invitationUnion")
-        if isinstance(union, dict):
-            if "noInvitation" in union:
-                return False
-            for key in ("invitation", "*invitation", "sentInvitation"):
-                if key in union:
-                    invite = union[key]
-                    state = invite.get("invitationState") if isinstance(invite, dict) else None
-                    return state in (None, "PENDING")
-    return None
-
-
-def _text(value: Any) -> str | None:
-    if isinstance(value, str):
-        value = value.strip()
-        return value or None
-    return None
-
-
-def _list(value: Any) -> list:
-    return value if isinstance(value, list) else []

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('outreach', '0003_llm_columns'),
+        ('outreach', '0004_voyager_path'),
     ]
 
     operations = [
