@@ -17,7 +17,6 @@ from openoutreach.ml.llm import LLMClient, NeedsReview
 from openoutreach.ml.profile_text import profile_text
 from openoutreach.ml.prompts import quote_json, render
 
-
 MAX_REASON_CHARS = 500
 
 
