@@ -342,6 +342,8 @@ LOGGING = {
             "urllib3",
             "httpx",
             "httpcore",
+            "httpx2",  # the openai client's HTTP stack logs under these names (every call at INFO)
+            "httpcore2",
             "openai",
             "asyncio",
             "kombu",
