@@ -107,6 +107,15 @@ try:
     SEARCH_MAX_PAGES = env.int("SEARCH_MAX_PAGES", 5, validate=lambda n: n > 0)
     CLAIM_SECONDS = env.int("CLAIM_SECONDS", 1200, validate=lambda n: n > 0)
 
+    # Retention, applied hourly by workers/housekeeping.py. The ActionLog rows of browser actions
+    # (login, enrich, search, connect, check_pending, follow_up) are the audit trail and caps' source:
+    # never deleted. What ages out: the ML worker's rows (a qualify summary per run, a row per LLM call;
+    # the budget reads today's only), Celery task results, saved pages, and *.log files in the data dir.
+    RETENTION_SUMMARY_DAYS = env.int("RETENTION_SUMMARY_DAYS", 30, validate=lambda n: n >= 2)
+    RETENTION_TASK_RESULTS_DAYS = env.int("RETENTION_TASK_RESULTS_DAYS", 7, validate=lambda n: n >= 1)
+    RETENTION_CAPTURES_DAYS = env.int("RETENTION_CAPTURES_DAYS", 30, validate=lambda n: n >= 1)
+    RETENTION_LOG_DAYS = env.int("RETENTION_LOG_DAYS", 14, validate=lambda n: n >= 1)
+
     FLOWER_USER = env.str("FLOWER_USER", "admin")
     FLOWER_PASSWORD = env.str("FLOWER_PASSWORD", "")
     CREDENTIALS_KEY = env.str("CREDENTIALS_KEY", "")
@@ -131,6 +140,7 @@ MEDIA_ROOT = DATA_DIR / "media"
 COOKIES_DIR = DATA_DIR / "cookies"
 MODELS_DIR = DATA_DIR / "models"
 CACHE_DIR = DATA_DIR / "cache"
+CAPTURES_DIR = DATA_DIR / "captures"  # saved pages (secrets stripped); in backups on request, aged out
 EMBEDDINGS_DB = DATA_DIR / "embeddings.duckdb"
 ANALYTICS_DB = DATA_DIR / "analytics.duckdb"
 for _d in (MEDIA_ROOT, COOKIES_DIR, MODELS_DIR, CACHE_DIR, DATA_DIR / "static"):
@@ -301,7 +311,7 @@ CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = "django-db"
 # Results need task names and args to be useful in the admin and Flower.
 CELERY_RESULT_EXTENDED = True
-CELERY_RESULT_EXPIRES = 7 * 24 * 3600
+CELERY_RESULT_EXPIRES = RETENTION_TASK_RESULTS_DAYS * 24 * 3600
 # JSON only: no pickle over the broker (a compromised Redis must not mean code execution).
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
