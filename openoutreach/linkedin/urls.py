@@ -40,7 +40,10 @@ def public_id_from_url(url: str, base_url: str | None = None) -> str:
     text = _visible(url or "").strip()
     if not text:
         raise InvalidProfileUrl("empty profile URL")
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError as exc:  # e.g. an unbalanced "[" read as an IPv6 host
+        raise InvalidProfileUrl(f"not a URL ({exc}): {url!r}") from None
     if parts.scheme and parts.scheme not in ("http", "https"):
         raise InvalidProfileUrl(f"not a web URL (scheme {parts.scheme!r}): {url!r}")
     host = (parts.hostname or "").lower()

@@ -174,6 +174,8 @@ def import_profiles(
             batch = []
             if progress:
                 progress(count)
+            if connection.vendor == "sqlite":
+                time.sleep(SQLITE_WRITER_GAP_SECONDS)
     _import_batch(batch, base_url, campaign, source, report, first_line)
     return report
 
@@ -189,8 +191,6 @@ def _import_batch(
     with transaction.atomic():
         for row in batch:
             _import_row(row, base_url, campaign, source, report, first_line)
-    if connection.vendor == "sqlite":
-        time.sleep(SQLITE_WRITER_GAP_SECONDS)
 
 
 def _import_row(

@@ -13,9 +13,18 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from openoutreach.ml.context import MLContext
-from openoutreach.ml.llm import InMemoryBudget, LLMClient, LLMSettings, MalformedAnswer, NeedsReview
+from openoutreach.ml.llm import (
+    InMemoryBudget,
+    LLMClient,
+    LLMSettings,
+    LLMUnavailable,
+    MalformedAnswer,
+    NeedsReview,
+)
 from openoutreach.ml.qualification import MAX_REASON_CHARS, LeadQualification
 from openoutreach.ml.service import qualify_campaign
 from openoutreach.outreach.models import ActionLog, Qualification
@@ -131,3 +140,38 @@ def test_a_broken_gateway_costs_one_call_per_run_and_never_the_same_lead_twice(
     assert gateway.calls == 2 and second.needs_review == 1
     asked = list(Qualification.objects.filter(campaign=campaign).values_list("lead_id", flat=True))
     assert len(set(asked)) == 2 and set(asked) <= set(leads)  # a different lead each run
+
+
+# -- fuzzing: whatever the gateway sends, the outcome is a verdict, a review or a named error -------------
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    max_leaves=12,
+)
+_arguments = st.fixed_dictionaries({}, optional={"qualified": _json, "reason": _json, "extra": _json})
+_bodies = st.one_of(
+    _arguments.map(verdict),  # a well-formed envelope around arbitrary arguments
+    _json.map(lambda value: envelope(value)),  # arbitrary `choices`
+    _json.map(lambda value: envelope([{"index": 0, "finish_reason": "stop", "message": value}])),
+    _json,  # not even an object
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=_bodies)
+def test_any_answer_is_a_verdict_a_review_or_a_named_error(gateway, body):
+    gateway.body = body
+    budget = InMemoryBudget(100, 1_000_000)
+    client = LLMClient(gateway.settings(), budget, campaign_id=1)
+    try:
+        answer = client.structured(LeadQualification, "system", "user")
+    except LLMUnavailable as exc:  # MalformedAnswer, or an answer the client refused as an HTTP error
+        assert str(exc)
+        return
+    if isinstance(answer, LeadQualification):
+        assert type(answer.qualified) is bool and len(answer.reason) <= MAX_REASON_CHARS
+        assert isinstance(body, dict) and body.get("choices")
+    else:
+        assert isinstance(answer, NeedsReview) and answer.reason and len(answer.raw) <= 4000
+    assert budget.used(1)[0] <= 2  # one retry at most
