@@ -247,9 +247,10 @@ SITE_ID = 1
 
 # DjangoCRM URL prefixes: the CRM UI under /crm/, Django Admin under /admin/ (superusers only; the CRM
 # middleware sends everyone else, including anonymous users, to /crm/login/).
-SECRET_CRM_PREFIX = "crm/"
-SECRET_ADMIN_PREFIX = "admin/"
-SECRET_LOGIN_PREFIX = "login/"
+# (DjangoCRM's names: URL prefixes, not secrets.)
+SECRET_CRM_PREFIX = "crm/"  # noqa: S105
+SECRET_ADMIN_PREFIX = "admin/"  # noqa: S105
+SECRET_LOGIN_PREFIX = "login/"  # noqa: S105
 LOGIN_URL = "/crm/login/"
 CRM_IP = "127.0.0.1"
 CRM_REPLY_TO = ["'Do not reply' <crm@example.com>"]
