@@ -36,7 +36,7 @@ MAX_URL_LENGTH = 300  # LinkedInProfile.url
 BATCH_ROWS = 500  # rows per transaction: short enough that other writers wait a second or two, not minutes
 # SQLite's busy handler polls every 100 ms at most and grants nothing in order: an importer that starts
 # its next batch at once can win the lock every time. A pause longer than one poll lets waiting writers in.
-SQLITE_WRITER_GAP_SECONDS = 0.25
+SQLITE_WRITER_GAP_SECONDS = 0.15
 
 
 class UnreadableCsv(ValueError):
