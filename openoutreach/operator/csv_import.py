@@ -120,7 +120,7 @@ def _records(lines: list[str], dialect) -> Iterator[tuple[int, list[str], str]]:
     the line it started on, and parsing starts again on the next line (see the module docstring)."""
     start = 0  # index of the first line the current reader reads
     while start < len(lines):
-        reader = csv.reader(lines[start:], dialect, strict=True)
+        reader = csv.reader((lines[i] for i in range(start, len(lines))), dialect, strict=True)  # no copy
         first = start + 1  # 1-based number of the line the next record starts on
         try:
             for cells in reader:
@@ -138,6 +138,8 @@ def _parse_problem(error: str, line_text: str, quotechar: str | None) -> str:
         return "a quote opened on this line is never closed (it would swallow the lines after it)"
     if "field larger than field limit" in error:
         return f"a field longer than {csv.field_size_limit()} characters"
+    if "expected after" in error:
+        return 'text after a closing quote (a quote inside a quoted field must be doubled: "")'
     return f"unreadable CSV line: {error}"
 
 

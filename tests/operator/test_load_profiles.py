@@ -158,9 +158,11 @@ def test_a_stray_quote_or_a_huge_field_rejects_its_line_and_the_rest_is_imported
         + "x" * 200_000 + "\n"                           # 12 rejected: over the parser's field limit
         f"{BASE}/in/last/\n"                             # 13 imported
         "a\x00b\n"                                       # 14 rejected: not a URL (NUL and all)
+        f'"{BASE}/in/quoted/" \n'                         # 15 rejected: text after the closing quote
     )  # fmt: skip
     output = load(csv_file)
-    assert output.splitlines()[0] == f"{csv_file}: 10 imported, 0 duplicate, 3 rejected", output
+    assert output.splitlines()[0] == f"{csv_file}: 10 imported, 0 duplicate, 4 rejected", output
+    assert "line 15: rejected: text after a closing quote" in output
     assert "line 3: rejected: a quote opened on this line is never closed" in output
     assert "line 12: rejected: a field longer than 131072 characters" in output
     assert "line 14: rejected: neither an absolute URL nor an /in/ path: 'a\\x00b'" in output
