@@ -182,7 +182,7 @@ def restore_backup(archive: Path, force: bool = False, database_dump_out: Path |
         stage = Path(tmp)
         try:
             with tarfile.open(archive, mode="r:gz") as tar:
-                tar.extractall(stage, filter="data")  # no absolute paths, no '..', no links out
+                _extract(tar, stage)
         except (tarfile.TarError, OSError, EOFError) as exc:
             raise BackupError(f"{archive} is not a readable backup archive ({exc})") from None
         manifest = _verified_manifest(stage, archive)
@@ -209,6 +209,18 @@ def restore_backup(archive: Path, force: bool = False, database_dump_out: Path |
                 "here, or the stored LinkedIn passwords cannot be decrypted"
             )
     return outcome
+
+
+def _extract(tar: tarfile.TarFile, stage: Path) -> None:
+    """Only plain files and folders under `stage`: no absolute paths, no '..', no links, no devices."""
+    for member in tar.getmembers():
+        parts = Path(member.name).parts
+        if member.name.startswith("/") or ".." in parts or not (member.isfile() or member.isdir()):
+            raise BackupError(f"refusing archive member {member.name!r}: not a plain file inside the archive")
+    if hasattr(tarfile, "data_filter"):  # Python >= 3.11.4 checks the same again
+        tar.extractall(stage, filter="data")
+    else:
+        tar.extractall(stage)  # noqa: S202 - every member was checked above
 
 
 def _verified_manifest(stage: Path, archive: Path) -> dict:

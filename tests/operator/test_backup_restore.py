@@ -117,6 +117,13 @@ def test_a_damaged_or_foreign_archive_restores_nothing(tmp_path):
     run = new.manage("restore", str(archive), ok=False)
     assert run.returncode != 0 and "data/secret_key is missing or damaged" in run.stderr
     assert (new.data_dir / "secret_key").read_text() != "tampered"
+    escaping = tmp_path / "escaping.tar.gz"
+    with tarfile.open(escaping, "w:gz") as tar:
+        tar.add(stage / "manifest.json", arcname="manifest.json")
+        tar.add(stage / "data" / "secret_key", arcname="../../escaped")
+    run = new.manage("restore", str(escaping), ok=False)
+    assert "refusing archive member '../../escaped'" in run.stderr
+    assert not (tmp_path / "escaped").exists() and not (tmp_path.parent / "escaped").exists()
     (tmp_path / "text.tar.gz").write_text("not an archive")
     run = new.manage("restore", str(tmp_path / "text.tar.gz"), ok=False)
     assert "not a readable backup archive" in run.stderr
