@@ -102,3 +102,13 @@ def test_a_password_basic_auth_cannot_carry_stops_flower_with_a_named_error(user
     )  # fmt: skip
     assert run.returncode != 0
     assert f"Flower not started: {named}" in run.stderr
+
+
+def test_the_launcher_refuses_such_a_password_before_starting_anything():
+    env = {**os.environ, "FLOWER_PASSWORD": "pässword", "FLOWER_PORT": str(free_port())}
+    run = subprocess.run(
+        [sys.executable, "-m", "openoutreach.launcher", "flower"],
+        cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert run.returncode == 2
+    assert "Flower not started: FLOWER_PASSWORD must be printable ASCII" in run.stderr
