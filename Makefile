@@ -88,7 +88,7 @@ flower: deps ## Flower on :5555 behind basic auth (FLOWER_USER / FLOWER_PASSWORD
 sandbox: deps ## the LinkedIn + LLM stand-in on :8765 (tests, demos, rehearsals)
 	$(PY) -m openoutreach.sandbox serve --port 8765
 
-lint: deps ## ruff check + format check
+lint: deps ## ruff check (incl. the S security rules, see pyproject.toml) + format check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 

@@ -34,4 +34,10 @@ def build(tick_seconds: float | None = None) -> dict[str, dict]:
             "options": {"queue": DEFAULT, "expires": tick_seconds},
         }
         for lane, task in LANES.items()
+    } | {  # retention (workers/housekeeping.py): hourly is plenty, each run deletes what aged out
+        "housekeeping:retention": {
+            "task": "housekeeping.apply_retention",
+            "schedule": 3600.0,
+            "options": {"queue": DEFAULT, "expires": 3600.0},
+        }
     }

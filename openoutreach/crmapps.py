@@ -16,10 +16,24 @@ from massmail.apps import MassmailConfig
 
 class QuietCrmConfig(CrmConfig):
     def ready(self) -> None:  # no IMAP / e-mail import threads
-        pass
+        drop_spreadsheet_export()
 
     def import_emails(self, user) -> None:
         """UserMiddleware calls this on every request; we import no e-mail."""
+
+
+def drop_spreadsheet_export() -> None:
+    """Remove DjangoCRM's "Export selected" action from every admin site (its URL and "Export all" link
+    are switched off in openoutreach/urls.py and templates/admin/crm/): it wrote stranger-written profile
+    text as live spreadsheet formulas. Runs after the admin modules are imported (admin comes first in
+    INSTALLED_APPS, and its ready() imports them)."""
+    from django.contrib.admin.sites import all_sites
+
+    for site in all_sites:
+        for model_admin in site._registry.values():
+            actions = model_admin.actions or ()
+            if "export_selected" in actions:
+                model_admin.actions = [a for a in actions if a != "export_selected"]
 
 
 class QuietCommonConfig(CommonConfig):

@@ -78,9 +78,14 @@ def ensure_admin_credentials(data_dir: Path) -> tuple[str, str | None]:
 
 
 def flower_command(settings) -> tuple[list[str], dict[str, str]]:
-    # Credentials travel in the environment, not argv (argv is visible to every user in `ps`).
-    env = {"FLOWER_BASIC_AUTH": f"{settings.FLOWER_USER}:{settings.FLOWER_PASSWORD}"}
-    return _celery("flower", "--address=127.0.0.1", f"--port={FLOWER_PORT}"), env
+    """Flower's argv and environment. Credentials travel in the environment, not argv (argv is visible
+    to every user in `ps`), and reach Flower through its config file as ONE credential (flower_auth.py);
+    a password basic auth cannot carry raises FlowerAuthError here, before anything starts."""
+    from openoutreach.flower_auth import FLOWER_CONF, credential
+
+    credential(settings.FLOWER_USER, settings.FLOWER_PASSWORD)
+    env = {"FLOWER_USER": settings.FLOWER_USER, "FLOWER_PASSWORD": settings.FLOWER_PASSWORD}
+    return _celery("flower", f"--conf={FLOWER_CONF}", "--address=127.0.0.1", f"--port={FLOWER_PORT}"), env
 
 
 def build_topology() -> Topology:
@@ -251,6 +256,7 @@ def flower() -> int:
     argv, env = flower_command(settings)
     os.environ.update(env)
     print(f"Flower: http://127.0.0.1:{FLOWER_PORT}/ (user {settings.FLOWER_USER!r})", flush=True)
+    os.chdir(PROJECT_DIR)  # FLOWER_CONF is relative to the project directory
     os.execv(argv[0], argv)
     return 0
 
@@ -265,7 +271,13 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) != 1 or args[0] not in commands:
         print("usage: python -m openoutreach.launcher run|demo|flower", file=sys.stderr)
         return 2
-    return commands[args[0]]()
+    from openoutreach.flower_auth import FlowerAuthError
+
+    try:
+        return commands[args[0]]()
+    except FlowerAuthError as exc:
+        print(f"Flower not started: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

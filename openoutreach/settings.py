@@ -127,6 +127,15 @@ try:
     # finish (a browser action half done is worse than one not started), then kill what is left.
     SHUTDOWN_GRACE_SECONDS = env.float("SHUTDOWN_GRACE_SECONDS", 30.0, validate=lambda n: n >= 0)
 
+    # Retention, applied hourly by workers/housekeeping.py. The ActionLog rows of browser actions
+    # (login, enrich, search, connect, check_pending, follow_up) are the audit trail and caps' source:
+    # never deleted. What ages out: the ML worker's rows (a qualify summary per run, a row per LLM call;
+    # the budget reads today's only), Celery task results, saved pages, and *.log files in the data dir.
+    RETENTION_SUMMARY_DAYS = env.int("RETENTION_SUMMARY_DAYS", 30, validate=lambda n: n >= 2)
+    RETENTION_TASK_RESULTS_DAYS = env.int("RETENTION_TASK_RESULTS_DAYS", 7, validate=lambda n: n >= 1)
+    RETENTION_CAPTURES_DAYS = env.int("RETENTION_CAPTURES_DAYS", 30, validate=lambda n: n >= 1)
+    RETENTION_LOG_DAYS = env.int("RETENTION_LOG_DAYS", 14, validate=lambda n: n >= 1)
+
     FLOWER_USER = env.str("FLOWER_USER", "admin")
     FLOWER_PASSWORD = env.str("FLOWER_PASSWORD", "")
     CREDENTIALS_KEY = env.str("CREDENTIALS_KEY", "")
@@ -152,6 +161,7 @@ COOKIES_DIR = DATA_DIR / "cookies"
 CAPTURES_DIR = DATA_DIR / "captures"  # <handle>/<time>-<reason>.html|.png, owner-only
 MODELS_DIR = DATA_DIR / "models"
 CACHE_DIR = DATA_DIR / "cache"
+CAPTURES_DIR = DATA_DIR / "captures"  # saved pages (secrets stripped); in backups on request, aged out
 EMBEDDINGS_DB = DATA_DIR / "embeddings.duckdb"
 ANALYTICS_DB = DATA_DIR / "analytics.duckdb"
 for _d in (MEDIA_ROOT, COOKIES_DIR, MODELS_DIR, CACHE_DIR, DATA_DIR / "static"):
@@ -258,9 +268,10 @@ SITE_ID = 1
 
 # DjangoCRM URL prefixes: the CRM UI under /crm/, Django Admin under /admin/ (superusers only; the CRM
 # middleware sends everyone else, including anonymous users, to /crm/login/).
-SECRET_CRM_PREFIX = "crm/"
-SECRET_ADMIN_PREFIX = "admin/"
-SECRET_LOGIN_PREFIX = "login/"
+# (DjangoCRM's names: URL prefixes, not secrets.)
+SECRET_CRM_PREFIX = "crm/"  # noqa: S105
+SECRET_ADMIN_PREFIX = "admin/"  # noqa: S105
+SECRET_LOGIN_PREFIX = "login/"  # noqa: S105
 LOGIN_URL = "/crm/login/"
 CRM_IP = "127.0.0.1"
 CRM_REPLY_TO = ["'Do not reply' <crm@example.com>"]
@@ -322,7 +333,7 @@ CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = "django-db"
 # Results need task names and args to be useful in the admin and Flower.
 CELERY_RESULT_EXTENDED = True
-CELERY_RESULT_EXPIRES = 7 * 24 * 3600
+CELERY_RESULT_EXPIRES = RETENTION_TASK_RESULTS_DAYS * 24 * 3600
 # JSON only: no pickle over the broker (a compromised Redis must not mean code execution).
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -363,6 +374,8 @@ LOGGING = {
             "urllib3",
             "httpx",
             "httpcore",
+            "httpx2",  # the openai client's HTTP stack logs under these names (every call at INFO)
+            "httpcore2",
             "openai",
             "asyncio",
             "kombu",

@@ -2,11 +2,15 @@
 
 The canonical form is `<base>/in/<public_id>/` (query and fragment stripped, the id percent-decoded),
 because the CRM keeps exactly one Lead per canonical URL: two spellings of one person must collapse
-to one string. All functions are pure and take the base URL as a parameter.
+to one string. Vanity names are case-insensitive on LinkedIn, so the canonical id is also lower-case,
+in Unicode NFC (`jérôme` typed or pasted decomposed is one person), and free of invisible format
+characters (a zero-width space copied along with a name). Scheme, host and the `/in/` segment are
+read case-insensitively. All functions are pure and take the base URL as a parameter.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from urllib.parse import unquote, urlencode, urljoin, urlsplit
 
@@ -33,10 +37,13 @@ def absolute_url(base_url: str, path_or_url: str) -> str:
 
 def public_id_from_url(url: str, base_url: str | None = None) -> str:
     """The decoded public id in a profile URL (absolute or `/in/...`), or InvalidProfileUrl saying why."""
-    text = (url or "").strip()
+    text = _visible(url or "").strip()
     if not text:
         raise InvalidProfileUrl("empty profile URL")
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError as exc:  # e.g. an unbalanced "[" read as an IPv6 host
+        raise InvalidProfileUrl(f"not a URL ({exc}): {url!r}") from None
     if parts.scheme and parts.scheme not in ("http", "https"):
         raise InvalidProfileUrl(f"not a web URL (scheme {parts.scheme!r}): {url!r}")
     host = (parts.hostname or "").lower()
@@ -45,14 +52,24 @@ def public_id_from_url(url: str, base_url: str | None = None) -> str:
     if not host and not text.startswith("/"):
         raise InvalidProfileUrl(f"neither an absolute URL nor an /in/ path: {url!r}")
     segments = [s for s in parts.path.split("/") if s]
-    if len(segments) < 2 or segments[0] != "in":
+    if len(segments) < 2 or segments[0].lower() != "in":
         raise InvalidProfileUrl(f"not a member profile URL (path must start with /in/<id>): {url!r}")
-    public_id = unquote(segments[1]).strip()
+    public_id = canonical_public_id(unquote(segments[1]))
     if not public_id or public_id.lower() in _NOT_MEMBERS:
         raise InvalidProfileUrl(f"no member id in {url!r}")
     if any(ch.isspace() or ch in "/?#\\\"'<>" or ord(ch) < 32 for ch in public_id):
         raise InvalidProfileUrl(f"malformed member id {public_id!r} in {url!r}")
     return public_id
+
+
+def canonical_public_id(public_id: str) -> str:
+    """One spelling per member: NFC, no invisible format characters, lower-case, trimmed."""
+    return unicodedata.normalize("NFC", _visible(public_id)).strip().lower()
+
+
+def _visible(text: str) -> str:
+    """`text` without Unicode format characters (zero-width spaces and joiners, BOM, direction marks)."""
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
 
 
 def canonical_profile_url(url: str, base_url: str) -> str:
@@ -62,7 +79,7 @@ def canonical_profile_url(url: str, base_url: str) -> str:
 
 def profile_url(public_id: str, base_url: str) -> str:
     """The canonical URL of a public id."""
-    return f"{normalize_base_url(base_url)}/in/{public_id}/"
+    return f"{normalize_base_url(base_url)}/in/{canonical_public_id(public_id)}/"
 
 
 def discover_profile_urls(

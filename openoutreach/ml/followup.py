@@ -76,7 +76,7 @@ def inputs_from_profile(profile: Mapping[str, Any], product: str) -> FollowupInp
         company=quote_text(current_company(profile) or "not stated"),
         location=quote_text(profile.get("location_name") or "not stated"),
         shared_connections=shared_connections_from(profile),
-        profile_url=profile_url(profile),
+        profile_url=quote_text(profile_url(profile)),
         product=product.strip(),
     )
 

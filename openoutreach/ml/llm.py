@@ -3,7 +3,8 @@
 Every call goes through `LLMClient`: it takes a call from the campaign's daily budget first (raising
 `BudgetExhausted` when there is none left, which pauses LLM use for that campaign), bounds time and
 retries, records the tokens spent, and turns output that does not parse into one retry and then a
-`NeedsReview` result. Nothing here ever guesses an answer.
+`NeedsReview` result. An answer that is not even a chat completion (a broken gateway) is the named
+`MalformedAnswer`, never a TypeError/IndexError from inside the client. Nothing here ever guesses.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T", bound=BaseModel)
+MAX_RAW_CHARS = 4000  # what a NeedsReview keeps of the model's answer for the review screen
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,12 @@ class BudgetExhausted(LLMError):
 
 class LLMUnavailable(LLMError):
     """The endpoint timed out, refused or failed after the bounded retries. Nothing was decided."""
+
+
+class MalformedAnswer(LLMUnavailable):
+    """The endpoint answered, but not with a chat completion (`choices` null or empty, a null `message`):
+    a broken gateway or proxy. The call was spent and nothing was decided; asking again at once would
+    spend another call on the same broken answer, so callers stop (see ml/service.py)."""
 
 
 @dataclass(frozen=True)
@@ -143,6 +151,13 @@ class LLMClient:
             ) from exc
         except openai.APIStatusError as exc:
             raise LLMUnavailable(f"LLM at {self.settings.base_url} answered HTTP {exc.status_code}") from exc
+        except (TypeError, IndexError, AttributeError, KeyError) as exc:
+            # langchain-openai reads `choices[0].message` without checking: a malformed envelope surfaces
+            # as one of these from inside the client, never as a parse error we could retry usefully.
+            raise MalformedAnswer(
+                f"LLM at {self.settings.base_url} answered something that is not a chat completion "
+                f"({exc.__class__.__name__}: {str(exc)[:120]})"
+            ) from exc
 
     def structured(self, schema: type[T], system: str, user: str) -> T | NeedsReview:
         """Ask for `schema`; on output that does not parse, ask once more, then return NeedsReview."""
@@ -163,7 +178,7 @@ class LLMClient:
             if result.get("parsed") is not None and result.get("parsing_error") is None:
                 return result["parsed"]
             problem = str(result.get("parsing_error") or "no structured answer")
-            raw_text = _raw_payload(raw)
+            raw_text = _raw_payload(raw)[:MAX_RAW_CHARS]
             log.warning("LLM answer for %s did not parse: %s", schema.__name__, problem[:200])
         return NeedsReview(
             f"{schema.__name__}: the model's answer did not parse twice ({problem[:200]})", raw_text
@@ -183,7 +198,9 @@ class LLMClient:
             if not problem:
                 return answer
             log.warning("LLM text answer rejected: %s", problem)
-        return NeedsReview(f"the model's answer broke the rules twice ({problem})", answer)
+        return NeedsReview(
+            f"the model's answer broke the rules twice ({problem[:200]})", answer[:MAX_RAW_CHARS]
+        )
 
 
 def _raw_payload(raw: Any) -> str:

@@ -11,18 +11,28 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool, field_validator
 
 from openoutreach.ml.llm import LLMClient, NeedsReview
 from openoutreach.ml.profile_text import profile_text
 from openoutreach.ml.prompts import quote_json, render
 
+MAX_REASON_CHARS = 500
+
 
 class LeadQualification(BaseModel):
-    """The model's verdict on one lead."""
+    """The model's verdict on one lead. `qualified` must be a JSON boolean (`"yes"`, `1` or `"true"` do
+    not parse, so they are retried and then reviewed, never read as a yes); the reason is cut to
+    MAX_REASON_CHARS (it is shown and stored, and a runaway model can send megabytes)."""
 
-    qualified: bool = Field(description="true if the person fits the campaign's ideal customer")
+    qualified: StrictBool = Field(description="true if the person fits the campaign's ideal customer")
     reason: str = Field(description="one sentence explaining the decision")
+
+    @field_validator("reason")
+    @classmethod
+    def _bounded(cls, reason: str) -> str:
+        reason = " ".join(reason.split())
+        return reason if len(reason) <= MAX_REASON_CHARS else reason[: MAX_REASON_CHARS - 1] + "\u2026"
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from openoutreach.ml import crm_labels
 from openoutreach.ml.budget_db import record_pause
 from openoutreach.ml.context import MLContext
 from openoutreach.ml.embeddings import Embedder
-from openoutreach.ml.llm import BudgetExhausted, LLMUnavailable, NeedsReview
+from openoutreach.ml.llm import BudgetExhausted, LLMUnavailable, MalformedAnswer, NeedsReview
 from openoutreach.ml.profile_text import profile_text
 from openoutreach.ml.qualification import CampaignBrief, qualify_lead
 from openoutreach.ml.qualifier import Candidate, Decision, Label, Qualifier
@@ -299,6 +299,16 @@ def _ask_llm(
         except BudgetExhausted as exc:
             report.paused = str(exc)
             record_pause(campaign, str(exc), task_id)
+            return
+        except MalformedAnswer as exc:
+            # The call was spent on an answer that is not one: this lead goes to review (the next run
+            # does not pay again for the same lead), and the run stops (a broken gateway costs one call
+            # per run, not one per question).
+            budget.mark_failed(str(exc))
+            crm_labels.record_needs_review(campaign, lead, decision, str(exc))
+            report.needs_review += 1
+            report.error = str(exc)
+            log.warning("campaign %s: %s; qualification stops for this run", campaign.pk, exc)
             return
         except LLMUnavailable as exc:
             budget.mark_failed(str(exc))

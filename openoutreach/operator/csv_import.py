@@ -2,8 +2,15 @@
 
 Every row is validated and canonicalised (`canonical_profile_url`), so two spellings of one person are
 one lead; people already in the CRM and repeats inside the file are skipped and reported with the line
-they were on; a bad row is rejected with its reason and the rest goes on. The whole file is imported in
-ONE transaction: an interrupted import (a crash, a kill) leaves nothing behind, never half a batch.
+they were on; a bad row is rejected with its reason and the rest goes on. A line the CSV parser cannot
+read (a quote never closed, a field over the parser's limit, a NUL byte) is rejected with its line
+number and parsing resumes on the next line, so one stray quote never swallows the rest of the file.
+
+The file is imported in batches of BATCH_ROWS rows, each in its own transaction: the workers that
+record invitations write to the same database, and on SQLite one transaction for a 40k-row file locked
+them out for minutes. An interrupted import (a crash, a kill) keeps the batches committed before it and
+never half a batch; running the same file again finishes it (the rows already imported are reported as
+already in the CRM, and picks already recorded are left as they are).
 
 With a campaign, each listed person is recorded as the operator's pick for it (a Qualification with
 label 1 and source "operator") unless that campaign already has a label for them.
@@ -12,12 +19,12 @@ label 1 and source "operator") unless that campaign already has a label for them
 from __future__ import annotations
 
 import csv
-import io
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from openoutreach.linkedin.errors import InvalidProfileUrl
 from openoutreach.linkedin.urls import canonical_profile_url, public_id_from_url
@@ -26,6 +33,10 @@ from openoutreach.pipeline.leads import discover
 
 URL_HEADERS = ("url", "profile_url", "profile url", "linkedin", "linkedin_url", "linkedin url", "profile")
 MAX_URL_LENGTH = 300  # LinkedInProfile.url
+BATCH_ROWS = 500  # rows per transaction: short enough that other writers wait a second or two, not minutes
+# SQLite's busy handler polls every 100 ms at most and grants nothing in order: an importer that starts
+# its next batch at once can win the lock every time. A pause longer than one poll lets waiting writers in.
+SQLITE_WRITER_GAP_SECONDS = 0.15
 
 
 class UnreadableCsv(ValueError):
@@ -34,8 +45,11 @@ class UnreadableCsv(ValueError):
 
 @dataclass(frozen=True)
 class Row:
+    """The URL cell of one data row; `problem` says why the line could not even be parsed."""
+
     line: int
     value: str
+    problem: str = ""
 
 
 @dataclass(frozen=True)
@@ -86,9 +100,11 @@ def read_rows(path: Path) -> Iterator[Row]:
         dialect = csv.Sniffer().sniff(content[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel  # one column, or too little text to tell: commas
-    reader = csv.reader(io.StringIO(content), dialect)
     column: int | None = None
-    for cells in reader:
+    for line, cells, problem in _records(content.splitlines(keepends=True), dialect):
+        if problem:
+            yield Row(line, "", problem)
+            continue
         if not any(c.strip() for c in cells):
             continue
         if column is None:
@@ -96,7 +112,35 @@ def read_rows(path: Path) -> Iterator[Row]:
             if column is None:  # the header row
                 column = next(i for i, c in enumerate(cells) if c.strip().lower() in URL_HEADERS)
                 continue
-        yield Row(reader.line_num, cells[column].strip() if column < len(cells) else "")
+        yield Row(line, cells[column].strip() if column < len(cells) else "")
+
+
+def _records(lines: list[str], dialect) -> Iterator[tuple[int, list[str], str]]:
+    """(first line number, cells, problem) per CSV record. A record the parser rejects is reported on
+    the line it started on, and parsing starts again on the next line (see the module docstring)."""
+    start = 0  # index of the first line the current reader reads
+    while start < len(lines):
+        reader = csv.reader((lines[i] for i in range(start, len(lines))), dialect, strict=True)  # no copy
+        first = start + 1  # 1-based number of the line the next record starts on
+        try:
+            for cells in reader:
+                yield first, cells, ""
+                first = start + reader.line_num + 1
+            return
+        except csv.Error as exc:
+            yield first, [], _parse_problem(str(exc), lines[first - 1], dialect.quotechar)
+            start = first  # the line after the one the broken record started on
+
+
+def _parse_problem(error: str, line_text: str, quotechar: str | None) -> str:
+    """Why the record starting on `line_text` could not be parsed, in the operator's words."""
+    if quotechar and line_text.count(quotechar) % 2:
+        return "a quote opened on this line is never closed (it would swallow the lines after it)"
+    if "field larger than field limit" in error:
+        return f"a field longer than {csv.field_size_limit()} characters"
+    if "expected after" in error:
+        return 'text after a closing quote (a quote inside a quoted field must be doubled: "")'
+    return f"unreadable CSV line: {error}"
 
 
 def _url_column(first: list[str], path: Path) -> int | None:
@@ -118,23 +162,50 @@ def import_profiles(
     campaign: Campaign | None = None,
     source: str = "CSV",
     progress: Callable[[int], None] | None = None,
+    batch_rows: int = BATCH_ROWS,
 ) -> ImportReport:
-    """Discover every valid row's person, in one transaction (see the module docstring)."""
+    """Discover every valid row's person, BATCH_ROWS rows per transaction (see the module docstring);
+    `progress(rows read)` is called after each committed batch but the last."""
     report = ImportReport()
     first_line: dict[str, int] = {}
-    with transaction.atomic():
-        for count, row in enumerate(rows, start=1):
-            _import_row(row, base_url, campaign, source, report, first_line)
-            if progress and count % 500 == 0:
+    batch: list[Row] = []
+    for count, row in enumerate(rows, start=1):
+        batch.append(row)
+        if len(batch) == batch_rows:
+            _import_batch(batch, base_url, campaign, source, report, first_line)
+            batch = []
+            if progress:
                 progress(count)
+            if connection.vendor == "sqlite":
+                time.sleep(SQLITE_WRITER_GAP_SECONDS)
+    _import_batch(batch, base_url, campaign, source, report, first_line)
     return report
+
+
+def _import_batch(
+    batch: list[Row],
+    base_url: str,
+    campaign: Campaign | None,
+    source: str,
+    report: ImportReport,
+    first_line: dict,
+) -> None:
+    with transaction.atomic():
+        for row in batch:
+            _import_row(row, base_url, campaign, source, report, first_line)
 
 
 def _import_row(
     row: Row, base_url: str, campaign: Campaign | None, source: str, report: ImportReport, first_line: dict
 ) -> None:
+    if row.problem:
+        report.rejected.append(Skipped(row.line, row.value, row.problem))
+        return
     if not row.value:
         report.rejected.append(Skipped(row.line, row.value, "empty URL cell"))
+        return
+    if len(row.value) > 4 * MAX_URL_LENGTH:  # before any parsing: a pasted essay is not a URL
+        report.rejected.append(Skipped(row.line, row.value[:80], f"longer than {MAX_URL_LENGTH} characters"))
         return
     value = row.value
     if "://" not in value and value.lower().split("/", 1)[0].endswith("linkedin.com"):

@@ -18,6 +18,7 @@ GET  /_sandbox/bot-signals                 bot signals so far
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from dataclasses import asdict
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -33,12 +34,19 @@ from openoutreach.sandbox.voyager_graphql import DEFAULT_SHARE, served_as_graphq
 from openoutreach.sandbox.web import Sandbox, json_error, sb
 from openoutreach.sandbox.world import World
 
-LOOPBACK = ("127.", "::1", "localhost")
-
 
 def is_loopback(request: Request) -> bool:
+    """True for a client on a loopback address (127.0.0.0/8, ::1, ::ffff:127.x), or Starlette's
+    TestClient. Parsed as an address, never matched by prefix: `::1a:2b` or `127.example` is not local."""
     host = request.client.host if request.client else ""
-    return host.startswith(LOOPBACK) or host == "testclient"
+    if host == "testclient":
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return (mapped or address).is_loopback
 
 
 async def _json(request: Request) -> dict:

@@ -26,7 +26,9 @@ from openoutreach.sandbox.voyager import COLLECTION, T, profile_json
 
 QUERY_PREFIX = "voyagerIdentityDashProfiles."
 # The sandbox's current query id (a server setting; production reads its own from VOYAGER_GRAPHQL_QUERY_ID).
-DEFAULT_QUERY_ID = QUERY_PREFIX + hashlib.md5(b"openoutreach-sandbox-profiles-1").hexdigest()
+DEFAULT_QUERY_ID = (
+    QUERY_PREFIX + hashlib.md5(b"openoutreach-sandbox-profiles-1", usedforsecurity=False).hexdigest()
+)
 DEFAULT_SHARE = 0.3  # share of people whose REST answer already has the GraphQL shape
 COLLECTION_KEY = "identityDashProfilesByMemberIdentity"
 RELATIONSHIP = T + "relationships.MemberRelationship"
@@ -49,7 +51,7 @@ def top_card(pop: Population, person: Person) -> bool:
 
 
 def hashed(recipe: str) -> str:
-    return "com.linkedin." + hashlib.md5(recipe.encode()).hexdigest()
+    return "com.linkedin." + hashlib.md5(recipe.encode(), usedforsecurity=False).hexdigest()
 
 
 def graphql_json(

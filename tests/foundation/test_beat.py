@@ -12,10 +12,13 @@ import beat_schedule
 pytestmark = pytest.mark.slow
 
 
-def test_the_schedule_has_one_expiring_tick_per_lane():
+def test_the_schedule_has_one_expiring_tick_per_lane_and_an_hourly_retention():
     schedule = beat_schedule.build(tick_seconds=5)
+    retention = schedule.pop("housekeeping:retention")
     assert {entry["task"] for entry in schedule.values()} == set(beat_schedule.LANES.values())
     assert all(entry["options"] == {"queue": "default", "expires": 5} for entry in schedule.values())
+    assert retention["task"] == "housekeeping.apply_retention" and retention["schedule"] == 3600
+    assert retention["options"] == {"queue": "default", "expires": 3600}
 
 
 def test_beat_started_with_a_short_interval_emits_its_entries(start_celery, redis_client, tmp_path):

@@ -208,7 +208,7 @@ def relationship(response: dict) -> dict:
 
 def hashed(name: str) -> str:
     """A GraphQL-generation recipe name: `com.linkedin.<md5>` (the readable name is gone)."""
-    return "com.linkedin." + hashlib.md5(name.encode()).hexdigest()
+    return "com.linkedin." + hashlib.md5(name.encode(), usedforsecurity=False).hexdigest()
 
 
 def graphql_invitation(pending: bool) -> dict:

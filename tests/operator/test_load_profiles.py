@@ -1,5 +1,6 @@
 """`manage.py load_profiles`: good rows imported once, duplicates and bad rows reported by line with a
-reason, and an interrupted import leaves nothing behind."""
+reason, parser errors rejected by line, imported in batches that other writers can slip between, and an
+interrupted import keeps whole batches only and finishes when run again."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import sys
 import pytest
 from django.core.management import CommandError, call_command
 
-from openoutreach.outreach.models import LinkedInProfile, Qualification
+from openoutreach.operator.csv_import import BATCH_ROWS
+from openoutreach.outreach.models import ActionLog, LinkedInProfile, Qualification
 from openoutreach.pipeline.leads import discover
 from openoutreach.processes import PROJECT_DIR
 
@@ -87,30 +89,100 @@ def test_files_that_cannot_be_imported_say_why(workspace, tmp_path):
     assert not LinkedInProfile.objects.exists()
 
 
-@pytest.mark.slow
-def test_an_import_killed_midway_leaves_no_half_batch(transactional_db, workspace, tmp_path):
+def _import_process(csv_file, *args) -> subprocess.Popen:
+    """`manage.py load_profiles` in its own process, on the test database."""
+    import os
+
     from django.db import connection
 
-    csv_file = tmp_path / "big.csv"
-    csv_file.write_text("url\n" + "".join(f"{BASE}/in/person-{i}/\n" for i in range(5000)))
     env = {
         "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
         "PYTHONUNBUFFERED": "1",
         "DJANGO_SETTINGS_MODULE": "openoutreach.settings",
     }
-    import os
-
-    child = subprocess.Popen(
-        [sys.executable, "manage.py", "load_profiles", str(csv_file)],
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "load_profiles", str(csv_file), *args],
         cwd=PROJECT_DIR, env={**os.environ, **env}, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
+
+
+@pytest.mark.slow
+def test_an_import_killed_midway_keeps_whole_batches_and_a_rerun_finishes_it(
+    transactional_db, workspace, tmp_path
+):
+    csv_file = tmp_path / "big.csv"
+    csv_file.write_text("url\n" + "".join(f"{BASE}/in/person-{i}/\n" for i in range(5000)))
+    child = _import_process(csv_file)
     try:
         first = child.stdout.readline()
         assert first.startswith("... 500 rows read"), first
-        child.send_signal(signal.SIGKILL)  # mid-import: hundreds of rows written, not committed
+        child.send_signal(signal.SIGKILL)  # mid-import: a batch half written, not committed
     finally:
         child.wait(30)
         child.stdout.close()
 
     assert child.returncode == -signal.SIGKILL
-    assert LinkedInProfile.objects.count() == 0
+    kept = LinkedInProfile.objects.count()
+    assert kept >= 500 and kept % BATCH_ROWS == 0  # whole batches only
+    output = load(csv_file)
+    assert f"{csv_file}: {5000 - kept} imported, {kept} duplicate, 0 rejected" in output.splitlines()
+    assert LinkedInProfile.objects.count() == 5000
+
+
+@pytest.mark.slow
+def test_other_writers_commit_while_a_large_file_imports(transactional_db, workspace, tmp_path):
+    """The workers record invitations in the same database: an import must not lock them out."""
+    rows = 6 * BATCH_ROWS
+    csv_file = tmp_path / "big.csv"
+    csv_file.write_text("url\n" + "".join(f"{BASE}/in/writer-{i}/\n" for i in range(rows)))
+    child = _import_process(csv_file)
+    try:
+        assert child.stdout.readline().startswith(f"... {BATCH_ROWS} rows read")  # the import is under way
+        ActionLog.objects.create(kind=ActionLog.Kind.CONNECT, outcome=ActionLog.Outcome.OK, detail="worker")
+        assert child.poll() is None and LinkedInProfile.objects.count() < rows, (
+            "the write waited for the whole import"
+        )
+    finally:
+        child.wait(120)
+        child.stdout.close()
+    assert child.returncode == 0 and LinkedInProfile.objects.count() == rows
+
+
+def test_a_stray_quote_or_a_huge_field_rejects_its_line_and_the_rest_is_imported(workspace, tmp_path):
+    csv_file = tmp_path / "broken.csv"
+    csv_file.write_text(
+        "url\n"                                          # 1
+        f"{BASE}/in/before/\n"                           # 2 imported
+        f'"{BASE}/in/open-quote/\n'                      # 3 rejected: the quote is never closed
+        + "".join(f"{BASE}/in/after-{i}/\n" for i in range(8))  # 4-11 imported
+        + "x" * 200_000 + "\n"                           # 12 rejected: over the parser's field limit
+        f"{BASE}/in/last/\n"                             # 13 imported
+        "a\x00b\n"                                       # 14 rejected: not a URL (NUL and all)
+        f'"{BASE}/in/quoted/" \n'                         # 15 rejected: text after the closing quote
+    )  # fmt: skip
+    output = load(csv_file)
+    assert output.splitlines()[0] == f"{csv_file}: 10 imported, 0 duplicate, 4 rejected", output
+    assert "line 15: rejected: text after a closing quote" in output
+    assert "line 3: rejected: a quote opened on this line is never closed" in output
+    assert "line 12: rejected: a field longer than 131072 characters" in output
+    assert "line 14: rejected: neither an absolute URL nor an /in/ path: 'a\\x00b'" in output
+
+
+def test_spellings_of_one_vanity_name_are_one_lead(workspace, tmp_path):
+    csv_file = tmp_path / "spellings.csv"
+    csv_file.write_text(
+        "url\n"
+        f"{BASE}/in/jane-doe/\n"                          # 2 imported
+        f"{BASE}/in/Jane-Doe/\n"                          # 3 same person
+        f"{BASE}/in/jane\u200b-doe/\n"                    # 4 same person (zero-width space)
+        "HTTPS://WWW.LINKEDIN.COM/IN/JANE-DOE/\n"         # 5 same person
+        f"{BASE}/in/j\u00e9r\u00f4me/\n"                  # 6 imported (NFC)
+        f"{BASE}/in/je\u0301ro\u0302me/\n"                # 7 same person (NFD)
+        f"{BASE}/in/J%C3%A9r%C3%B4me/\n"                  # 8 same person (encoded, capitalised)
+    )  # fmt: skip
+    output = load(csv_file)
+    assert output.splitlines()[0] == f"{csv_file}: 2 imported, 5 duplicate, 0 rejected", output
+    assert set(LinkedInProfile.objects.values_list("url", flat=True)) == {
+        f"{BASE}/in/jane-doe/",
+        f"{BASE}/in/j\u00e9r\u00f4me/",
+    }

@@ -101,3 +101,18 @@ def test_slow_page_fault_on_and_off(sandbox):
     sandbox.control.clear_faults()
     assert client.get("/login").elapsed.total_seconds() < 0.6
     assert [e["ms"] >= 600 for e in sandbox.control.request_log(None)][-2:] == [True, False]
+
+
+@pytest.mark.parametrize(
+    ("host", "local"),
+    [("127.0.0.1", True), ("127.8.9.10", True), ("::1", True), ("::ffff:127.0.0.1", True),
+     ("testclient", True), ("::1a:2b", False), ("127.example.com", False), ("localhost.evil", False),
+     ("10.0.0.1", False), ("::ffff:10.0.0.1", False), ("", False)],
+)  # fmt: skip
+def test_only_loopback_addresses_reach_the_control_api(host, local):
+    from starlette.requests import Request
+
+    from openoutreach.sandbox.control import is_loopback
+
+    request = Request({"type": "http", "client": (host, 50000) if host else None, "headers": []})
+    assert is_loopback(request) is local

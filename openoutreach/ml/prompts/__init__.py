@@ -16,7 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 _ENV = Environment(
     loader=FileSystemLoader(Path(__file__).parent),
     undefined=StrictUndefined,
-    autoescape=False,  # plain-text prompts, not HTML; data is quoted with quote_json/quote_text instead
+    autoescape=False,  # noqa: S701 - plain-text prompts, not HTML; data is quoted with quote_json/quote_text
     keep_trailing_newline=False,
     trim_blocks=False,
 )

@@ -1,7 +1,9 @@
 """`manage.py load_profiles urls.csv [--campaign NAME]`: seed discovered leads from LinkedIn profile URLs.
 
 Prints what was imported, what was a duplicate and what was rejected (line numbers and reasons). The
-file is imported in one transaction: interrupted, it leaves nothing behind.
+file is imported in batches of BATCH_ROWS rows, one transaction each (so the workers can write between
+them): interrupted, it keeps the whole batches committed so far and never half a batch; run it again
+on the same file to finish (what is already in is reported as a duplicate).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from openoutreach.outreach.models import Campaign
 
 
 class Command(BaseCommand):
-    help = "Import LinkedIn profile URLs from a CSV file as discovered leads (one transaction)."
+    help = "Import LinkedIn profile URLs from a CSV file as discovered leads (one transaction per batch)."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument(
@@ -40,8 +42,8 @@ class Command(BaseCommand):
                 settings.LINKEDIN_BASE_URL,
                 target,
                 source=csv_file.name,
-                progress=lambda n: self.stdout.write(f"... {n} rows read", ending="\n"),
+                progress=lambda n: self.stdout.write(f"... {n} rows read and committed", ending="\n"),
             )
         except UnreadableCsv as exc:
-            raise CommandError(f"{exc}. Nothing was imported.") from None
+            raise CommandError(f"{exc}. Nothing was imported.") from None  # raised before the first row
         self.stdout.write(report.summary(str(csv_file), target))
