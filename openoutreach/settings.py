@@ -20,6 +20,7 @@ import crm as _djangocrm
 from common.settings import *  # noqa: F403
 from crm.settings import *  # noqa: F403  (DjangoCRM's own names: columns, IMAP, ...)
 from environs import Env, EnvError
+from marshmallow import ValidationError
 from tasks.settings import *  # noqa: F403
 from voip.settings import *  # noqa: F403
 from webcrm.datetime_settings import *  # noqa: F403
@@ -35,6 +36,16 @@ if TESTING and "DATA_DIR" not in os.environ:
     import tempfile
 
     os.environ["DATA_DIR"] = tempfile.mkdtemp(prefix="openoutreach-test-")
+
+
+def _check(predicate, message: str):
+    """A validator for env readers: marshmallow 4 ignores a validator that returns False, so it raises."""
+
+    def check(value) -> None:
+        if not predicate(value):
+            raise ValidationError(message)
+
+    return check
 
 
 def _fail(exc: Exception) -> None:
@@ -77,64 +88,118 @@ try:
     BROWSER_EXECUTABLE = env.str("BROWSER_EXECUTABLE", "") or None
     BROWSER_HEADLESS = env.bool("BROWSER_HEADLESS", True)
     # The browser worker's lease on its account: a dead worker's lease lapses after this long.
-    ACCOUNT_LEASE_SECONDS = env.float("ACCOUNT_LEASE_SECONDS", 30.0, validate=lambda n: n >= 3)
-    BROWSER_TASK_TIMEOUT_SECONDS = env.int("BROWSER_TASK_TIMEOUT_SECONDS", 300, validate=lambda n: n > 0)
+    ACCOUNT_LEASE_SECONDS = env.float(
+        "ACCOUNT_LEASE_SECONDS", 30.0, validate=_check(lambda n: n >= 3, "expected value >= 3")
+    )
+    BROWSER_TASK_TIMEOUT_SECONDS = env.int(
+        "BROWSER_TASK_TIMEOUT_SECONDS", 300, validate=_check(lambda n: n > 0, "expected value > 0")
+    )
     # Scales every human-like pause (typing, reading, waiting). 1.0 in production; tests lower it.
-    BROWSER_HUMAN_SPEED = env.float("BROWSER_HUMAN_SPEED", 1.0, validate=lambda x: x >= 0)
+    BROWSER_HUMAN_SPEED = env.float(
+        "BROWSER_HUMAN_SPEED", 1.0, validate=_check(lambda x: x >= 0, "expected value >= 0")
+    )
     # A floor under the pace of page loads in one browser (independent of the human speed above).
-    BROWSER_MIN_PAGE_GAP_SECONDS = env.float("BROWSER_MIN_PAGE_GAP_SECONDS", 1.5, validate=lambda x: x >= 0)
-    # Failure captures (pages where an action could not find its control), per account, bounded.
-    CAPTURES_MAX_COUNT = env.int("CAPTURES_MAX_COUNT", 200, validate=lambda n: n >= 0)
-    CAPTURES_MAX_AGE_DAYS = env.float("CAPTURES_MAX_AGE_DAYS", 14.0, validate=lambda x: x > 0)
+    BROWSER_MIN_PAGE_GAP_SECONDS = env.float(
+        "BROWSER_MIN_PAGE_GAP_SECONDS", 1.5, validate=_check(lambda x: x >= 0, "expected value >= 0")
+    )
+    # Failure captures (pages where an action could not find its control): at most this many per
+    # account (their age is bounded by RETENTION_CAPTURES_DAYS).
+    CAPTURES_MAX_COUNT = env.int(
+        "CAPTURES_MAX_COUNT", 200, validate=_check(lambda n: n >= 0, "expected value >= 0")
+    )
     # After this many consecutive "control not found" outcomes of one action on one account, that
     # action pauses for the account until an operator resumes it (LinkedIn's page may have changed).
-    BREAKER_THRESHOLD = env.int("BREAKER_THRESHOLD", 3, validate=lambda n: n >= 1)
+    BREAKER_THRESHOLD = env.int(
+        "BREAKER_THRESHOLD", 3, validate=_check(lambda n: n >= 1, "expected value >= 1")
+    )
 
     EMBEDDING_MODEL = env.str("EMBEDDING_MODEL", "sentence-transformers/all-MiniLM-L6-v2")
-    EMBEDDING_BATCH_SIZE = env.int("EMBEDDING_BATCH_SIZE", 16, validate=lambda n: 1 <= n <= 256)
+    EMBEDDING_BATCH_SIZE = env.int(
+        "EMBEDDING_BATCH_SIZE", 16, validate=_check(lambda n: 1 <= n <= 256, "must satisfy 1 <= value <= 256")
+    )
 
     # Account safety defaults (per-account values in the admin override the limits).
-    CONNECT_DAILY_LIMIT = env.int("CONNECT_DAILY_LIMIT", 20, validate=lambda n: n >= 0)
-    CONNECT_WEEKLY_LIMIT = env.int("CONNECT_WEEKLY_LIMIT", 100, validate=lambda n: n >= 0)
-    FOLLOWUP_DAILY_LIMIT = env.int("FOLLOWUP_DAILY_LIMIT", 30, validate=lambda n: n >= 0)
-    ENRICH_DAILY_LIMIT = env.int("ENRICH_DAILY_LIMIT", 200, validate=lambda n: n >= 0)
-    LANE_TICK_SECONDS = env.float("LANE_TICK_SECONDS", 60.0, validate=lambda n: n > 0)
+    CONNECT_DAILY_LIMIT = env.int(
+        "CONNECT_DAILY_LIMIT", 20, validate=_check(lambda n: n >= 0, "expected value >= 0")
+    )
+    CONNECT_WEEKLY_LIMIT = env.int(
+        "CONNECT_WEEKLY_LIMIT", 100, validate=_check(lambda n: n >= 0, "expected value >= 0")
+    )
+    FOLLOWUP_DAILY_LIMIT = env.int(
+        "FOLLOWUP_DAILY_LIMIT", 30, validate=_check(lambda n: n >= 0, "expected value >= 0")
+    )
+    ENRICH_DAILY_LIMIT = env.int(
+        "ENRICH_DAILY_LIMIT", 200, validate=_check(lambda n: n >= 0, "expected value >= 0")
+    )
+    LANE_TICK_SECONDS = env.float(
+        "LANE_TICK_SECONDS", 60.0, validate=_check(lambda n: n > 0, "expected value > 0")
+    )
     # Pacing: two actions of one lane on one account are at least this far apart (then the daily cap
     # spread over the working window decides, with +-PACING_JITTER around it).
-    MIN_ACTION_INTERVAL_SECONDS = env.float("MIN_ACTION_INTERVAL_SECONDS", 180.0, validate=lambda n: n >= 0)
-    ENRICH_MIN_INTERVAL_SECONDS = env.float("ENRICH_MIN_INTERVAL_SECONDS", 45.0, validate=lambda n: n >= 0)
-    SEARCH_MIN_INTERVAL_SECONDS = env.float("SEARCH_MIN_INTERVAL_SECONDS", 600.0, validate=lambda n: n >= 0)
-    PACING_JITTER = env.float("PACING_JITTER", 0.2, validate=lambda x: 0 <= x < 1)
+    MIN_ACTION_INTERVAL_SECONDS = env.float(
+        "MIN_ACTION_INTERVAL_SECONDS", 180.0, validate=_check(lambda n: n >= 0, "expected value >= 0")
+    )
+    ENRICH_MIN_INTERVAL_SECONDS = env.float(
+        "ENRICH_MIN_INTERVAL_SECONDS", 45.0, validate=_check(lambda n: n >= 0, "expected value >= 0")
+    )
+    SEARCH_MIN_INTERVAL_SECONDS = env.float(
+        "SEARCH_MIN_INTERVAL_SECONDS", 600.0, validate=_check(lambda n: n >= 0, "expected value >= 0")
+    )
+    PACING_JITTER = env.float(
+        "PACING_JITTER", 0.2, validate=_check(lambda x: 0 <= x < 1, "must satisfy 0 <= value < 1")
+    )
     # The browser worker never sends two outward actions (invitation, message) closer than this, in
     # real seconds, whatever the lanes' timing: bursts are what platforms flag first.
-    OUTWARD_ACTION_GAP_SECONDS = env.float("OUTWARD_ACTION_GAP_SECONDS", 30.0, validate=lambda n: n >= 3)
+    OUTWARD_ACTION_GAP_SECONDS = env.float(
+        "OUTWARD_ACTION_GAP_SECONDS", 30.0, validate=_check(lambda n: n >= 3, "expected value >= 3")
+    )
     # Compresses time for rehearsals against the sandbox (`make demo`): every pace and
     # pending check is divided by it. Caps and claims are not: a day's allowance stays a day's allowance,
     # and a browser task takes the real time it takes. 1 in production.
-    TIME_SCALE = env.float("TIME_SCALE", 1.0, validate=lambda x: x >= 1)
-    CHECK_PENDING_HOURS = env.float("CHECK_PENDING_HOURS", 24.0, validate=lambda n: n > 0)
-    CHECK_PENDING_BATCH = env.int("CHECK_PENDING_BATCH", 10, validate=lambda n: n > 0)
-    ENRICH_BATCH = env.int("ENRICH_BATCH", 3, validate=lambda n: n > 0)
-    FOLLOWUP_MAX_ATTEMPTS = env.int("FOLLOWUP_MAX_ATTEMPTS", 3, validate=lambda n: n > 0)
-    CONNECT_MAX_ATTEMPTS = env.int("CONNECT_MAX_ATTEMPTS", 2, validate=lambda n: n > 0)
-    SEARCH_MAX_PAGES = env.int("SEARCH_MAX_PAGES", 5, validate=lambda n: n > 0)
-    CLAIM_SECONDS = env.int("CLAIM_SECONDS", 1200, validate=lambda n: n > 0)
+    TIME_SCALE = env.float("TIME_SCALE", 1.0, validate=_check(lambda x: x >= 1, "expected value >= 1"))
+    CHECK_PENDING_HOURS = env.float(
+        "CHECK_PENDING_HOURS", 24.0, validate=_check(lambda n: n > 0, "expected value > 0")
+    )
+    CHECK_PENDING_BATCH = env.int(
+        "CHECK_PENDING_BATCH", 10, validate=_check(lambda n: n > 0, "expected value > 0")
+    )
+    ENRICH_BATCH = env.int("ENRICH_BATCH", 3, validate=_check(lambda n: n > 0, "expected value > 0"))
+    FOLLOWUP_MAX_ATTEMPTS = env.int(
+        "FOLLOWUP_MAX_ATTEMPTS", 3, validate=_check(lambda n: n > 0, "expected value > 0")
+    )
+    CONNECT_MAX_ATTEMPTS = env.int(
+        "CONNECT_MAX_ATTEMPTS", 2, validate=_check(lambda n: n > 0, "expected value > 0")
+    )
+    SEARCH_MAX_PAGES = env.int("SEARCH_MAX_PAGES", 5, validate=_check(lambda n: n > 0, "expected value > 0"))
+    CLAIM_SECONDS = env.int("CLAIM_SECONDS", 1200, validate=_check(lambda n: n > 0, "expected value > 0"))
     # Unexpected failures in a row (a browser task that raised) before the account backs off (paused
     # 5 minutes, doubling up to 6 hours); any success resets the count.
-    ACCOUNT_FAILURES_BEFORE_BACKOFF = env.int("ACCOUNT_FAILURES_BEFORE_BACKOFF", 3, validate=lambda n: n > 0)
+    ACCOUNT_FAILURES_BEFORE_BACKOFF = env.int(
+        "ACCOUNT_FAILURES_BEFORE_BACKOFF", 3, validate=_check(lambda n: n > 0, "expected value > 0")
+    )
 
     # On SIGINT/SIGTERM/SIGHUP, `make run`, `make demo` and the supervisor give running tasks this long to
     # finish (a browser action half done is worse than one not started), then kill what is left.
-    SHUTDOWN_GRACE_SECONDS = env.float("SHUTDOWN_GRACE_SECONDS", 30.0, validate=lambda n: n >= 0)
+    SHUTDOWN_GRACE_SECONDS = env.float(
+        "SHUTDOWN_GRACE_SECONDS", 30.0, validate=_check(lambda n: n >= 0, "expected value >= 0")
+    )
 
     # Retention, applied hourly by workers/housekeeping.py. The ActionLog rows of browser actions
     # (login, enrich, search, connect, check_pending, follow_up) are the audit trail and caps' source:
     # never deleted. What ages out: the ML worker's rows (a qualify summary per run, a row per LLM call;
     # the budget reads today's only), Celery task results, saved pages, and *.log files in the data dir.
-    RETENTION_SUMMARY_DAYS = env.int("RETENTION_SUMMARY_DAYS", 30, validate=lambda n: n >= 2)
-    RETENTION_TASK_RESULTS_DAYS = env.int("RETENTION_TASK_RESULTS_DAYS", 7, validate=lambda n: n >= 1)
-    RETENTION_CAPTURES_DAYS = env.int("RETENTION_CAPTURES_DAYS", 30, validate=lambda n: n >= 1)
-    RETENTION_LOG_DAYS = env.int("RETENTION_LOG_DAYS", 14, validate=lambda n: n >= 1)
+    RETENTION_SUMMARY_DAYS = env.int(
+        "RETENTION_SUMMARY_DAYS", 30, validate=_check(lambda n: n >= 2, "expected value >= 2")
+    )
+    RETENTION_TASK_RESULTS_DAYS = env.int(
+        "RETENTION_TASK_RESULTS_DAYS", 7, validate=_check(lambda n: n >= 1, "expected value >= 1")
+    )
+    RETENTION_CAPTURES_DAYS = env.int(
+        "RETENTION_CAPTURES_DAYS", 30, validate=_check(lambda n: n >= 1, "expected value >= 1")
+    )
+    RETENTION_LOG_DAYS = env.int(
+        "RETENTION_LOG_DAYS", 14, validate=_check(lambda n: n >= 1, "expected value >= 1")
+    )
 
     FLOWER_USER = env.str("FLOWER_USER", "admin")
     FLOWER_PASSWORD = env.str("FLOWER_PASSWORD", "")
@@ -158,7 +223,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 MEDIA_ROOT = DATA_DIR / "media"
 COOKIES_DIR = DATA_DIR / "cookies"
-CAPTURES_DIR = DATA_DIR / "captures"  # <handle>/<time>-<reason>.html|.png, owner-only
 MODELS_DIR = DATA_DIR / "models"
 CACHE_DIR = DATA_DIR / "cache"
 CAPTURES_DIR = DATA_DIR / "captures"  # saved pages (secrets stripped); in backups on request, aged out

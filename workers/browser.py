@@ -70,7 +70,7 @@ def client_for(account: LinkedInAccount) -> LinkedInClient:
             _client.captures = CaptureStore(
                 settings.CAPTURES_DIR / account.handle,
                 max_count=settings.CAPTURES_MAX_COUNT,
-                max_age_days=settings.CAPTURES_MAX_AGE_DAYS,
+                max_age_days=settings.RETENTION_CAPTURES_DAYS,
                 secrets=[account.username, password],
             )
         return _client

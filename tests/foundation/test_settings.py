@@ -7,6 +7,8 @@ import stat
 import subprocess
 import sys
 
+import pytest
+
 from openoutreach.processes import PROJECT_DIR
 
 
@@ -26,6 +28,17 @@ def test_a_non_integer_limit_stops_the_process_naming_the_variable(tmp_path):
     assert result.returncode != 0
     assert 'Environment variable "CONNECT_DAILY_LIMIT" invalid' in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("OUTWARD_ACTION_GAP_SECONDS", "1"), ("ACCOUNT_LEASE_SECONDS", "1"), ("CONNECT_DAILY_LIMIT", "-5")],
+)
+def test_a_value_outside_its_safe_range_stops_the_process(tmp_path, variable, value):
+    # A safety floor must not be lowered by a typo: the check rejects it before anything starts.
+    result = _manage("check", DATA_DIR=str(tmp_path), **{variable: value})
+    assert result.returncode != 0
+    assert f'Environment variable "{variable}" invalid' in result.stderr and "expected value" in result.stderr
 
 
 def test_a_bad_boolean_and_a_bad_database_url_are_named_too(tmp_path):
