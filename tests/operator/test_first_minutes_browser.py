@@ -98,6 +98,8 @@ def test_crm_parts_the_product_does_not_use_are_hidden_from_the_menus(workspace,
         assert "Deals" in text and "Leads" in text, path
     shoot(page, "crm-index")
     page.goto("/admin/crm/deal/")
+    sidebar = page.locator("#nav-sidebar caption").all_inner_texts()
+    assert [c.strip().upper() for c in sidebar[:2]] == ["OUTREACH", "CRM"]  # the product's own apps first
     assert "Campaigns" in page.locator("#nav-sidebar").inner_text()
 
     # Hidden from the menus only: the pages themselves still answer (DjangoCRM links to some of them).
