@@ -1,6 +1,16 @@
 # OpenOutreach: one image for every role (web, beat, workers, browser supervisor, flower).
 # docker-compose.yml picks the role with `command: /app/compose/start-<role>`.
-FROM python:3.11-slim-bookworm
+#
+# Build arguments and secrets (README "Docker Compose" > "Building the image"):
+# - BASE_IMAGE: the image to build on. The default is the official Python image; any Debian bookworm
+#   image works too (its own Python 3.11 is installed from Debian's packages), e.g. one made with
+#   debootstrap where no image registry is reachable.
+# - the optional BuildKit secret `ca` (`--secret id=ca,src=/etc/ssl/certs/ca-certificates.crt`): a CA
+#   bundle pip trusts while it installs, for networks whose TLS is inspected by a proxy. It is mounted for
+#   that one step only and never stored in a layer. (No `# syntax=` line: that would pull a frontend
+#   image; the secret mount works with the frontend built into Docker 20.10+ with DOCKER_BUILDKIT=1.)
+ARG BASE_IMAGE=python:3.11-slim-bookworm
+FROM ${BASE_IMAGE}
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -8,20 +18,29 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     DJANGO_SETTINGS_MODULE=openoutreach.settings \
     DATA_DIR=/data \
-    BROWSER_EXECUTABLE=/usr/bin/chromium
+    BROWSER_EXECUTABLE=/usr/bin/chromium \
+    VIRTUAL_ENV=/opt/venv \
+    PATH=/opt/venv/bin:$PATH
 
 # Debian's Chromium: Playwright's own browser download is not used (see the stack notes); fonts so that
-# pages lay out as on a desktop; tzdata for the accounts' working-hour time zones.
+# pages lay out as on a desktop; tzdata for the accounts' working-hour time zones. On a plain Debian base
+# (no python3 with venv yet) Debian's Python 3.11 comes too; the official image already has its own.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends chromium fonts-liberation tzdata \
-    && rm -rf /var/lib/apt/lists/*
+    && if ! python3 -c "import ensurepip, venv" 2>/dev/null; then \
+        apt-get install -y --no-install-recommends python3 python3-venv ca-certificates; fi \
+    && rm -rf /var/lib/apt/lists/* \
+    && python3 -c "import sys; v = sys.version_info[:2]; sys.exit(0 if v == (3, 11) else 'OpenOutreach needs Python 3.11; the base image has %d.%d' % v)" \
+    && python3 -m venv /opt/venv
 
 WORKDIR /app
 
 # Dependencies first (cached while only the code changes). DjangoCRM hard-pins versions it does not
 # need, so it goes in without its deps; its real deps are in base.txt (via production.txt).
 COPY requirements/ requirements/
-RUN pip install -r requirements/production.txt \
+RUN --mount=type=secret,id=ca \
+    if [ -s /run/secrets/ca ]; then export PIP_CERT=/run/secrets/ca; fi \
+    && pip install -r requirements/production.txt \
     && pip install --no-deps -r requirements/crm.txt
 
 COPY . .

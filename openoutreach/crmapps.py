@@ -16,7 +16,10 @@ from massmail.apps import MassmailConfig
 
 class QuietCrmConfig(CrmConfig):
     def ready(self) -> None:  # no IMAP / e-mail import threads
+        from openoutreach.operator.menus import hide_unused_crm_parts
+
         drop_spreadsheet_export()
+        hide_unused_crm_parts()
 
     def import_emails(self, user) -> None:
         """UserMiddleware calls this on every request; we import no e-mail."""

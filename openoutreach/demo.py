@@ -178,24 +178,25 @@ def _always_open():
     return time(0, 0), time(23, 59, 59)
 
 
-def _table(elapsed: float, demo: Demo):
-    from rich.table import Table
-
-    from openoutreach.operator.funnel import STATES, funnel
+def _rows() -> list:
+    from openoutreach.operator.funnel import funnel
     from openoutreach.outreach.models import Campaign
 
-    table = Table(title=f"OpenOutreach demo — {elapsed:.0f}s (sandbox clock x{TIME_SCALE})")
-    table.add_column("campaign")
-    for state in STATES:
-        table.add_column(state, justify="right")
-    for campaign in Campaign.objects.select_related("department"):
-        counts = funnel(campaign).counts
-        table.add_row(campaign.name, *(str(counts[s]) for s in STATES))
-    table.caption = (
+    return [(c.name, funnel(c).counts) for c in Campaign.objects.select_related("department")]
+
+
+def _caption(demo: Demo) -> str:
+    return (
         f"Admin http://127.0.0.1:{demo.ports['web']}/admin/ · Flower http://127.0.0.1:{demo.ports['flower']}/ "
         f"· logs {demo.data_dir / 'logs'}"
     )
-    return table
+
+
+def _table(elapsed: float, demo: Demo):
+    from openoutreach.demo_view import funnel_table
+
+    title = f"OpenOutreach demo — {elapsed:.0f}s (sandbox clock x{TIME_SCALE})"
+    return funnel_table(title, _rows(), _caption(demo))
 
 
 def safety_report(sandbox_url: str) -> list[str]:
@@ -254,6 +255,7 @@ def _run(demo: Demo) -> int:
     from openoutreach.shutdown import StopRequested, StopSignals
 
     console = Console()
+    console.soft_wrap = not console.is_terminal  # in a log, a long line stays one line (not 80-column pieces)
 
     def say(message: str) -> None:
         with contextlib.suppress(OSError, ValueError):  # the terminal may be gone (SIGHUP)
@@ -281,10 +283,11 @@ def _run(demo: Demo) -> int:
 
 
 def _live(demo: Demo, console, started: float) -> None:
-    """The live funnel until DEMO_SECONDS have passed (forever without it) or a process dies."""
+    """The funnel until DEMO_SECONDS have passed (forever without it) or a process dies: a live table on a
+    terminal, one progress line per interval otherwise (`openoutreach.demo_view`)."""
     from django.conf import settings
-    from rich.live import Live
 
+    from openoutreach.demo_view import FunnelView
     from openoutreach.launcher import ensure_admin_credentials
 
     user, password = ensure_admin_credentials(demo.data_dir)
@@ -294,7 +297,7 @@ def _live(demo: Demo, console, started: float) -> None:
         f"password {settings.FLOWER_PASSWORD!r})"
     )
     next_refresh = 0.0
-    with Live(_table(0, demo), console=console, refresh_per_second=1) as live:
+    with FunnelView(console, f"OpenOutreach demo (sandbox clock x{TIME_SCALE})", _caption(demo)) as view:
         while demo.seconds is None or time.monotonic() - started < demo.seconds:
             dead = [p.name for p in demo.procs if not p.alive()]
             if dead:
@@ -303,7 +306,7 @@ def _live(demo: Demo, console, started: float) -> None:
                 demo.refresh_record()
                 next_refresh = time.monotonic() + 5
             time.sleep(1)
-            live.update(_table(time.monotonic() - started, demo))
+            view.show(time.monotonic() - started, _rows())
 
 
 def _safety(demo: Demo, sandbox_url: str) -> list[str]:

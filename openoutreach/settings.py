@@ -11,6 +11,7 @@ are star-imported for the CRM-specific names, and its app configs are replaced b
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import secrets
 import sys
@@ -327,6 +328,22 @@ STORAGES = {
 }
 # Serve static files straight from the apps (no collectstatic step needed for `make run`).
 WHITENOISE_USE_FINDERS = True
+
+
+def _icon_font_dir() -> Path:
+    """Where the Material Icons font files are: DjangoCRM draws every icon with that font and loads it from
+    a web font CDN, which an offline or privacy-minded install never reaches (the icons then show as words
+    like "event_busy"). The font comes from a package (requirements/crm.txt) and is served as a static file
+    under static/icons/ (templates/admin/base.html). The package is only located, never imported."""
+    spec = importlib.util.find_spec("tkinter_icons_gmi")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError(
+            "the Material Icons font package is missing: pip install --no-deps -r requirements/crm.txt"
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "fonts"
+
+
+STATICFILES_DIRS = [("icons", _icon_font_dir())]
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SITE_ID = 1
 
@@ -362,7 +379,7 @@ MARK_PAYMENTS_THROUGH_REP = False
 SITE_TITLE = "OpenOutreach"
 ADMIN_HEADER = "OpenOutreach"
 ADMIN_TITLE = "OpenOutreach Admin"
-INDEX_TITLE = "Main Menu"
+INDEX_TITLE = "OpenOutreach"
 MAILING = False
 COPYRIGHT_STRING = "OpenOutreach, built on Django-CRM"
 PROJECT_NAME = "OpenOutreach"

@@ -84,7 +84,7 @@ def test_browser_supervisor_has_debian_chromium_from_the_image(services, deploy)
     from openoutreach.linkedin.session import SYSTEM_CHROMIUMS
 
     dockerfile = (ROOT / "Dockerfile").read_text()
-    assert dockerfile.startswith("#") and "FROM python:3.11-slim-bookworm" in dockerfile
+    assert dockerfile.startswith("#") and "ARG BASE_IMAGE=python:3.11-slim-bookworm" in dockerfile
     assert re.search(r"apt-get install -y --no-install-recommends [^\n]*\bchromium\b", dockerfile)
     assert "BROWSER_EXECUTABLE=/usr/bin/chromium" in dockerfile and "/usr/bin/chromium" in SYSTEM_CHROMIUMS
     assert "pip install -r requirements/production.txt" in dockerfile
