@@ -46,11 +46,12 @@ def open_alice(alice):
     return alice
 
 
-def _person(sandbox, degree_to_alice) -> dict:
+def _person(sandbox, relation: tuple[str, ...]) -> dict:
+    """A public, unambiguous member whose relation to alice is one of `relation`."""
     return next(
-        p for p in sandbox.control.people(limit=300)
+        p for p in sandbox.control.people(limit=500)
         if not p["private"] and not p["is_account"] and not p["namesake_of"]
-        and (p["relations"].get("alice") == 1) == (degree_to_alice == 1)
+        and p["relations"].get("alice") in relation
     )  # fmt: skip
 
 
@@ -78,7 +79,7 @@ def _restart(browser_worker, redis_client, dead):
 
 
 def _connected_deal(sandbox, campaign, alice):
-    person = _person(sandbox, degree_to_alice=1)
+    person = _person(sandbox, ("connected",))
     ds = _deal(sandbox, campaign, alice, person)
     return transitions.mark_already_connected(ds, alice), person
 
@@ -105,7 +106,10 @@ def test_kill_9_before_the_send_click_then_the_next_dispatch_sends_exactly_one_m
     later = now + timedelta(hours=2)  # the claim (CLAIM_SECONDS) has expired, the slot is due again
     [again] = follow_up.dispatch(later, random.Random(1))
     assert again["task"] != sent["task"]
-    wait_for(lambda: DealState.objects.get(pk=ds.pk).state == stages.COMPLETED, "the follow-up", restarted)
+
+    wait_for(
+        lambda: DealState.objects.get(pk=ds.pk).state == stages.COMPLETED, f"the follow-up {again}", restarted
+    )
     assert len(_messages(sandbox, person)) == 1
 
 
@@ -154,7 +158,7 @@ def test_kill_9_after_the_invitation_then_the_next_dispatch_reads_it_as_pending(
     sandbox, campaign, open_alice, browser_worker, redis_client
 ):
     worker = browser_worker("alice", env_extra=LEASE)
-    person = _person(sandbox, degree_to_alice=2)
+    person = _person(sandbox, ("DISTANCE_2", "DISTANCE_3"))
     ds = _deal(sandbox, campaign, open_alice, person)
     sandbox.control.set_faults(account="alice", after_delivery_seconds=60)
 
