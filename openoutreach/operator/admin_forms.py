@@ -127,7 +127,8 @@ class LinkedInAccountForm(forms.ModelForm):
         cleaned = super().clean()
         from openoutreach.operator import legal
 
-        if cleaned.get("active") and not legal.accepted() and not cleaned.get("accept_legal_notice"):
+        becomes_active = cleaned.get("active") and (not self.instance.pk or "active" in self.changed_data)
+        if becomes_active and not legal.accepted() and not cleaned.get("accept_legal_notice"):
             self.add_error(
                 "accept_legal_notice",
                 "An account becomes active only after the legal notice is accepted: tick the box, or save "

@@ -127,7 +127,7 @@ def test_the_legal_notice_is_asked_once_then_remembered(spawn, campaign):
     answer(first, "LinkedIn login e-mail: ", "bob@example.com")
     first.expect_exact("LinkedIn password (not shown): ")
     first.sendline("bob-password")
-    for _ in range(6):  # handle, limits, hours, zone: defaults
+    for _ in range(7):  # handle, limits, hours, zone, already warm: defaults
         first.expect_exact("]: ")
         first.sendline("")
     answer(first, "Campaigns this account works for (comma-separated) [devops]: ", "")
