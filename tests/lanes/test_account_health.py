@@ -9,8 +9,9 @@ from datetime import time as clock
 import pytest
 from django.utils import timezone
 
+from openoutreach.browser_work import enrich as enrich_work
 from openoutreach.outreach.models import ActionLog, Lane, LanePauseReason, LinkedInAccount
-from openoutreach.pipeline import browser_work, leads
+from openoutreach.pipeline import leads
 from openoutreach.pipeline.campaigns import create_account
 from openoutreach.safety import caps
 
@@ -77,6 +78,6 @@ def test_enrich_in_the_worker_views_nobody_outside_working_hours_or_over_the_cap
     alice.working_hours_start, alice.working_hours_end = clock(0, 0), clock(0, 1)  # closed all day
     alice.save()
     # No LinkedIn client at all: the re-check must stop the unit before any profile is viewed.
-    report = browser_work.enrich(None, alice, ids)
+    report = enrich_work.enrich(None, alice, ids)
     assert report.enriched == [] and sorted(report.not_viewed) == sorted(ids)
     assert report.why_not == "outside working hours"
