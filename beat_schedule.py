@@ -7,18 +7,11 @@ expires after one interval: after downtime, beat must not replay a backlog of st
 
 from __future__ import annotations
 
+from openoutreach.lanes.registry import LANES as DECLARED
 from workers.queues import DEFAULT
 
-# lane name -> dispatcher task name (workers/lanes.py).
-LANES: dict[str, str] = {
-    "connect": "lanes.connect",
-    "check_pending": "lanes.check_pending",
-    "follow_up": "lanes.follow_up",
-    "enrich": "lanes.enrich",
-    "search": "lanes.search",
-    "qualify": "lanes.qualify",
-    "housekeeping": "lanes.housekeeping",
-}
+# lane name -> dispatcher task name (workers/lanes.py), from the declared lanes.
+LANES: dict[str, str] = {lane.name: lane.task for lane in DECLARED}
 
 
 def build(tick_seconds: float | None = None) -> dict[str, dict]:

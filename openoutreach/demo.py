@@ -165,7 +165,12 @@ def seed(sandbox_url: str) -> None:
         booking_link="https://cal.example.com/demo",
         min_qualifiable_leads=15,
     )
-    account = create_account("alice", "alice@sandbox.test", "alice-pass", campaign)
+    # A sandbox member, not a LinkedIn account: the notice is accepted for this throwaway data dir only
+    # (the supervisor starts no browser without it), and the stand-in account is already warm.
+    from openoutreach.operator import legal
+
+    legal.accept("demo (sandbox only)")
+    account = create_account("alice", "alice@sandbox.test", "alice-pass", campaign, warmup_started_on=None)
     account.working_hours_start, account.working_hours_end = _always_open()
     account.save()
     # The sandbox judges working hours on its own (sped-up) clock: the account works around it.

@@ -21,13 +21,17 @@ from celery.signals import worker_shutdown
 from django.conf import settings
 from django.utils import timezone
 
+from openoutreach.browser_work import check_pending as check_pending_work
+from openoutreach.browser_work import connect as connect_work
+from openoutreach.browser_work import enrich as enrich_work
+from openoutreach.browser_work import follow_up as follow_up_work
+from openoutreach.browser_work import search as search_work
 from openoutreach.linkedin.captures import CaptureStore
 from openoutreach.linkedin.client import LinkedInClient
 from openoutreach.linkedin.errors import CheckpointRequired, WrongCredentials
 from openoutreach.linkedin.login import Credentials
 from openoutreach.linkedin.session import BrowserSession, SessionConfig
 from openoutreach.outreach.models import Lane, LinkedInAccount
-from openoutreach.pipeline import browser_work, outreach_work
 from openoutreach.redaction import register_secret
 from openoutreach.safety import health
 from workers.base import ACCOUNT_ENV, BrowserTask, identity
@@ -194,7 +198,7 @@ def enrich(self, *, account: str, lead_ids: list[int]) -> dict:
     return run_for_account(
         self,
         account,
-        lambda client, acct, task_id: browser_work.enrich(client, acct, lead_ids, task_id).as_dict(),
+        lambda client, acct, task_id: enrich_work.enrich(client, acct, lead_ids, task_id).as_dict(),
         Lane.ENRICH,
     )
 
@@ -205,7 +209,7 @@ def search(self, *, account: str, keyword_id: int, page: int = 1) -> dict:
     return run_for_account(
         self,
         account,
-        lambda client, acct, task_id: browser_work.search(client, acct, keyword_id, page, task_id).__dict__,
+        lambda client, acct, task_id: search_work.search(client, acct, keyword_id, page, task_id).__dict__,
         Lane.SEARCH,
     )
 
@@ -216,7 +220,7 @@ def connect(self, *, account: str, deal_state_id: int) -> dict:
     return run_for_account(
         self,
         account,
-        lambda client, acct, task_id: outreach_work.connect_deal(
+        lambda client, acct, task_id: connect_work.connect_deal(
             client, acct, deal_state_id, task_id, before_outward=keep_outward_gap
         ).as_dict(),
     )
@@ -228,7 +232,7 @@ def check_pending(self, *, account: str, deal_state_ids: list[int]) -> dict:
     return run_for_account(
         self,
         account,
-        lambda client, acct, task_id: outreach_work.check_pending(client, acct, deal_state_ids, task_id),
+        lambda client, acct, task_id: check_pending_work.check_pending(client, acct, deal_state_ids, task_id),
         Lane.CHECK_PENDING,
     )
 
@@ -239,7 +243,7 @@ def follow_up(self, draft: dict | str | None = None, *, account: str, deal_state
     return run_for_account(
         self,
         account,
-        lambda client, acct, task_id: outreach_work.follow_up(
+        lambda client, acct, task_id: follow_up_work.follow_up(
             client, acct, deal_state_id, draft, task_id, before_outward=keep_outward_gap
         ).as_dict(),
     )

@@ -116,12 +116,26 @@ class Supervisor:
         kill_records(tree)
 
 
+_legal_missing_said = False
+
+
 def active_handles() -> list[str]:
     from django.db.models import Q
     from django.utils import timezone
 
+    from openoutreach.operator import legal
     from openoutreach.outreach.models import LinkedInAccount
 
+    global _legal_missing_said
+    if not legal.accepted():
+        if not _legal_missing_said:  # once, not every poll
+            log.warning(
+                "the legal notice has not been accepted: no browser is started for any account "
+                "(accept it with `manage.py onboard`, `manage.py add_account` or in the admin's account form)"
+            )
+        _legal_missing_said = True
+        return []
+    _legal_missing_said = False
     now = timezone.now()
     runnable = Q(status=LinkedInAccount.Status.OK) | Q(paused_until__isnull=False, paused_until__lte=now)
     return list(LinkedInAccount.objects.filter(active=True).filter(runnable).values_list("handle", flat=True))

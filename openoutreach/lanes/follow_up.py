@@ -72,12 +72,8 @@ def dispatch_account(account, now: datetime, rng: random.Random) -> dict | None:
     if not take_slot(account, LANE, interval, now):
         return None
     task_id = new_task_id()
-    if (
-        not DealState.objects.filter(pk=ds.pk, state=stages.CONNECTED)
-        .filter(claims.unclaimed(now))
-        .update(claimed_until=claim_until(now), claim_task_id=task_id)
-    ):
-        return None
+    if not claims.take_deal(ds, task_id, now, state=stages.CONNECTED, outward=True, account=account):
+        return None  # another dispatcher took the deal or the person first
     enqueue(account, ds, now, task_id)
     return {"account": account.handle, "deal_state": ds.pk, "task": task_id}
 

@@ -98,6 +98,14 @@ class LinkedInAccountForm(forms.ModelForm):
         help_text="The campaigns this account works for (it joins their departments).",
     )
 
+    accept_legal_notice = forms.BooleanField(
+        required=False,
+        label="I accept the legal notice",
+        help_text="Required once before any account is active: LinkedIn may restrict or ban automated "
+        "accounts, and you are responsible for complying with the law where you and the people you "
+        "contact are (see the notice in the README or `manage.py onboard`).",
+    )
+
     class Meta:
         model = LinkedInAccount
         fields = [
@@ -115,6 +123,19 @@ class LinkedInAccountForm(forms.ModelForm):
             self.fields["password"].required = True
             self.fields["password"].help_text = "Write-only: stored encrypted, never shown."
 
+    def clean(self):
+        cleaned = super().clean()
+        from openoutreach.operator import legal
+
+        becomes_active = cleaned.get("active") and (not self.instance.pk or "active" in self.changed_data)
+        if becomes_active and not legal.accepted() and not cleaned.get("accept_legal_notice"):
+            self.add_error(
+                "accept_legal_notice",
+                "An account becomes active only after the legal notice is accepted: tick the box, or save "
+                "the account inactive.",
+            )
+        return cleaned
+
     def clean_handle(self) -> str:
         handle = self.cleaned_data["handle"]
         try:
@@ -126,6 +147,10 @@ class LinkedInAccountForm(forms.ModelForm):
         return handle
 
     def save(self, commit: bool = True) -> LinkedInAccount:
+        if self.cleaned_data.get("accept_legal_notice"):
+            from openoutreach.operator import legal
+
+            legal.accept("admin")
         account = super().save(commit=False)
         if not account.user_id:
             account.user = get_user_model().objects.create_user(username=account.handle, password=None)

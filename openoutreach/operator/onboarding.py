@@ -207,6 +207,13 @@ def account_questions() -> list[Question]:
             parse=time_zone,
             default=lambda answers: local_time_zone(),
         ),  # fmt: skip
+        Question(
+            "ALREADY_WARM",
+            "Is this account already warm (used by hand for months)? New accounts ramp up over 2 weeks (yes/no)",
+            "--already-warm",
+            parse=yes_no,
+            default="no",
+        ),  # fmt: skip
     ]
 
 
@@ -336,6 +343,8 @@ def new_account(answers: Mapping[str, Any]) -> LinkedInAccount:
         working_hours_end=end,
         time_zone=answers["TIME_ZONE"],
     )
+    if answers.get("ALREADY_WARM"):
+        account.warmup_started_on = None  # the model's default starts the warm-up today
     account.set_password(answers["LINKEDIN_PASSWORD"])
     account.full_clean(exclude=["user"])
     account.save()

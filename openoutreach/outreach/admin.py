@@ -141,13 +141,24 @@ class LinkedInAccountAdmin(admin.ModelAdmin):
     list_display = ["handle", "username", "active", "health", "today", "invitations_this_week", "works_for"]
     list_filter = ["active", "status"]
     search_fields = ["handle", "username"]
-    actions = ["pause_accounts", "resume_accounts"]
+    actions = ["pause_accounts", "resume_accounts", "resume_lanes"]
     readonly_fields = ["health", "usage", "password_set", "consecutive_failures", "voyager", "created_at"]
     fieldsets = [
         (
             None,
-            {"fields": ["handle", "username", "password", "password_set", "proxy", "active", "campaigns"]},
-        ),
+            {
+                "fields": [
+                    "handle",
+                    "username",
+                    "password",
+                    "password_set",
+                    "proxy",
+                    "active",
+                    "accept_legal_notice",
+                    "campaigns",
+                ]
+            },
+        ),  # fmt: skip
         ("Health", {"fields": ["health", "consecutive_failures", "usage", "voyager"]}),
         (
             "Limits",
@@ -175,6 +186,18 @@ class LinkedInAccountAdmin(admin.ModelAdmin):
     def health(self, account: LinkedInAccount) -> str:
         if not account.pk:
             return "—"
+        lanes = format_html_join(
+            "",
+            "<br><span style='color: #c62828' data-lane='{}'>{} paused</span>: {} {}{}",
+            (
+                (p.lane, p.lane, p.get_reason_display(), p.detail,
+                 f" (until {p.until:%Y-%m-%d %H:%M} UTC)" if p.until else " (until resumed)")
+                for p in account.paused_lanes()
+            ),
+        )  # fmt: skip
+        return format_html("{}{}", self._account_health(account), lanes)
+
+    def _account_health(self, account: LinkedInAccount) -> str:
         if not health.is_paused(account):
             failures = (
                 f" ({account.consecutive_failures} failures in a row)" if account.consecutive_failures else ""
@@ -232,6 +255,15 @@ class LinkedInAccountAdmin(admin.ModelAdmin):
         for account in queryset:
             health.pause(account, f"paused by {request.user.get_username()} in the admin")
         self.message_user(request, f"Paused {queryset.count()} account(s).", messages.SUCCESS)
+
+    @admin.action(description="Resume every paused lane of the selected accounts")
+    def resume_lanes(self, request, queryset):
+        resumed = 0
+        for account in queryset:
+            for pause in account.paused_lanes():
+                account.resume_lane(pause.lane)
+                resumed += 1
+        self.message_user(request, f"Resumed {resumed} lane(s).", messages.SUCCESS)
 
     @admin.action(description="Resume the selected accounts")
     def resume_accounts(self, request, queryset):

@@ -8,6 +8,7 @@ to JSESSIONID without its quotes (403 otherwise), except telemetry, which pages 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 
@@ -155,6 +156,11 @@ async def _action(request: Request, kind: str, fault: str | None, run) -> Respon
     except ActionError as exc:
         return json_error(exc.status, str(exc), exc.code)
     box.signals.action(session.account, session.token, kind)
+    if kind in ("invite", "message"):  # faults after delivery: the action happened, the answer misleads
+        if hang := box.faults.get("after_delivery_seconds", session.account):
+            await asyncio.sleep(hang)
+        if box.faults.roll("deliver_then_fail_rate", session.account):
+            return json_error(500, "Something went wrong. Please try again.", "server_error")
     return JSONResponse(result, status_code=201 if kind != "withdraw" else 200)
 
 

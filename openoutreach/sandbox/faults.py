@@ -25,6 +25,14 @@ FAULTS: dict[str, tuple[Any, str]] = {
     "missing_connect_rate": (0.0, "share of people whose top card has no Connect control at all"),
     "connect_error_rate": (0.0, "sending an invitation fails with an error toast"),
     "message_error_rate": (0.0, "sending a message fails with an error toast"),
+    "deliver_then_fail_rate": (
+        0.0,
+        "an invitation or message is delivered, then the answer is an error (the toast lies)",
+    ),
+    "after_delivery_seconds": (
+        0.0,
+        "an invitation or message is delivered, then its answer waits this many seconds (a hung send)",
+    ),
     "search_limit": (False, "people search shows the monthly commercial-use limit instead of results"),
     "markup": (None, 'force the profile-page generation: "2026", "2022" ("legacy" too) or "older"'),
     "connect_style": (None, 'force "direct" (Connect in the top card) or "overflow" (in the More menu)'),

@@ -87,10 +87,24 @@ def process_env(redis_server, transactional_db) -> dict[str, str]:
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "openoutreach.settings",
-        "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
+        "DATABASE_URL": database_url(connection.settings_dict),
         "REDIS_URL": redis_server.url,
         "PYTHONUNBUFFERED": "1",
     }
+
+
+def database_url(db: dict) -> str:
+    """The URL of the test database (SQLite file or PostgreSQL `test_<name>`) for child processes."""
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    from urllib.parse import quote
+
+    auth = quote(db.get("USER") or "", safe="")
+    if db.get("PASSWORD"):
+        auth += ":" + quote(db["PASSWORD"], safe="")
+    host = db.get("HOST") or "127.0.0.1"
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    return f"postgres://{auth}@{host}{port}/{db['NAME']}"
 
 
 @pytest.fixture

@@ -5,11 +5,15 @@ from __future__ import annotations
 import csv
 
 import pytest
+from django.utils import timezone
 
 from openoutreach.outreach.models import (
     ActionLog,
     DealState,
     DoNotContact,
+    Lane,
+    LanePauseReason,
+    LegalAcceptance,
     LinkedInAccount,
     Qualification,
     SearchKeyword,
@@ -108,12 +112,29 @@ def test_an_account_added_in_the_admin_gets_its_user_and_campaigns(campaign, adm
     page.fill("input[name=password]", "carol-Secret-1")
     page.locator("label", has_text="devops").locator("input").check()
     page.click("input[name=_save]")
+    # An active account needs the legal notice accepted first, in the admin as everywhere else.
+    page.wait_for_selector(".errorlist")
+    assert "legal notice" in page.locator(".errorlist").first.inner_text()
+    assert not LinkedInAccount.objects.filter(handle="carol").exists()
+    page.fill("input[name=password]", "carol-Secret-1")
+    page.check("input[name=accept_legal_notice]")
+    page.click("input[name=_save]")
     page.wait_for_url("**/admin/outreach/linkedinaccount/")
 
     carol = LinkedInAccount.objects.get(handle="carol")
     assert carol.user.username == "carol" and not carol.user.has_usable_password()
     assert carol.get_password() == "carol-Secret-1"
     assert list(campaigns_of(carol)) == [campaign]
+    assert LegalAcceptance.objects.filter(via="admin").exists()
+    assert carol.warmup_started_on == timezone.localdate(), "a new account warms up from the day it is added"
+
+    carol.pause_lane(Lane.CONNECT, LanePauseReason.PAGE_CHANGED, "no Connect control")
+    page.goto("/admin/outreach/linkedinaccount/")
+    row = page.locator("#result_list tr", has_text="carol")
+    assert "connect paused: LinkedIn's page may have changed: see captures" in row.inner_text()
+    run_action(page, "resume_lanes", "carol")
+    page.wait_for_selector("ul.messagelist")
+    assert carol.paused_lanes() == []
 
 
 def test_the_audit_trail_is_read_only_and_filters(pipeline, admin_page):

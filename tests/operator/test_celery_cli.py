@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import stat
 import subprocess
+from datetime import time as clock
 
 import pytest
 from django.conf import settings
@@ -47,6 +48,8 @@ def celery_cli(celery_run):
 def test_enqueue_an_enrichment_for_one_account_and_inspect_its_worker(
     sandbox, alice, browser_worker, celery_cli, celery_run
 ):
+    alice.working_hours_start, alice.working_hours_end = clock(0), clock(23, 59)  # re-checked in the worker
+    alice.save()
     worker = browser_worker("alice")
     node = f"browser.alice@{HOSTNAME}"
     queues = json.loads(celery_cli("inspect", "active_queues", "-d", node, "--json"))

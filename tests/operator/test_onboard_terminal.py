@@ -9,6 +9,7 @@ from datetime import time
 
 import pexpect
 import pytest
+from django.utils import timezone
 from dotenv import dotenv_values
 
 from openoutreach.outreach.models import Campaign, LegalAcceptance, LinkedInAccount
@@ -78,6 +79,7 @@ def test_a_person_onboards_in_a_terminal_and_bad_answers_are_reasked(spawn, chil
     answer(child, "Time zone of those hours [UTC]: ", "Mars/Olympus")
     child.expect_exact("'Mars/Olympus' is not an IANA time zone")
     answer(child, "Time zone of those hours [UTC]: ", "Europe/Berlin")
+    answer(child, "New accounts ramp up over 2 weeks (yes/no) [no]: ", "")
 
     child.expect_exact("LLM API key (not shown): ")
     child.sendline("sk-live-0123456789")
@@ -102,6 +104,9 @@ def test_a_person_onboards_in_a_terminal_and_bad_answers_are_reasked(spawn, chil
     )
     assert (account.working_hours_start, account.working_hours_end) == (time(8, 30), time(18, 0))
     assert account.time_zone == "Europe/Berlin"
+    assert account.warmup_started_on == timezone.localdate(), (
+        "a new account warms up from the day it is added"
+    )
     assert list(campaigns_of(account)) == [campaign]
     assert "hunter2" not in account.password_encrypted
     assert child_decrypt(account.password_encrypted) == "hunter2-Secret!"
@@ -122,7 +127,7 @@ def test_the_legal_notice_is_asked_once_then_remembered(spawn, campaign):
     answer(first, "LinkedIn login e-mail: ", "bob@example.com")
     first.expect_exact("LinkedIn password (not shown): ")
     first.sendline("bob-password")
-    for _ in range(6):  # handle, limits, hours, zone: defaults
+    for _ in range(7):  # handle, limits, hours, zone, already warm: defaults
         first.expect_exact("]: ")
         first.sendline("")
     answer(first, "Campaigns this account works for (comma-separated) [devops]: ", "")

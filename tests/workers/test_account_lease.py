@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from openoutreach.safety.lease import AccountLease, LeaseHeld
@@ -42,10 +44,15 @@ def test_a_flushed_redis_gives_the_lease_back_to_its_holder_on_renewal(redis_cli
 
 
 def test_the_lease_expires_when_its_holder_stops_renewing(redis_client):
-    lease = AccountLease(redis_client, "alice", holder="host-a:1", ttl_seconds=0.2)
+    """acquire() must set a TTL: a dead holder (who never renews or releases) frees the account."""
+    lease = AccountLease(redis_client, "alice", holder="host-a:1", ttl_seconds=3)
     lease.acquire()
-    redis_client.pexpire(lease.key, 1)
-    import time
 
-    time.sleep(0.05)
+    ttl_ms = redis_client.pttl(lease.key)
+    assert 0 < ttl_ms <= 3000, f"the lease has no TTL (PTTL {ttl_ms}): a dead worker would hold it forever"
+    deadline = time.monotonic() + 30
+    while redis_client.exists(lease.key):  # the holder is "dead": nobody renews; Redis expires the key
+        assert time.monotonic() < deadline, "the lease never expired"
+        time.sleep(0.05)
     AccountLease(redis_client, "alice", holder="host-b:2").acquire()
+    assert lease.current_holder() == "host-b:2"

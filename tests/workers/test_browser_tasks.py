@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import time as clock
+from datetime import timedelta
 
 import pytest
 from common.models import TheFile
+from django.utils import timezone
 
 from openoutreach.celery import app
 from openoutreach.linkedin.urls import profile_url
@@ -14,6 +17,14 @@ from openoutreach.outreach.models import ActionLog, LinkedInAccount, LinkedInPro
 from openoutreach.pipeline import leads
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+
+@pytest.fixture
+def alice(alice):
+    """alice works around the clock here: the worker re-checks her working hours before every view."""
+    alice.working_hours_start, alice.working_hours_end = clock(0), clock(23, 59)
+    alice.save()
+    return alice
 
 
 def _people(sandbox, n: int, **where) -> list[dict]:
@@ -124,3 +135,23 @@ def test_the_watchdog_kills_a_hung_browser_and_the_next_task_gets_a_fresh_one(sa
     sandbox.control.clear_faults(account="alice")
     again = app.send_task("browser.health", kwargs={"account": "alice"}).get(timeout=120)
     assert again["login"] in ("reused", "logged_in")
+
+
+def test_outside_working_hours_with_no_views_left_the_worker_views_nobody(sandbox, alice, browser_worker):
+    browser_worker("alice")
+    people = _people(sandbox, 3)
+    ids = [
+        leads.discover(profile_url(p["public_id"], sandbox.base_url), p["public_id"], alice).lead.pk
+        for p in people
+    ]
+    now = timezone.now()
+    alice.working_hours_start = (now + timedelta(hours=2)).time().replace(second=0, microsecond=0)
+    alice.working_hours_end = (now + timedelta(hours=3)).time().replace(second=0, microsecond=0)
+    alice.enrich_daily_limit = 0
+    alice.save()
+
+    report = app.send_task("browser.enrich", kwargs={"account": "alice", "lead_ids": ids}).get(timeout=120)
+
+    assert report == {"skipped": "outside working hours (re-checked in the worker)"}
+    visited = [r for r in sandbox.control.request_log("alice") if r["path"].startswith("/in/")]
+    assert visited == [] and not LinkedInProfile.objects.filter(enriched_at__isnull=False).exists()

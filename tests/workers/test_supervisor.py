@@ -81,6 +81,9 @@ def test_a_crashed_worker_is_restarted_with_growing_backoff(sleepers):
 def test_the_real_supervisor_runs_a_worker_for_an_active_account_and_stops_it_on_deactivation(
     processes, redis_client, alice
 ):
+    from openoutreach.operator import legal
+
+    legal.accept("test")
     supervisor = processes(
         "supervisor", [sys.executable, "-m", "workers.supervisor"], {"SUPERVISOR_POLL_SECONDS": "0.5"}
     )
@@ -95,3 +98,25 @@ def test_the_real_supervisor_runs_a_worker_for_an_active_account_and_stops_it_on
     alice.save(update_fields=["active"])
     wait_until(lambda: not alive(), timeout=60, what="alice's worker to stop")
     assert "no longer active" in supervisor.log_tail()
+
+
+@pytest.mark.slow
+def test_the_supervisor_starts_no_browser_until_the_legal_notice_is_accepted(processes, redis_client, alice):
+    from openoutreach.operator import legal
+
+    supervisor = processes(
+        "supervisor", [sys.executable, "-m", "workers.supervisor"], {"SUPERVISOR_POLL_SECONDS": "0.5"}
+    )
+    wait_until(
+        lambda: "legal notice has not been accepted" in supervisor.log_tail(),
+        timeout=60,
+        what="the supervisor to say why it starts nothing",
+    )
+    assert "starting the browser worker" not in supervisor.log_tail()
+
+    legal.accept("test")
+    wait_until(
+        lambda: "starting the browser worker of alice" in supervisor.log_tail(),
+        timeout=60,
+        what="alice's worker once the notice is accepted",
+    )

@@ -22,9 +22,8 @@ from openoutreach.linkedin.actions.topcard import ConnectionStatus
 from openoutreach.linkedin.client import LinkedInClient
 from openoutreach.linkedin.errors import LinkedInError, ProfileUnavailable
 from openoutreach.outreach.models import ActionLog, DealState, LinkedInAccount
+from openoutreach.pipeline import claims, stages, transitions
 from openoutreach.safety import breaker, compliance
-
-from . import claims, stages, transitions
 
 log = logging.getLogger(__name__)
 

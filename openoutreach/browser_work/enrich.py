@@ -1,9 +1,7 @@
-"""The units of work a browser worker does for its account, between the CRM and the LinkedIn layer.
+"""browser.enrich's unit of work: fetch discovered leads' Voyager profiles and write them to the CRM.
 
-Each function takes the account's `LinkedInClient` and CRM ids, does the browser part through
-`openoutreach.linkedin.actions`, and persists the outcome. Expected failures (a profile gone, a throttle,
-a search limit) are recorded and end the unit cleanly; checkpoints and wrong passwords propagate to the
-task, which pauses the account.
+The account's right to act (hours, today's view cap, pauses) is re-checked before every profile view; a
+throttle (429/999) pauses the enrich lane and ends the unit.
 """
 
 from __future__ import annotations
@@ -16,20 +14,11 @@ from datetime import timedelta
 from django.utils import timezone
 
 from openoutreach.linkedin.actions.profile import scrape_profile
-from openoutreach.linkedin.actions.search import search_people
 from openoutreach.linkedin.client import LinkedInClient
-from openoutreach.linkedin.errors import InvalidProfileUrl, ProfileUnavailable, SearchLimitReached, Throttled
+from openoutreach.linkedin.errors import InvalidProfileUrl, ProfileUnavailable, Throttled
 from openoutreach.linkedin.urls import public_id_from_url
-from openoutreach.outreach.models import (
-    ActionLog,
-    Lane,
-    LanePauseReason,
-    LinkedInAccount,
-    LinkedInProfile,
-    SearchKeyword,
-)
-
-from . import claims, leads
+from openoutreach.outreach.models import ActionLog, Lane, LanePauseReason, LinkedInAccount, LinkedInProfile
+from openoutreach.pipeline import claims, leads
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +36,8 @@ class EnrichReport:
         return {k: v for k, v in self.__dict__.items()}
 
 
-def _discover(urls: list[str], client: LinkedInClient, account: LinkedInAccount) -> int:
+def discover(urls: list[str], client: LinkedInClient, account: LinkedInAccount) -> int:
+    """Every member URL seen on a page becomes a discovered lead (the count of new ones)."""
     found = {}
     for url in urls:
         try:
@@ -92,48 +82,6 @@ def enrich(
             voyager_path=client.voyager.path,  # the path that served this fetch (a move happens before it)
         )  # fmt: skip
         report.enriched.append(profile.lead_id)
-        report.discovered += _discover(result.discovered, client, account)
+        report.discovered += discover(result.discovered, client, account)
     claims.release_profiles(lead_ids)
-    return report
-
-
-@dataclass
-class SearchReport:
-    keyword: str
-    page: int
-    results: int = 0
-    new_people: int = 0
-    limit_reached: bool = False
-
-
-def search(
-    client: LinkedInClient, account: LinkedInAccount, keyword_id: int, page: int = 1, task_id: str = ""
-) -> SearchReport:
-    """One page of people search for a campaign keyword; every member seen becomes a discovered Lead.
-
-    The keyword is marked used only when its search succeeded (a limit or a crash leaves it for later).
-    """
-    keyword = SearchKeyword.objects.select_related("campaign").get(pk=keyword_id)
-    report = SearchReport(keyword.keyword, page)
-    try:
-        result = search_people(client, keyword.keyword, page)
-    except SearchLimitReached as exc:
-        report.limit_reached = True
-        ActionLog.objects.create(
-            account=account, campaign=keyword.campaign, kind=ActionLog.Kind.SEARCH, outcome=ActionLog.Outcome.LIMIT,
-            detail=str(exc), task_id=task_id,
-        )  # fmt: skip
-        return report
-    report.results = len(result.urls)
-    report.new_people = _discover(list(dict.fromkeys(result.urls + result.discovered)), client, account)
-    SearchKeyword.objects.filter(pk=keyword.pk).update(
-        used=True,
-        used_at=timezone.now(),
-        pages_searched=max(keyword.pages_searched, page),
-        profiles_found=keyword.profiles_found + report.new_people,
-    )
-    ActionLog.objects.create(
-        account=account, campaign=keyword.campaign, kind=ActionLog.Kind.SEARCH, outcome=ActionLog.Outcome.OK,
-        detail=f"{keyword.keyword!r} page {page}: {report.results} results, {report.new_people} new", task_id=task_id,
-    )  # fmt: skip
     return report
