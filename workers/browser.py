@@ -139,37 +139,49 @@ def _account(handle: str) -> LinkedInAccount:
     return LinkedInAccount.objects.get(handle=handle)
 
 
-def run_for_account(task, handle: str, work, lane: str | None = None):
-    """Load the account; refuse when it may not act in `lane` now (pause, lane pause, working hours,
-    caps: re-checked here whatever the dispatcher decided); run `work(client, account, task_id)` under
-    the watchdog. A checkpoint or refused credentials pause the account (never retried); any other
-    exception counts as a failure (N in a row back off) and propagates."""
-    account = _account(handle)
-    if account.is_paused():
-        return {"skipped": f"account paused: {account.paused_reason}"}
-    if lane is not None:
-        allowed, why = account.may_act(lane)
-        if not allowed:
-            return {"skipped": f"{why} (re-checked in the worker)"}
-    client = client_for(account)
-    task_id = task.request.id or ""
-    try:
-        with watchdog(settings.BROWSER_TASK_TIMEOUT_SECONDS, task.name):
-            outcome = work(client, account, task_id)
-    except CheckpointRequired as exc:
-        health.checkpoint(account, exc.reason, exc.url, task_id)
-        return {"paused": "checkpoint"}
-    except WrongCredentials as exc:
-        health.wrong_credentials(account, str(exc), task_id)
-        return {"paused": "wrong credentials"}
-    except Exception as exc:
-        account.record_failure(f"{task.name}: {type(exc).__name__}: {exc}")
-        raise
-    finally:  # a move to Voyager's GraphQL path outlives this worker, whatever the task's outcome
-        if client.voyager.path != account.voyager_path:
-            account.record_voyager_path(client.voyager.path, client.voyager.switched_at or timezone.now())
-    account.record_success()
-    return outcome
+class BrowserAction(BrowserTask):
+    """Base of every browser task that acts on LinkedIn: the account guard (BrowserTask), then `act()`.
+
+    `act(handle, work)` loads the account; refuses when it may not act in the task's declared `lane` now
+    (account pause, lane pause — the breaker's included —, working hours, caps: re-checked here whatever
+    the dispatcher decided); runs `work(client, account, task_id)` under the watchdog; turns a
+    checkpoint or refused credentials into a paused account (never retried); counts any other exception
+    as a failure (N in a row back off) and lets it propagate; keeps a Voyager path move. The result is
+    the unit's dict, or `{"skipped": why}` / `{"paused": why}`. Outward units (connect, follow-up) make
+    the same check themselves right after re-taking their deal and person (`browser_work.outward.begin`),
+    so that a refusal gives those claims back at once (`checks_in_unit`).
+    """
+
+    lane: str | None = None  # None: no lane (logging in), only the account's own pause applies
+    checks_in_unit = False
+
+    def act(self, handle: str, work) -> dict:
+        account = _account(handle)
+        if account.is_paused():
+            return {"skipped": f"account paused: {account.paused_reason}"}
+        if self.lane is not None and not self.checks_in_unit:
+            allowed, why = account.may_act(self.lane)
+            if not allowed:
+                return {"skipped": f"{why} (re-checked in the worker)"}
+        client = client_for(account)
+        task_id = self.request.id or ""
+        try:
+            with watchdog(settings.BROWSER_TASK_TIMEOUT_SECONDS, self.name):
+                outcome = work(client, account, task_id)
+        except CheckpointRequired as exc:
+            health.checkpoint(account, exc.reason, exc.url, task_id)
+            return {"paused": "checkpoint"}
+        except WrongCredentials as exc:
+            health.wrong_credentials(account, str(exc), task_id)
+            return {"paused": "wrong credentials"}
+        except Exception as exc:
+            account.record_failure(f"{self.name}: {type(exc).__name__}: {exc}")
+            raise
+        finally:  # a move to Voyager's GraphQL path outlives this worker, whatever the task's outcome
+            if client.voyager.path != account.voyager_path:
+                account.record_voyager_path(client.voyager.path, client.voyager.switched_at or timezone.now())
+        account.record_success()
+        return outcome
 
 
 @shared_task(bind=True, base=BrowserTask, name="browser.identify")
@@ -178,7 +190,7 @@ def identify(self, *, account: str) -> dict:
     return identity(self)
 
 
-@shared_task(bind=True, base=BrowserTask, name="browser.health")
+@shared_task(bind=True, base=BrowserAction, name="browser.health")
 def check_health(self, *, account: str) -> dict:
     """Log in (or reuse the saved session) and report how it went."""
 
@@ -189,36 +201,31 @@ def check_health(self, *, account: str) -> dict:
             "fresh_logins": client.fresh_logins,
         }
 
-    return run_for_account(self, account, work)
+    return self.act(account, work)
 
 
-@shared_task(bind=True, base=BrowserTask, name="browser.enrich")
+@shared_task(bind=True, base=BrowserAction, name="browser.enrich", lane=Lane.ENRICH)
 def enrich(self, *, account: str, lead_ids: list[int]) -> dict:
     """Fetch the Voyager profiles of these leads and write them to the CRM."""
-    return run_for_account(
-        self,
+    return self.act(
         account,
         lambda client, acct, task_id: enrich_work.enrich(client, acct, lead_ids, task_id).as_dict(),
-        Lane.ENRICH,
     )
 
 
-@shared_task(bind=True, base=BrowserTask, name="browser.search")
+@shared_task(bind=True, base=BrowserAction, name="browser.search", lane=Lane.SEARCH)
 def search(self, *, account: str, keyword_id: int, page: int = 1) -> dict:
     """One page of people search for a campaign keyword; every member seen is discovered."""
-    return run_for_account(
-        self,
+    return self.act(
         account,
         lambda client, acct, task_id: search_work.search(client, acct, keyword_id, page, task_id).__dict__,
-        Lane.SEARCH,
     )
 
 
-@shared_task(bind=True, base=BrowserTask, name="browser.connect")
+@shared_task(bind=True, base=BrowserAction, name="browser.connect", lane=Lane.CONNECT, checks_in_unit=True)
 def connect(self, *, account: str, deal_state_id: int) -> dict:
     """Send the connection request of a claimed deal (idempotent: re-reads the deal and live state)."""
-    return run_for_account(
-        self,
+    return self.act(
         account,
         lambda client, acct, task_id: connect_work.connect_deal(
             client, acct, deal_state_id, task_id, before_outward=keep_outward_gap
@@ -226,22 +233,21 @@ def connect(self, *, account: str, deal_state_id: int) -> dict:
     )
 
 
-@shared_task(bind=True, base=BrowserTask, name="browser.check_pending")
+@shared_task(bind=True, base=BrowserAction, name="browser.check_pending", lane=Lane.CHECK_PENDING)
 def check_pending(self, *, account: str, deal_state_ids: list[int]) -> dict:
     """Read whether these pending invitations were accepted."""
-    return run_for_account(
-        self,
+    return self.act(
         account,
         lambda client, acct, task_id: check_pending_work.check_pending(client, acct, deal_state_ids, task_id),
-        Lane.CHECK_PENDING,
     )
 
 
-@shared_task(bind=True, base=BrowserTask, name="browser.follow_up")
+@shared_task(
+    bind=True, base=BrowserAction, name="browser.follow_up", lane=Lane.FOLLOW_UP, checks_in_unit=True
+)
 def follow_up(self, draft: dict | str | None = None, *, account: str, deal_state_id: int) -> dict:
     """Send the follow-up of a connected deal (`draft`: the ML worker's draft, chained in, if any)."""
-    return run_for_account(
-        self,
+    return self.act(
         account,
         lambda client, acct, task_id: follow_up_work.follow_up(
             client, acct, deal_state_id, draft, task_id, before_outward=keep_outward_gap
