@@ -227,6 +227,9 @@ def test_the_supervisor_stops_its_workers_and_their_browsers_on_sigint_and_sighu
         "SUPERVISOR_POLL_SECONDS": "0.5",
         "SHUTDOWN_GRACE_SECONDS": str(GRACE),
     }
+    from openoutreach.operator import legal
+
+    legal.accept("test")  # the supervisor starts no browser before the legal notice is accepted
     supervisor = start_supervisor(env, tmp_path, "supervisor")
     health = app.send_task("browser.health", kwargs={"account": "alice"}).get(timeout=120)
     assert health["login"]  # a real Chromium is open in alice's worker
