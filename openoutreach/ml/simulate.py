@@ -55,17 +55,25 @@ def run_policy(
     answers: np.ndarray,
     config: QualifierConfig | None = None,
     batch: int = 10,
+    second: np.ndarray | None = None,
 ) -> PolicyOutcome:
     """Each round: decide over every undecided lead, apply the automatic decisions, ask the LLM about
     the `batch` best-ranked others (oldest-first at cold start), then take the second look at every "fits"
     answer (`Qualifier.doubted`: hold or release), as each qualify run of the service does. Until nobody
     is left. Nobody is contacted here, so every held lead can still be held; in the product a lead whose
     invitation went out before a later model doubted it stays contacted (the connect lane takes the
-    highest-ranked first, and a doubtful lead ranks low)."""
+    highest-ranked first, and a doubtful lead ranks low).
+
+    With `config.second_opinion_p` > 0 and `second` (what the second opinion answers about each person),
+    a doubted "fits" answer, or one whose leave-one-out probability is at or below `second_opinion_p`,
+    is asked once more and the second answer decides (one more LLM call per such lead, never repeated)."""
     model = Qualifier(config)
     final = np.full(len(truth), -1)
     pending = list(range(len(truth)))  # index order = arrival order (oldest first)
     calls = auto_accepted = auto_rejected = audits = 0
+    cfg = model.config
+    asking_twice = cfg.second_opinion_p > 0 and second is not None
+    second_said: dict[int, int] = {}  # lead -> the second opinion's answer (asked once)
     while pending:
         decisions = model.decide([Candidate(i, vectors[i]) for i in pending])
         done: set[int] = set()
@@ -86,8 +94,18 @@ def run_policy(
             model.add_label(Label(d.lead_id, vectors[d.lead_id], answer, d.audit))
             done.add(d.lead_id)
         doubted = model.doubted()
+        loo = model.loo_p() if asking_twice and model.earned else {}
         for label in model.labels:
-            if label.label == 1:
+            if label.label != 1:
+                continue
+            if asking_twice and (
+                label.lead_id in doubted or loo.get(label.lead_id, 1.0) <= cfg.second_opinion_p
+            ):
+                if label.lead_id not in second_said:
+                    second_said[label.lead_id] = int(second[label.lead_id])
+                    calls += 1
+                final[label.lead_id] = second_said[label.lead_id]
+            else:
                 final[label.lead_id] = -1 if label.lead_id in doubted else 1
         pending = [i for i in pending if i not in done]
     disputed = int(sum(final[label.lead_id] == -1 for label in model.labels))
