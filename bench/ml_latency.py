@@ -66,7 +66,8 @@ def main() -> None:
     print(f"math libraries: {limit_math_threads(args.threads)}")
     sizes = [int(s) for s in args.sizes.split(",")]
     started = time.perf_counter()
-    vectors, truth, answers = embedded_pool(max(sizes) + args.steps + HELD_OUT, cache=args.vectors_cache)
+    need = max(sizes) + args.steps + HELD_OUT
+    vectors, truth, answers = embedded_pool(need, cache=args.vectors_cache)
     print(
         f"pool of {len(truth)} sandbox people ({truth.mean():.1%} fit) ready in {time.perf_counter() - started:.0f} s"
     )

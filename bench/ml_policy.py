@@ -15,7 +15,7 @@ doubted or disputed (held for a person, counted as not qualified); qual = leads 
 calls per truly fitting lead found; sec = wall time of the replay.
 
 Usage: .venv/bin/python bench/ml_policy.py [--scenarios devops,exec_buyers] [--orders 0,1,2]
-       [--noise 0.05,0.1] [--size 2000] [--vectors-cache FILE.npz] [--threads 1] [--config k=v,...]
+       [--noise 0.05,0.1] [--size 2000] [--population 3000] [--vectors-cache FILE.npz] [--threads 1] [--config k=v,...]
 """
 
 from __future__ import annotations
@@ -61,7 +61,9 @@ def parse_config(text: str) -> QualifierConfig:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--size", type=int, default=2000)
+    parser.add_argument("--size", type=int, default=2000, help="people replayed")
+    parser.add_argument("--population", type=int, default=None,
+                        help="people generated, the first --size replayed (default --size; the cache's size)")  # fmt: skip
     parser.add_argument("--scenarios", default=",".join(available()))
     parser.add_argument(
         "--orders", default="0,1,2", help="0 = the sandbox's arrival order, n = seeded shuffle"
@@ -69,20 +71,23 @@ def main() -> None:
     parser.add_argument("--noise", default="0.05,0.1", help="shares of people the LLM is wrong about")
     parser.add_argument("--vectors-cache", type=Path, default=None)
     parser.add_argument("--threads", type=int, default=int(os.environ.get("ML_THREADS", "1")))
+    parser.add_argument("--opinions", type=int, default=1, help="further opinions on a doubted fit (1 or 2)")
     parser.add_argument("--config", default="", help="QualifierConfig overrides, e.g. review_p=0.1")
     args = parser.parse_args()
     print(f"math libraries: {limit_math_threads(args.threads)}")
     config = parse_config(args.config)
-    print(f"config: {args.config or 'defaults'}")
+    print(f"config: {args.config or 'defaults'}; further opinions on a doubted fit: up to {args.opinions}")
     started = time.perf_counter()
-    vectors = embedded_vectors(args.size, args.vectors_cache)
+    population = args.population or args.size
+    vectors = embedded_vectors(population, args.vectors_cache)[: args.size]
     print(f"{len(vectors)} people embedded (or read from the cache) in {time.perf_counter() - started:.0f} s")
     print(HEADER)
     orders = [int(o) for o in args.orders.split(",")]
     for scenario in args.scenarios.split(","):
         for noise in [float(n) for n in args.noise.split(",")]:
-            truth, answers = scenario_truth(args.size, scenario, noise, SEED)
-            second = scenario_truth(args.size, scenario, noise, SEED, kind="second-opinion")[1]
+            truth, answers = scenario_truth(args.size, scenario, noise, SEED, population=population)
+            second = np.vstack([scenario_truth(args.size, scenario, noise, SEED, kind, population)[1]
+                                for kind in ("second-opinion", "third-opinion")[: args.opinions]])  # fmt: skip
             print(row(scenario, noise, "all", ask_everyone(truth, answers), 0), flush=True)
             outcomes = []
             for order in orders:
@@ -90,7 +95,7 @@ def main() -> None:
                     np.random.default_rng(order).permutation(len(truth)) if order else np.arange(len(truth))
                 )
                 started = time.perf_counter()
-                outcome = run_policy(vectors[perm], truth[perm], answers[perm], config, 10, second[perm])
+                outcome = run_policy(vectors[perm], truth[perm], answers[perm], config, 10, second[:, perm])
                 outcomes.append(outcome)
                 print(row(scenario, noise, str(order), outcome, time.perf_counter() - started), flush=True)
             worst = f"{scenario:<20} {noise:>5.2f}  worst recall {min(o.recall for o in outcomes):.3f}"

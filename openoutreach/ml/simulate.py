@@ -66,13 +66,17 @@ def run_policy(
 
     With `config.second_opinion_p` > 0 and `second` (what the second opinion answers about each person),
     a doubted "fits" answer, or one whose leave-one-out probability is at or below `second_opinion_p`,
-    is asked once more and the second answer decides (one more LLM call per such lead, never repeated)."""
+    is asked once more and the second answer decides (one more LLM call per such lead, never repeated).
+    `second` may hold two rows (a second and a third opinion): the third is asked only when the second
+    disagrees with the first, and the majority decides."""
     model = Qualifier(config)
     final = np.full(len(truth), -1)
     pending = list(range(len(truth)))  # index order = arrival order (oldest first)
     calls = auto_accepted = auto_rejected = audits = 0
     cfg = model.config
     asking_twice = cfg.second_opinion_p > 0 and second is not None
+    if asking_twice:
+        second = np.atleast_2d(second)  # (opinions, people): a second, and optionally a third, opinion
     second_said: dict[int, int] = {}  # lead -> the second opinion's answer (asked once)
     while pending:
         decisions = model.decide([Candidate(i, vectors[i]) for i in pending])
@@ -102,8 +106,9 @@ def run_policy(
                 label.lead_id in doubted or loo.get(label.lead_id, 1.0) <= cfg.second_opinion_p
             ):
                 if label.lead_id not in second_said:
-                    second_said[label.lead_id] = int(second[label.lead_id])
-                    calls += 1
+                    verdict, asked = majority(1, second[:, label.lead_id])
+                    second_said[label.lead_id] = verdict
+                    calls += asked
                 final[label.lead_id] = second_said[label.lead_id]
             else:
                 final[label.lead_id] = -1 if label.lead_id in doubted else 1
@@ -112,6 +117,19 @@ def run_policy(
     recall, precision, agreement = score(final, truth)
     return PolicyOutcome(calls, auto_accepted, auto_rejected, int((final == 1).sum()), int(truth.sum()),
                          recall, precision, agreement, audits, model.refits, disputed)  # fmt: skip
+
+
+def majority(first: int, others: np.ndarray) -> tuple[int, int]:
+    """Ask the further opinions in `others` one by one until a strict majority of all the answers so far
+    (first included) is reached, or they run out (then the last one asked decides). Returns the
+    verdict and how many were asked."""
+    votes = [first]
+    for answer in others:
+        votes.append(int(answer))
+        yes = sum(votes)
+        if 2 * yes > len(others) + 1 or 2 * (len(votes) - yes) > len(others) + 1:
+            return int(2 * yes > len(votes)), len(votes) - 1
+    return votes[-1], len(votes) - 1
 
 
 def ask_everyone(truth: np.ndarray, answers: np.ndarray) -> PolicyOutcome:
