@@ -49,6 +49,9 @@ class QualifierConfig:
     # `second_opinion_p` too (at 10% noise, the LLM's wrong "fits" the 0.15 threshold let through sit
     # there). 0 turns it off (doubted answers are held, as before). See simulate.run_policy.
     second_opinion_p: float = 0.0
+    # And an LLM "does not fit" whose leave-one-out probability is at or above this gets one too: at 10%
+    # noise the LLM misses a tenth of the fits, which nothing else recovers. 1.0 = off.
+    recheck_no_p: float = 1.0
     # A would-be automatic rejection among the `protect_k` nearest candidates (cosine, raw embedding) of a
     # lead whose rejection audit the LLM contradicted goes to the LLM instead: one audit that finds a fit
     # opens its neighbourhood, so a cluster of fits the model puts low is not rejected unseen. 0 = off.

@@ -67,6 +67,7 @@ def run_policy(
     With `config.second_opinion_p` > 0 and `second` (what the second opinion answers about each person),
     a doubted "fits" answer, or one whose leave-one-out probability is at or below `second_opinion_p`,
     is asked once more and the second answer decides (one more LLM call per such lead, never repeated).
+    Likewise an LLM "does not fit" whose leave-one-out probability is at or above `recheck_no_p`.
     `second` may hold two rows (a second and a third opinion): the third is asked only when the second
     disagrees with the first, and the majority decides."""
     model = Qualifier(config)
@@ -100,6 +101,15 @@ def run_policy(
         doubted = model.doubted()
         loo = model.loo_p() if asking_twice and model.earned else {}
         for label in model.labels:
+            if label.lead_id in second_said:  # asked again once: that verdict stands
+                final[label.lead_id] = second_said[label.lead_id]
+                continue
+            if label.label == 0 and asking_twice and loo.get(label.lead_id, 0.0) >= cfg.recheck_no_p:
+                if label.lead_id not in second_said:
+                    verdict, asked = majority(0, second[:, label.lead_id])
+                    second_said[label.lead_id] = verdict
+                    calls += asked
+                final[label.lead_id] = second_said[label.lead_id]
             if label.label != 1:
                 continue
             if asking_twice and (
