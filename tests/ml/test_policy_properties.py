@@ -78,6 +78,20 @@ def test_a_noisy_yes_among_confident_noes_gets_a_second_opinion_that_decides(poo
     assert twice.disputed <= once.disputed  # nothing more is left to a person
 
 
+def test_a_noisy_no_the_model_rates_a_likely_fit_is_asked_again(pool):
+    vectors, truth = pool
+    answers = noisy_oracle(truth, 0.1, seed=4)
+    assert ((answers == 0) & (truth == 1)).sum() >= 5  # fits the LLM misses
+    second = truth.copy()
+
+    without = run_policy(vectors, truth, answers, QualifierConfig(second_opinion_p=0.3), 20, second)
+    rechecked = run_policy(vectors, truth, answers, QualifierConfig(second_opinion_p=0.3, recheck_no_p=0.5),
+                           20, second)  # fmt: skip
+
+    assert rechecked.recall > without.recall, (without, rechecked)
+    assert rechecked.llm_calls > without.llm_calls
+
+
 def test_no_automatic_accept_before_acceptance_audits_agree(pool):
     vectors, truth = pool
     cfg = QualifierConfig(min_positives=5, min_negatives=20, min_audits=5, std_max=1.0, entropy_max=1.0,
