@@ -16,6 +16,7 @@ Usage: .venv/bin/python bench/ml_latency.py [--sizes 100,1000,2000,5000] [--step
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -32,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywher
 
 from openoutreach.ml.qualifier import Candidate, Label, Qualifier, QualifierConfig
 from openoutreach.ml.sandbox_pool import embedded_pool
+from openoutreach.ml.threads import limit_math_threads
 
 BATCH = 16
 HELD_OUT = 1000
@@ -59,10 +61,13 @@ def main() -> None:
     parser.add_argument("--sizes", default="100,1000,2000,5000")
     parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--vectors-cache", type=Path, default=None)
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("ML_THREADS", "1")))
     args = parser.parse_args()
+    print(f"math libraries: {limit_math_threads(args.threads)}")
     sizes = [int(s) for s in args.sizes.split(",")]
     started = time.perf_counter()
-    vectors, truth, answers = embedded_pool(max(sizes) + args.steps + HELD_OUT, cache=args.vectors_cache)
+    need = max(sizes) + args.steps + HELD_OUT
+    vectors, truth, answers = embedded_pool(need, cache=args.vectors_cache)
     print(
         f"pool of {len(truth)} sandbox people ({truth.mean():.1%} fit) ready in {time.perf_counter() - started:.0f} s"
     )

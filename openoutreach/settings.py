@@ -118,6 +118,11 @@ try:
     EMBEDDING_BATCH_SIZE = env.int(
         "EMBEDDING_BATCH_SIZE", 16, validate=_check(lambda n: 1 <= n <= 256, "must satisfy 1 <= value <= 256")
     )
+    # Threads of the math libraries (BLAS/OpenMP) in each worker process: their per-core default made one
+    # GP fit ~50x slower on a busy 2-core machine (openoutreach/ml/threads.py).
+    ML_THREADS = env.int(
+        "ML_THREADS", 1, validate=_check(lambda n: 1 <= n <= 64, "must satisfy 1 <= value <= 64")
+    )
 
     # Account safety defaults (per-account values in the admin override the limits).
     CONNECT_DAILY_LIMIT = env.int(

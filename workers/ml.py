@@ -11,11 +11,13 @@ import logging
 
 import redis
 from celery import shared_task
+from celery.signals import worker_init, worker_process_init
 from django.conf import settings
 
 from openoutreach.ml import drafting, service
 from openoutreach.ml.campaign_lock import CampaignBusy, campaign_lock
 from openoutreach.ml.context import MLContext, from_settings
+from openoutreach.ml.threads import limit_math_threads, threadpool_threads
 from workers.base import identity
 
 log = logging.getLogger(__name__)
@@ -24,6 +26,14 @@ DEFAULT_QUALIFY_BATCH = 10  # LLM questions per qualify run
 QUALIFY_LOCK_SECONDS = 600  # extended before each LLM question; frees the campaign if the worker dies
 
 _context: MLContext | None = None
+
+
+@worker_init.connect
+@worker_process_init.connect
+def _limit_math_threads(**kwargs) -> None:
+    """At worker start (and in each pool child), cap the math libraries' threads to settings.ML_THREADS.
+    Every worker imports this module; only the ML worker does math, the others are unaffected."""
+    log.info("math libraries limited to %s", limit_math_threads(settings.ML_THREADS))
 
 
 def context() -> MLContext:
@@ -36,8 +46,8 @@ def context() -> MLContext:
 
 @shared_task(bind=True, name="ml.identify")
 def identify(self) -> dict:
-    """Which worker process serves the ML queue."""
-    return identity(self)
+    """Which worker process serves the ML queue, and its math libraries' thread counts."""
+    return {**identity(self), "math_threads": threadpool_threads()}
 
 
 @shared_task(name="ml.embed")

@@ -352,6 +352,26 @@ class Qualifier:
             len(window), disagreements, True, f"{disagreements}/{len(window)} audits disagreed"
         )
 
+    def _protected(self, x: np.ndarray) -> np.ndarray:
+        """Which candidate rows are among the `protect_k` nearest (cosine) of a lead whose rejection audit
+        the LLM contradicted: those are not rejected automatically (see QualifierConfig.protect_k)."""
+        k = self.config.protect_k
+        found = [
+            self._x[i]
+            for i, label in enumerate(self.labels)
+            if label.audit == "auto_reject" and label.label == 1
+        ]
+        protected = np.zeros(len(x), dtype=bool)
+        if not k or not found:
+            return protected
+        unit_x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+        anchors = np.vstack(found)
+        anchors /= np.maximum(np.linalg.norm(anchors, axis=1, keepdims=True), 1e-12)
+        similarity = anchors @ unit_x.T  # (anchors, candidates)
+        nearest = np.argsort(-similarity, axis=1)[:, :k]
+        protected[nearest.ravel()] = True
+        return protected
+
     def decide(self, candidates: Sequence[Candidate]) -> list[Decision]:
         """Automatic decisions first, then LLM questions in the order to ask them (best score first;
         input order, meant to be oldest-first, at cold start)."""
@@ -367,6 +387,7 @@ class Qualifier:
             ]
         cfg = self.config
         status = {kind: self.audit_status(kind) for kind in ("auto_accept", "auto_reject")}
+        protected = self._protected(x) if status["auto_reject"].allowed else np.zeros(len(x), dtype=bool)
         earned = self.earned
         scores = preds.bald if self.mode == "explore" else preds.p
         auto: list[Decision] = []
@@ -394,6 +415,9 @@ class Qualifier:
                 ask.append(Decision(c.lead_id, "ask_llm", **values, reason=f"{why} ({self.mode})"))
             elif not status[would].allowed:
                 ask.append(Decision(c.lead_id, "ask_llm", **values, audit=would, reason=status[would].reason))
+            elif would == "auto_reject" and protected[i]:
+                ask.append(Decision(c.lead_id, "ask_llm", **values, audit=would,
+                                    reason="near a rejection audit the LLM contradicted"))  # fmt: skip
             elif audit_draw(c.lead_id, cfg.seed) < cfg.audit_rate:
                 ask.append(Decision(c.lead_id, "ask_llm", **values, audit=would, reason="random audit"))
             else:

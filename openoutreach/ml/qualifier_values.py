@@ -44,6 +44,18 @@ class QualifierConfig:
     # leads not contacted yet). Measured on the 2,000-person sandbox pool, leave-one-out probabilities of
     # the LLM's wrong "fits" sit below 0.13 for three quarters of them, its right ones above 0.16 for 95%.
     review_p: float = 0.15
+    # A doubted "fits" answer gets a second opinion (another prompt or a stronger model) instead of being
+    # held for a person, and every LLM "fits" whose leave-one-out probability is at or below
+    # `second_opinion_p` too (at 10% noise, the LLM's wrong "fits" the 0.15 threshold let through sit
+    # there). 0 turns it off (doubted answers are held, as before). See simulate.run_policy.
+    second_opinion_p: float = 0.0
+    # And an LLM "does not fit" whose leave-one-out probability is at or above this gets one too: at 10%
+    # noise the LLM misses a tenth of the fits, which nothing else recovers. 1.0 = off.
+    recheck_no_p: float = 1.0
+    # A would-be automatic rejection among the `protect_k` nearest candidates (cosine, raw embedding) of a
+    # lead whose rejection audit the LLM contradicted goes to the LLM instead: one audit that finds a fit
+    # opens its neighbourhood, so a cluster of fits the model puts low is not rejected unseen. 0 = off.
+    protect_k: int = 0
     # Coverage: no automatic decision about a lead farther from the PCA subspace than this quantile of
     # the vectors it was fitted on (a kind of profile the model's features cannot see).
     coverage_quantile: float = 0.99

@@ -45,6 +45,48 @@ def sandbox_pool(size: int = 500, seed: int = 7, scenario: str = "devops") -> Sa
     return SandboxPool(world, population.people[:size])
 
 
+def scenario_truth(
+    size: int,
+    scenario: str,
+    noise: float = 0.05,
+    seed: int = 3,
+    kind: str = "qualify",
+    population: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(truth, LLM answers) for the first `size` members of the seed-7 population under `scenario`: the
+    hidden truth, and what the stand-in answers with `noise` (its own rule: one person always gets the
+    same, possibly wrong, answer; the people wrong at 5% are among those wrong at 10%). Another `kind`
+    (e.g. "second-opinion") draws whom it is wrong about independently. The population, hence the
+    profile texts, is the same for every scenario, so one set of vectors serves them all. `population`:
+    generate that many people and take the first `size` (who is generated depends on the population
+    size, as its company count does: vectors and truth must come from the same population)."""
+    pool = sandbox_pool(size=population or size, seed=7, scenario=scenario)
+    people = pool.people[:size]
+    truth = np.array([int(pool.fits(p)) for p in people])
+    answers = np.array(
+        [int(t) ^ int(unit(seed, kind, p.public_id) < noise) for t, p in zip(truth, people, strict=True)]
+    )
+    return truth, answers
+
+
+def embedded_vectors(size: int, cache: Path | None = None, cache_dir: Path | None = None) -> np.ndarray:
+    """The profile texts of a `size`-person population embedded with the offline MiniLM (the same for
+    every scenario). Read from / written to `cache` (.npz) when given, since embedding thousands of
+    profiles takes minutes; a cache of another population size is refused (its people differ)."""
+    if cache is not None and cache.exists():
+        vectors = np.load(cache)["vectors"]
+        if len(vectors) != size:
+            raise ValueError(f"{cache} holds a {len(vectors)}-person population, not {size}: another file")
+        return vectors
+    pool = sandbox_pool(size=size, seed=7)
+    texts = [profile_text(pool.profile(p)) for p in pool.people]
+    embedder = Embedder(cache_dir=cache_dir or tempfile.mkdtemp(prefix="ml-pool-"), batch_size=16)
+    vectors = embedder.embed(texts)
+    if cache is not None:
+        np.savez(cache, vectors=vectors)
+    return vectors
+
+
 def embedded_pool(
     size: int,
     noise: float = 0.05,
@@ -52,26 +94,9 @@ def embedded_pool(
     cache: Path | None = None,
     cache_dir: Path | None = None,
     scenario: str = "devops",
+    population: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(vectors, truth, LLM answers) for the first `size` members of a scenario's sandbox population: the
-    profile text embedded with the offline MiniLM, the hidden truth, and what the stand-in answers with
-    `noise` (its own rule: one person always gets the same, possibly wrong, answer). Read from / written
-    to `cache` (.npz) when given, since embedding thousands of profiles takes minutes."""
-    if cache is not None and cache.exists():
-        data = np.load(cache)
-        if len(data["truth"]) >= size:
-            return data["vectors"][:size], data["truth"][:size], data["answers"][:size]
-    pool = sandbox_pool(size=size, seed=7, scenario=scenario)
-    truth = np.array([int(pool.fits(p)) for p in pool.people])
-    answers = np.array(
-        [
-            int(t) ^ int(unit(seed, "qualify", p.public_id) < noise)
-            for t, p in zip(truth, pool.people, strict=True)
-        ]
-    )
-    texts = [profile_text(pool.profile(p)) for p in pool.people]
-    embedder = Embedder(cache_dir=cache_dir or tempfile.mkdtemp(prefix="ml-pool-"), batch_size=16)
-    vectors = embedder.embed(texts)
-    if cache is not None:
-        np.savez(cache, vectors=vectors, truth=truth, answers=answers)
-    return vectors, truth, answers
+    """(vectors, truth, LLM answers) for the first `size` members of a scenario's sandbox population of
+    `population` people (default `size`; see `embedded_vectors` and `scenario_truth`)."""
+    truth, answers = scenario_truth(size, scenario, noise, seed, population=population)
+    return embedded_vectors(population or size, cache, cache_dir)[:size], truth, answers

@@ -55,17 +55,30 @@ def run_policy(
     answers: np.ndarray,
     config: QualifierConfig | None = None,
     batch: int = 10,
+    second: np.ndarray | None = None,
 ) -> PolicyOutcome:
     """Each round: decide over every undecided lead, apply the automatic decisions, ask the LLM about
     the `batch` best-ranked others (oldest-first at cold start), then take the second look at every "fits"
     answer (`Qualifier.doubted`: hold or release), as each qualify run of the service does. Until nobody
     is left. Nobody is contacted here, so every held lead can still be held; in the product a lead whose
     invitation went out before a later model doubted it stays contacted (the connect lane takes the
-    highest-ranked first, and a doubtful lead ranks low)."""
+    highest-ranked first, and a doubtful lead ranks low).
+
+    With `config.second_opinion_p` > 0 and `second` (what the second opinion answers about each person),
+    a doubted "fits" answer, or one whose leave-one-out probability is at or below `second_opinion_p`,
+    is asked once more and the second answer decides (one more LLM call per such lead, never repeated).
+    Likewise an LLM "does not fit" whose leave-one-out probability is at or above `recheck_no_p`.
+    `second` may hold two rows (a second and a third opinion): the third is asked only when the second
+    disagrees with the first, and the majority decides."""
     model = Qualifier(config)
     final = np.full(len(truth), -1)
     pending = list(range(len(truth)))  # index order = arrival order (oldest first)
     calls = auto_accepted = auto_rejected = audits = 0
+    cfg = model.config
+    asking_twice = cfg.second_opinion_p > 0 and second is not None
+    if asking_twice:
+        second = np.atleast_2d(second)  # (opinions, people): a second, and optionally a third, opinion
+    second_said: dict[int, int] = {}  # lead -> the second opinion's answer (asked once)
     while pending:
         decisions = model.decide([Candidate(i, vectors[i]) for i in pending])
         done: set[int] = set()
@@ -86,14 +99,47 @@ def run_policy(
             model.add_label(Label(d.lead_id, vectors[d.lead_id], answer, d.audit))
             done.add(d.lead_id)
         doubted = model.doubted()
+        loo = model.loo_p() if asking_twice and model.earned else {}
         for label in model.labels:
-            if label.label == 1:
+            if label.lead_id in second_said:  # asked again once: that verdict stands
+                final[label.lead_id] = second_said[label.lead_id]
+                continue
+            if label.label == 0 and asking_twice and loo.get(label.lead_id, 0.0) >= cfg.recheck_no_p:
+                if label.lead_id not in second_said:
+                    verdict, asked = majority(0, second[:, label.lead_id])
+                    second_said[label.lead_id] = verdict
+                    calls += asked
+                final[label.lead_id] = second_said[label.lead_id]
+            if label.label != 1:
+                continue
+            if asking_twice and (
+                label.lead_id in doubted or loo.get(label.lead_id, 1.0) <= cfg.second_opinion_p
+            ):
+                if label.lead_id not in second_said:
+                    verdict, asked = majority(1, second[:, label.lead_id])
+                    second_said[label.lead_id] = verdict
+                    calls += asked
+                final[label.lead_id] = second_said[label.lead_id]
+            else:
                 final[label.lead_id] = -1 if label.lead_id in doubted else 1
         pending = [i for i in pending if i not in done]
     disputed = int(sum(final[label.lead_id] == -1 for label in model.labels))
     recall, precision, agreement = score(final, truth)
     return PolicyOutcome(calls, auto_accepted, auto_rejected, int((final == 1).sum()), int(truth.sum()),
                          recall, precision, agreement, audits, model.refits, disputed)  # fmt: skip
+
+
+def majority(first: int, others: np.ndarray) -> tuple[int, int]:
+    """Ask the further opinions in `others` one by one until a strict majority of all the answers so far
+    (first included) is reached, or they run out (then the last one asked decides). Returns the
+    verdict and how many were asked."""
+    votes = [first]
+    for answer in others:
+        votes.append(int(answer))
+        yes = sum(votes)
+        if 2 * yes > len(others) + 1 or 2 * (len(votes) - yes) > len(others) + 1:
+            return int(2 * yes > len(votes)), len(votes) - 1
+    return votes[-1], len(votes) - 1
 
 
 def ask_everyone(truth: np.ndarray, answers: np.ndarray) -> PolicyOutcome:
