@@ -368,6 +368,13 @@ class DealState(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True, default="")
     contacted_at = models.DateTimeField(null=True, blank=True, help_text="When the invitation was sent.")
+    # Conversations (issue 13): the person's first reply (set with the move to Replied; any deal of the
+    # person with it set stops every automated message to them), the sequence steps already sent, and
+    # the earliest time the next automated message may go (after a step: the next step's delay; after an
+    # out-of-office reply: pushed back).
+    replied_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    sequence_step = models.PositiveSmallIntegerField(default=0, help_text="Sequence steps sent.")
+    next_message_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -1,7 +1,8 @@
 """The states of a person in a campaign, as DjangoCRM deal stages (one set per campaign department).
 
 discovered (URL only) -> enriched -> qualified (Deal at NEW) or disqualified -> PENDING (invitation sent)
--> CONNECTED -> COMPLETED (follow-up sent). FAILED is terminal with a closing reason, except a deal the
+-> CONNECTED -> COMPLETED (the sequence's last step sent). A message from the person moves a Pending,
+Connected or Completed deal to REPLIED (and stops every automated message to that person). FAILED is terminal with a closing reason, except a deal the
 qualifier held for review before anyone contacted the person (closing reason HELD_FOR_REVIEW), which goes
 back to NEW if a later model releases it. A person who was already a 1st-degree connection goes straight
 to CONNECTED.
@@ -15,6 +16,7 @@ NEW = "New"
 PENDING = "Pending"
 CONNECTED = "Connected"
 COMPLETED = "Completed"
+REPLIED = "Replied"
 FAILED = "Failed"
 
 # (name, index_number, default, success_stage): the order DjangoCRM shows them in.
@@ -23,7 +25,8 @@ STAGES: tuple[tuple[str, int, bool, bool], ...] = (
     (PENDING, 2, False, False),
     (CONNECTED, 3, False, False),
     (COMPLETED, 4, False, True),
-    (FAILED, 5, False, False),
+    (REPLIED, 5, False, False),
+    (FAILED, 6, False, False),
 )
 
 
@@ -33,6 +36,9 @@ class Closing(StrEnum):
 
     FOLLOW_UP_SENT = "Follow-up sent"
     DECLINED = "Invitation declined or withdrawn"
+    # The withdrawal lane took back an invitation pending too long (LinkedIn then blocks a new one for
+    # up to three weeks).
+    INVITATION_WITHDRAWN = "Invitation withdrawn"
     PROFILE_UNAVAILABLE = "Profile unavailable"
     INVITATION_FAILED = "Could not send invitation"
     MESSAGE_FAILED = "Could not send message"

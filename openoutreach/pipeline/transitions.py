@@ -35,6 +35,7 @@ NEXT_STEPS = {
     stages.PENDING: "Wait for the invitation to be accepted",
     stages.CONNECTED: "Send the follow-up message",
     stages.COMPLETED: "Wait for a reply",
+    stages.REPLIED: "Read the reply and answer",
     stages.FAILED: "Nothing (closed)",
 }
 
