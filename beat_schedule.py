@@ -2,7 +2,8 @@
 
 A tick only decides what is due and claims it in the database; pacing, caps and working hours live in
 the dispatchers, so the tick interval can be short without making any account act faster. Every tick
-expires after one interval: after downtime, beat must not replay a backlog of stale ticks.
+expires after one interval: after downtime, beat must not replay a backlog of stale ticks. Beside the
+lanes: the hourly retention and the webhook sweep (due deliveries and retries, docs/webhooks.md).
 """
 
 from __future__ import annotations
@@ -14,12 +15,16 @@ from workers.queues import DEFAULT
 LANES: dict[str, str] = {lane.name: lane.task for lane in DECLARED}
 
 
-def build(tick_seconds: float | None = None) -> dict[str, dict]:
-    """The beat schedule, built from settings (LANE_TICK_SECONDS) unless an interval is given."""
+def build(tick_seconds: float | None = None, sweep_seconds: float | None = None) -> dict[str, dict]:
+    """The beat schedule, built from settings (LANE_TICK_SECONDS, WEBHOOK_SWEEP_SECONDS) unless given."""
     if tick_seconds is None:
         from django.conf import settings
 
         tick_seconds = settings.LANE_TICK_SECONDS
+    if sweep_seconds is None:
+        from django.conf import settings
+
+        sweep_seconds = settings.WEBHOOK_SWEEP_SECONDS
     return {
         f"lane:{lane}": {
             "task": task,
@@ -32,5 +37,11 @@ def build(tick_seconds: float | None = None) -> dict[str, dict]:
             "task": "housekeeping.apply_retention",
             "schedule": 3600.0,
             "options": {"queue": DEFAULT, "expires": 3600.0},
-        }
+        },
+        # webhooks (workers/webhooks.py): retries when due, and deliveries whose immediate task was lost
+        "webhooks:sweep": {
+            "task": "webhooks.sweep",
+            "schedule": sweep_seconds,
+            "options": {"queue": DEFAULT, "expires": sweep_seconds},
+        },
     }

@@ -207,6 +207,36 @@ try:
         "RETENTION_LOG_DAYS", 14, validate=_check(lambda n: n >= 1, "expected value >= 1")
     )
 
+    # Webhooks (openoutreach/webhooks/, docs/webhooks.md): a failed delivery is retried after
+    # WEBHOOK_RETRY_START_SECONDS, doubling up to WEBHOOK_RETRY_MAX_SECONDS, at most WEBHOOK_MAX_ATTEMPTS
+    # times; beat's sweep (every WEBHOOK_SWEEP_SECONDS) sends what is due, so a delivery whose worker died
+    # is sent later, not lost. An endpoint is disabled after WEBHOOK_DISABLE_AFTER_FAILURES failed attempts
+    # in a row that span at least WEBHOOK_DISABLE_AFTER_HOURS (a short outage with a burst of events does
+    # not disable it).
+    WEBHOOK_TIMEOUT_SECONDS = env.float(
+        "WEBHOOK_TIMEOUT_SECONDS",
+        10.0,
+        validate=_check(lambda n: 0 < n <= 60, "must satisfy 0 < value <= 60"),
+    )
+    WEBHOOK_MAX_ATTEMPTS = env.int(
+        "WEBHOOK_MAX_ATTEMPTS", 10, validate=_check(lambda n: 1 <= n <= 50, "must satisfy 1 <= value <= 50")
+    )
+    WEBHOOK_RETRY_START_SECONDS = env.float(
+        "WEBHOOK_RETRY_START_SECONDS", 30.0, validate=_check(lambda n: n > 0, "expected value > 0")
+    )
+    WEBHOOK_RETRY_MAX_SECONDS = env.float(
+        "WEBHOOK_RETRY_MAX_SECONDS", 3600.0, validate=_check(lambda n: n > 0, "expected value > 0")
+    )
+    WEBHOOK_SWEEP_SECONDS = env.float(
+        "WEBHOOK_SWEEP_SECONDS", 15.0, validate=_check(lambda n: n > 0, "expected value > 0")
+    )
+    WEBHOOK_DISABLE_AFTER_FAILURES = env.int(
+        "WEBHOOK_DISABLE_AFTER_FAILURES", 20, validate=_check(lambda n: n > 0, "expected value > 0")
+    )
+    WEBHOOK_DISABLE_AFTER_HOURS = env.float(
+        "WEBHOOK_DISABLE_AFTER_HOURS", 24.0, validate=_check(lambda n: n >= 0, "expected value >= 0")
+    )
+
     FLOWER_USER = env.str("FLOWER_USER", "admin")
     FLOWER_PASSWORD = env.str("FLOWER_PASSWORD", "")
     CREDENTIALS_KEY = env.str("CREDENTIALS_KEY", "")
@@ -278,6 +308,7 @@ INSTALLED_APPS = [
     "settings",  # DjangoCRM's own app named `settings` (public email domains, stop phrases)
     "django_celery_results",
     "openoutreach.outreach",
+    "openoutreach.webhooks",
 ]
 
 MIDDLEWARE = [

@@ -1,6 +1,8 @@
 """Account health as behaviour of `LinkedInAccount` (mixed into the model): pause, resume, pause one
 lane, and `may_act(lane)`, the one question every dispatcher and every browser task asks before acting.
 
+A pause (of the account or of one lane) records the webhook event account.paused in its transaction.
+
 `may_act` answers with the first reason not to act, in this order: the account is inactive, paused,
 the lane is paused, it is outside working hours, today's cap (warm-up ramp included) is spent.
 """
@@ -11,6 +13,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -25,6 +28,14 @@ FAILURE_BACKOFF_MAX = timedelta(hours=6)
 CAPPED_KIND = {Lane.CONNECT: "connect", Lane.FOLLOW_UP: "follow_up", Lane.ENRICH: "enrich"}
 
 
+def _emit_paused(account, reason: str, until: datetime | None, lane: str | None = None) -> None:
+    """The webhook event of a pause (imported here: the webhooks app loads after this model's module)."""
+    from openoutreach.webhooks import events, outbox
+
+    data = events.account_paused(account, reason=reason, until=until, lane=lane)
+    outbox.emit(events.EventType.ACCOUNT_PAUSED, data=data)
+
+
 class AccountHealth:
     """Methods of LinkedInAccount; the fields (status, paused_*, consecutive_failures) live on the model."""
 
@@ -34,10 +45,13 @@ class AccountHealth:
         return self.paused_until is None or self.paused_until > (now or timezone.now())
 
     def pause(self, reason: str, until: datetime | None = None) -> None:
-        """Stop every lane of this account (until an operator resumes it, or until `until`)."""
-        type(self).objects.filter(pk=self.pk).update(
-            status=self.Status.PAUSED, paused_reason=reason, paused_at=timezone.now(), paused_until=until
-        )
+        """Stop every lane of this account (until an operator resumes it, or until `until`); the webhook
+        event account.paused is recorded in the same transaction."""
+        with transaction.atomic():
+            type(self).objects.filter(pk=self.pk).update(
+                status=self.Status.PAUSED, paused_reason=reason, paused_at=timezone.now(), paused_until=until
+            )
+            _emit_paused(self, reason, until)
         self.refresh_from_db()
         log.warning("account %s paused: %s", self.handle, reason)
 
@@ -52,11 +66,13 @@ class AccountHealth:
     ) -> LanePause:
         """Stop one lane of this account (`until` None = until an operator resumes it in the admin)."""
         lane, reason = Lane(lane), LanePauseReason(reason)  # a typo is an error, not a silent pause
-        pause, _ = LanePause.objects.update_or_create(
-            account=self,
-            lane=lane,
-            defaults={"reason": reason, "detail": detail, "since": timezone.now(), "until": until},
-        )
+        with transaction.atomic():
+            pause, _ = LanePause.objects.update_or_create(
+                account=self,
+                lane=lane,
+                defaults={"reason": reason, "detail": detail, "since": timezone.now(), "until": until},
+            )
+            _emit_paused(self, f"{reason.label} {detail}".strip(), until, lane=lane.value)
         log.warning("account %s: lane %s paused (%s) %s", self.handle, lane, reason.label, detail)
         return pause
 

@@ -10,7 +10,9 @@ stage, our indexed copy of it (DealState.state) and the ActionLog row together, 
     New/Connected -> Failed "Delivery unknown"   (an outward action may or may not have reached the person)
 
 Transitions that record an outward action reaching the person clear the deal's SENDING phase and bind the
-person to this deal (`claims.reached_person`) in the same transaction.
+person to this deal (`claims.reached_person`) in the same transaction. The webhook events a move causes
+(invitation.sent, invitation.accepted, message.sent, deal.completed, deal.failed) are written to the
+outbox in that transaction too (openoutreach/webhooks/outbox.py).
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from openoutreach.outreach.models import ActionLog, Campaign, DealState, LinkedInAccount, OutwardPhase
+from openoutreach.webhooks import events as webhook_events
+from openoutreach.webhooks import outbox
+from openoutreach.webhooks.events import EventType
 
 from . import claims, stages
 from .crm_setup import ensure_department
@@ -111,10 +116,12 @@ def _move(
     task_id: str = "",
     closing_reason: stages.Closing | None = None,
     reached: bool = False,
+    events: tuple[EventType, ...] = (),
     **state_fields,
 ) -> DealState:
     """Conditional move: only from one of `frm` (0 rows changed = someone else moved it first).
-    `reached`: an outward action reached the person: bind them to this deal and clear SENDING."""
+    `reached`: an outward action reached the person: bind them to this deal and clear SENDING.
+    `events`: the webhook events this move causes, recorded in the same transaction."""
     if closing_reason is not None:
         closing_reason = stages.Closing(closing_reason)
     if reached:
@@ -138,8 +145,27 @@ def _move(
             account=account, campaign=ds.campaign, kind=kind, outcome=outcome, lead_id=ds.lead_id, deal=deal,
             detail=detail or f"{'/'.join(frm)} -> {to}", task_id=task_id,
         )  # fmt: skip
+        for event in events:
+            _emit(event, ds, to, account, closing_reason)
     ds.refresh_from_db()
     return ds
+
+
+def _emit(
+    event: EventType, ds: DealState, to: str, account: LinkedInAccount | None, closing: stages.Closing | None
+) -> None:
+    """Record one webhook event of a move (its payload is built only when an endpoint wants it)."""
+
+    def data() -> dict:
+        payload = webhook_events.deal_data(
+            ds, account=account, stage=to, closing_reason=None if closing is None else closing.value
+        )
+        if event == EventType.MESSAGE_SENT:  # the one follow-up is step 1 of a one-step sequence
+            step = DealState.objects.filter(pk=ds.pk).values_list("sequence_step", flat=True).first()
+            payload["step"] = max(step or 0, 1)
+        return payload
+
+    outbox.emit(event, campaign=ds.campaign, data=data)
 
 
 def mark_pending(
@@ -150,6 +176,7 @@ def mark_pending(
         ds, stages.PENDING, frm=(stages.NEW,), kind=ActionLog.Kind.CONNECT, account=account, task_id=task_id,
         detail="invitation sent", contacted_at=now, account_id=account.pk, claimed_until=None, claim_task_id="",
         next_check_at=now + timedelta(hours=first_check_hours), check_interval_hours=first_check_hours, reached=True,
+        events=(EventType.INVITATION_SENT,),
     )  # fmt: skip
 
 
@@ -166,7 +193,7 @@ def mark_connected(ds: DealState, account: LinkedInAccount | None, task_id: str 
     return _move(
         ds, stages.CONNECTED, frm=(stages.PENDING,), kind=ActionLog.Kind.CHECK_PENDING, account=account,
         task_id=task_id, detail="invitation accepted", next_check_at=None, attempts=0, claimed_until=None,
-        claim_task_id="",
+        claim_task_id="", events=(EventType.INVITATION_ACCEPTED,),
     )  # fmt: skip
 
 
@@ -233,7 +260,7 @@ def mark_completed(ds: DealState, account: LinkedInAccount, message: str, task_i
     return _move(
         ds, stages.COMPLETED, frm=(stages.CONNECTED,), kind=ActionLog.Kind.FOLLOW_UP, account=account,
         task_id=task_id, detail=message[:500], closing_reason=stages.Closing.FOLLOW_UP_SENT, claimed_until=None,
-        claim_task_id="", reached=True,
+        claim_task_id="", reached=True, events=(EventType.MESSAGE_SENT, EventType.DEAL_COMPLETED),
     )  # fmt: skip
 
 
@@ -251,6 +278,7 @@ def mark_failed(
             ds, stages.FAILED, frm=(stages.NEW, stages.PENDING, stages.CONNECTED), kind=kind,
             outcome=ActionLog.Outcome.FAILED, account=account, task_id=task_id, detail=reason, closing_reason=closing,
             last_error=reason[:1000], claimed_until=None, claim_task_id="", next_check_at=None, outward=OutwardPhase.IDLE,
+            events=(EventType.DEAL_FAILED,),
         )  # fmt: skip
         claims.release_deal(ds)
         claims.sending_undone(ds)
@@ -267,6 +295,7 @@ def hold_delivery_unknown(
             ds, stages.FAILED, frm=(stages.NEW, stages.CONNECTED), kind=kind, outcome=ActionLog.Outcome.FAILED,
             account=account, task_id=task_id, detail=detail, closing_reason=stages.Closing.DELIVERY_UNKNOWN,
             last_error=detail[:1000], claimed_until=None, claim_task_id="", next_check_at=None,
+            events=(EventType.DEAL_FAILED,),
         )  # fmt: skip
         claims.bind_person(ds)
         claims.mark_person_sending(ds)

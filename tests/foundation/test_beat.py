@@ -12,9 +12,11 @@ import beat_schedule
 pytestmark = pytest.mark.slow
 
 
-def test_the_schedule_has_one_expiring_tick_per_lane_and_an_hourly_retention():
-    schedule = beat_schedule.build(tick_seconds=5)
+def test_the_schedule_has_one_expiring_tick_per_lane_an_hourly_retention_and_the_webhook_sweep():
+    schedule = beat_schedule.build(tick_seconds=5, sweep_seconds=7)
     retention = schedule.pop("housekeeping:retention")
+    sweep = schedule.pop("webhooks:sweep")
+    assert sweep == {"task": "webhooks.sweep", "schedule": 7, "options": {"queue": "default", "expires": 7}}
     assert {entry["task"] for entry in schedule.values()} == set(beat_schedule.LANES.values())
     assert all(entry["options"] == {"queue": "default", "expires": 5} for entry in schedule.values())
     assert retention["task"] == "housekeeping.apply_retention" and retention["schedule"] == 3600
@@ -29,9 +31,9 @@ def test_beat_started_with_a_short_interval_emits_its_entries(start_celery, redi
         str(tmp_path / "beat-schedule"),
         "-l",
         "INFO",
-        env_extra={"LANE_TICK_SECONDS": "1"},
+        env_extra={"LANE_TICK_SECONDS": "1", "WEBHOOK_SWEEP_SECONDS": "1"},
     )
-    expected = set(beat_schedule.LANES.values())
+    expected = set(beat_schedule.LANES.values()) | {"webhooks.sweep"}
 
     def emitted() -> list[dict]:
         return [json.loads(raw)["headers"] for raw in redis_client.lrange("default", 0, -1)]

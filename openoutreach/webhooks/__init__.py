@@ -1,0 +1,1 @@
+"""Webhooks: signed HTTP notifications of what happened to people and accounts (docs/webhooks.md)."""
