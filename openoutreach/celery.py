@@ -15,7 +15,13 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openoutreach.settings")
 app = Celery("openoutreach")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_routes = ("workers.queues.route_task",)
-app.conf.include = ["workers.lanes", "workers.browser", "workers.ml", "workers.housekeeping", "workers.webhooks"]
+app.conf.include = [
+    "workers.lanes",
+    "workers.browser",
+    "workers.ml",
+    "workers.housekeeping",
+    "workers.webhooks",
+]
 
 
 @app.on_after_configure.connect

@@ -3,7 +3,7 @@ supervisor read it without loading Django.
 
 | queue              | consumed by                                        | tasks                               |
 |--------------------|----------------------------------------------------|-------------------------------------|
-| default            | the lanes worker (`make worker-default`)           | lane dispatchers (`lanes.*`), ops   |
+| default            | the lanes worker (`make worker-default`)           | lane dispatchers (`lanes.*`), webhooks, ops |
 | ml                 | the single ML worker (`make worker-ml`)            | `ml.*`: embed, qualify, rescore ... |
 | browser.<handle>   | the browser worker of account <handle>, only       | `browser.*`: login, enrich, connect |
 
