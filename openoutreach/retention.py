@@ -2,7 +2,8 @@
 the housekeeping task (workers/housekeeping.py).
 
 Deleted when older than its setting: the ML worker's ActionLog rows (kind `qualify` run summaries and
-`llm` calls), Celery task results, saved pages under CAPTURES_DIR and `*.log` files under DATA_DIR.
+`llm` calls), Celery task results, saved pages under CAPTURES_DIR, `*.log` files under DATA_DIR, and
+webhook events whose deliveries are all finished (delivered or abandoned), with their delivery log.
 Never deleted: the ActionLog rows of browser actions (login, enrich, search, connect, check_pending,
 follow_up) - the audit trail of what was done on LinkedIn, and what the caps are counted from.
 Rows go in chunks, each its own short transaction, so workers writing beside it never wait long.
@@ -19,6 +20,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from openoutreach.outreach.models import ActionLog
+from openoutreach.webhooks.delivery import RETRYABLE
+from openoutreach.webhooks.models import OutboxEvent
 
 SUMMARY_KINDS = (ActionLog.Kind.QUALIFY, ActionLog.Kind.LLM)
 CHUNK = 2000
@@ -30,6 +33,7 @@ class RetentionReport:
     task_results: int = 0
     captures: int = 0
     logs: int = 0
+    webhook_events: int = 0
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -74,4 +78,9 @@ def apply_retention(now: dt.datetime | None = None) -> RetentionReport:
         Path(settings.CAPTURES_DIR), "*", now - settings.RETENTION_CAPTURES_DAYS * days
     )
     report.logs = _old_files(Path(settings.DATA_DIR), "*.log", now - settings.RETENTION_LOG_DAYS * days)
+    report.webhook_events = _delete_in_chunks(  # an event still being delivered stays, whatever its age
+        OutboxEvent.objects.filter(created_at__lt=now - settings.RETENTION_WEBHOOK_DAYS * days).exclude(
+            deliveries__status__in=RETRYABLE
+        )
+    )
     return report

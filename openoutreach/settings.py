@@ -206,6 +206,10 @@ try:
     RETENTION_LOG_DAYS = env.int(
         "RETENTION_LOG_DAYS", 14, validate=_check(lambda n: n >= 1, "expected value >= 1")
     )
+    # Webhook events (and their delivery log) once every delivery of theirs is delivered or abandoned.
+    RETENTION_WEBHOOK_DAYS = env.int(
+        "RETENTION_WEBHOOK_DAYS", 30, validate=_check(lambda n: n >= 1, "expected value >= 1")
+    )
 
     # Webhooks (openoutreach/webhooks/, docs/webhooks.md): a failed delivery is retried after
     # WEBHOOK_RETRY_START_SECONDS, doubling up to WEBHOOK_RETRY_MAX_SECONDS, at most WEBHOOK_MAX_ATTEMPTS

@@ -52,7 +52,7 @@ def test_housekeeping_ages_out_summaries_results_captures_and_logs_but_keeps_the
     start_worker(["default"], "default")
     report = app.send_task("housekeeping.apply_retention").get(timeout=60)
 
-    assert report == {"summary_rows": 2, "task_results": 1, "captures": 1, "logs": 1}
+    assert report == {"summary_rows": 2, "task_results": 1, "captures": 1, "logs": 1, "webhook_events": 0}
     remaining = sorted(ActionLog.objects.values_list("kind", "at"))
     assert sorted(k for k, at in remaining if at == old) == sorted(KEPT_KINDS)  # the audit trail stays
     assert len([k for k, at in remaining if at == recent]) == len(KEPT_KINDS) + 2

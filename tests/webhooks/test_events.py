@@ -155,3 +155,18 @@ def test_an_unknown_event_type_is_refused(make_endpoint):
     make_endpoint(HOOK)
     with pytest.raises(ValueError):
         outbox.emit("invitation.snet", data={})
+
+
+def test_finished_events_age_out_and_events_still_being_delivered_stay(make_endpoint):
+    from openoutreach.retention import apply_retention
+
+    make_endpoint(HOOK)
+    data = {"account": {"handle": "alice"}, "lane": None, "reason": "x", "until": None}
+    old_done, old_pending, recent_done = (outbox.emit(EventType.ACCOUNT_PAUSED, data=data) for _ in range(3))
+    Delivery.objects.filter(event__in=[old_done, recent_done]).update(status="delivered")
+    aged = timezone.now() - timedelta(days=31)
+    OutboxEvent.objects.filter(pk__in=[old_done.pk, old_pending.pk]).update(created_at=aged)
+
+    assert apply_retention().webhook_events == 1
+    assert set(OutboxEvent.objects.values_list("pk", flat=True)) == {old_pending.pk, recent_done.pk}
+    assert Delivery.objects.count() == 2
