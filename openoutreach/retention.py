@@ -46,7 +46,8 @@ def _delete_in_chunks(queryset) -> int:
             ids = list(queryset.values_list("pk", flat=True)[:CHUNK])
             if not ids:
                 return deleted
-            deleted += queryset.model.objects.filter(pk__in=ids).delete()[0]
+            _, per_model = queryset.model.objects.filter(pk__in=ids).delete()
+            deleted += per_model.get(queryset.model._meta.label, 0)  # the rows asked for, not their cascade
 
 
 def _old_files(folder: Path, pattern: str, before: dt.datetime) -> int:
