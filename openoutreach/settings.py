@@ -278,6 +278,7 @@ INSTALLED_APPS = [
     "settings",  # DjangoCRM's own app named `settings` (public email domains, stop phrases)
     "django_celery_results",
     "openoutreach.outreach",
+    "openoutreach.conversations",
 ]
 
 MIDDLEWARE = [
