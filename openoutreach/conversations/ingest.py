@@ -88,7 +88,9 @@ def store_thread(account: LinkedInAccount, read: ThreadRead, preview: str = "", 
     return stored
 
 
-def _insert(account: LinkedInAccount, thread: Thread, read: ReadMessage, ds: DealState | None) -> Message | None:
+def _insert(
+    account: LinkedInAccount, thread: Thread, read: ReadMessage, ds: DealState | None
+) -> Message | None:
     by_hand = not read.from_participant and not _sent_by_product(ds, read.text)
     try:
         with transaction.atomic():

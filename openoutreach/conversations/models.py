@@ -40,13 +40,17 @@ class Thread(models.Model):
     participant_url = models.CharField(max_length=300, blank=True, default="")
     participant_name = models.CharField(max_length=200, blank=True, default="")
     last_snippet = models.TextField(
-        blank=True, default="", help_text="The list's preview of the last message when last read (incremental sync)."
+        blank=True,
+        default="",
+        help_text="The list's preview of the last message when last read (incremental sync).",
     )
     last_synced_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["account", "thread_id"], name="uniq_thread_per_account")]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "thread_id"], name="uniq_thread_per_account")
+        ]
         indexes = [models.Index(fields=["lead"])]
 
     def __str__(self) -> str:
@@ -67,14 +71,18 @@ class Message(models.Model):
 
     account = models.ForeignKey("outreach.LinkedInAccount", on_delete=models.CASCADE, related_name="+")
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="messages")
-    message_id = models.CharField(max_length=300, help_text="LinkedIn's id of the message (or its stable key).")
+    message_id = models.CharField(
+        max_length=300, help_text="LinkedIn's id of the message (or its stable key)."
+    )
     direction = models.CharField(max_length=3, choices=Direction.choices)
     by_hand = models.BooleanField(
         default=False, help_text="Ours, but not sent by the product: the operator typed it on LinkedIn."
     )
     sender_name = models.CharField(max_length=200, blank=True, default="")
     text = models.TextField()
-    sent_at = models.DateTimeField(null=True, blank=True, help_text="When LinkedIn says it was sent, if it says.")
+    sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When LinkedIn says it was sent, if it says."
+    )
     seen_at = models.DateTimeField(default=timezone.now, help_text="When the inbox lane first read it.")
     intent = models.CharField(max_length=20, choices=Intent.choices, blank=True, default="")
     intent_source = models.CharField(max_length=10, choices=IntentSource.choices, blank=True, default="")
@@ -87,7 +95,9 @@ class Message(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["account", "thread", "message_id"], name="uniq_message_per_thread")
+            models.UniqueConstraint(
+                fields=["account", "thread", "message_id"], name="uniq_message_per_thread"
+            )
         ]
         ordering = ["thread", "sent_at", "id"]
 

@@ -18,6 +18,7 @@ Webhooks (reply.received) are emitted from `on_reply` and `apply_intent` (the on
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import timedelta
 
@@ -83,7 +84,9 @@ def request_classification(message_id: int) -> None:
     app.send_task("ml.classify_reply", kwargs={"message_id": message_id})
 
 
-def on_typed_by_hand(message: Message, ds: DealState | None, account: LinkedInAccount, task_id: str = "") -> None:
+def on_typed_by_hand(
+    message: Message, ds: DealState | None, account: LinkedInAccount, task_id: str = ""
+) -> None:
     """Ours, not the product's: the operator typed it on LinkedIn. It counts as sent (an ActionLog
     follow_up row, which the caps count) and, for a Connected deal, as its follow-up (Completed), so the
     product never sends a second, automated one on top of it."""
@@ -94,10 +97,8 @@ def on_typed_by_hand(message: Message, ds: DealState | None, account: LinkedInAc
         task_id=task_id, at=at, detail=f"typed by hand on LinkedIn (seen in the inbox): {message.text[:400]}",
     )  # fmt: skip
     if ds is not None and ds.state == stages.CONNECTED:
-        try:
+        with contextlib.suppress(transitions.TransitionRefused):  # moved meanwhile: nothing to complete
             transitions.mark_completed(ds, account, f"typed by hand on LinkedIn: {message.text}", task_id)
-        except transitions.TransitionRefused:
-            pass  # moved meanwhile (a reply, a send): nothing to complete
 
 
 def apply_intent(

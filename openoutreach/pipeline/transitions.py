@@ -326,7 +326,12 @@ def mark_replied(
 
 
 def reply_did_not_stop(
-    ds: DealState, back_to: str, resume_at, account: LinkedInAccount | None = None, detail: str = "", task_id: str = ""
+    ds: DealState,
+    back_to: str,
+    resume_at,
+    account: LinkedInAccount | None = None,
+    detail: str = "",
+    task_id: str = "",
 ) -> DealState:
     """An out-of-office reply does not stop the sequence: Replied -> the stage the reply moved the deal
     from, `replied_at` cleared, and the next automated message not before `resume_at`."""

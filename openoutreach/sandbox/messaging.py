@@ -33,7 +33,14 @@ INTERESTED, NOT_NOW, NOT_INTERESTED = "interested", "not_now", "not_interested"
 REFERRAL, OUT_OF_OFFICE, UNSUBSCRIBE = "referral", "out_of_office", "unsubscribe"
 INTENTS = (INTERESTED, NOT_NOW, NOT_INTERESTED, REFERRAL, OUT_OF_OFFICE, UNSUBSCRIBE)
 # The mix of intents among replies (weights), and the share of replies that carry an injection.
-INTENT_WEIGHTS = {INTERESTED: 30, NOT_NOW: 20, NOT_INTERESTED: 20, REFERRAL: 8, OUT_OF_OFFICE: 12, UNSUBSCRIBE: 10}
+INTENT_WEIGHTS = {
+    INTERESTED: 30,
+    NOT_NOW: 20,
+    NOT_INTERESTED: 20,
+    REFERRAL: 8,
+    OUT_OF_OFFICE: 12,
+    UNSUBSCRIBE: 10,
+}
 INJECTION_SHARE = 0.08
 
 # No double quotes or angle brackets in these: the oracle finds a reply in a prompt by its text.
@@ -93,7 +100,9 @@ def intent_in_prompt(world: World, prompt: str) -> str | None:
     for msg in reversed(world.messages):
         if msg.sender != "member" or not msg.intent:
             continue
-        escaped = json.dumps(msg.text, ensure_ascii=False)[1:-1].replace("<", "\\u003c").replace(">", "\\u003e")
+        escaped = (
+            json.dumps(msg.text, ensure_ascii=False)[1:-1].replace("<", "\\u003c").replace(">", "\\u003e")
+        )
         if msg.text in prompt or escaped in prompt:
             return msg.intent
     return None

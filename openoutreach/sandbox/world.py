@@ -326,9 +326,17 @@ class World:
         return msg.account, msg.person
 
     def add_message(
-        self, account: str, person: int, sender: str, text: str, intent: str | None = None, by_hand: bool = False
+        self,
+        account: str,
+        person: int,
+        sender: str,
+        text: str,
+        intent: str | None = None,
+        by_hand: bool = False,
     ) -> Message:
-        msg = Message(len(self.messages) + 1, account, person, sender, text, self.clock.now(), intent, by_hand)
+        msg = Message(
+            len(self.messages) + 1, account, person, sender, text, self.clock.now(), intent, by_hand
+        )
         self.messages.append(msg)
         return msg
 

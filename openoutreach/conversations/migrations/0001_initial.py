@@ -6,63 +6,181 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('crm', '0009_request_case'),
-        ('outreach', '0007_conversation_contract'),
+        ("crm", "0009_request_case"),
+        ("outreach", "0007_conversation_contract"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Thread',
+            name="Thread",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('thread_id', models.CharField(help_text="LinkedIn's id of the conversation.", max_length=200)),
-                ('participant_url', models.CharField(blank=True, default='', max_length=300)),
-                ('participant_name', models.CharField(blank=True, default='', max_length=200)),
-                ('last_snippet', models.TextField(blank=True, default='', help_text="The list's preview of the last message when last read (incremental sync).")),
-                ('last_synced_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='threads', to='outreach.linkedinaccount')),
-                ('deal_state', models.ForeignKey(blank=True, help_text="The deal of this account's campaign with that person.", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='threads', to='outreach.dealstate')),
-                ('lead', models.ForeignKey(blank=True, help_text='The person, found by the profile link the thread shows.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='threads', to='crm.lead')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "thread_id",
+                    models.CharField(help_text="LinkedIn's id of the conversation.", max_length=200),
+                ),
+                ("participant_url", models.CharField(blank=True, default="", max_length=300)),
+                ("participant_name", models.CharField(blank=True, default="", max_length=200)),
+                (
+                    "last_snippet",
+                    models.TextField(
+                        blank=True,
+                        default="",
+                        help_text="The list's preview of the last message when last read (incremental sync).",
+                    ),
+                ),
+                ("last_synced_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="threads",
+                        to="outreach.linkedinaccount",
+                    ),
+                ),
+                (
+                    "deal_state",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The deal of this account's campaign with that person.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="threads",
+                        to="outreach.dealstate",
+                    ),
+                ),
+                (
+                    "lead",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The person, found by the profile link the thread shows.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="threads",
+                        to="crm.lead",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Message',
+            name="Message",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('message_id', models.CharField(help_text="LinkedIn's id of the message (or its stable key).", max_length=300)),
-                ('direction', models.CharField(choices=[('in', 'from the person'), ('out', 'from us')], max_length=3)),
-                ('by_hand', models.BooleanField(default=False, help_text='Ours, but not sent by the product: the operator typed it on LinkedIn.')),
-                ('sender_name', models.CharField(blank=True, default='', max_length=200)),
-                ('text', models.TextField()),
-                ('sent_at', models.DateTimeField(blank=True, help_text='When LinkedIn says it was sent, if it says.', null=True)),
-                ('seen_at', models.DateTimeField(default=django.utils.timezone.now, help_text='When the inbox lane first read it.')),
-                ('intent', models.CharField(blank=True, choices=[('interested', 'interested'), ('not_now', 'not now'), ('not_interested', 'not interested'), ('referral', 'referral'), ('out_of_office', 'out of office'), ('unsubscribe', 'unsubscribe')], default='', max_length=20)),
-                ('intent_source', models.CharField(blank=True, choices=[('llm', 'LLM'), ('operator', 'operator')], default='', max_length=10)),
-                ('intent_reason', models.TextField(blank=True, default='')),
-                ('needs_review', models.TextField(blank=True, default='', help_text='Why the intent could not be classified (the operator sets it).')),
-                ('stage_before', models.CharField(blank=True, default='', max_length=20)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='outreach.linkedinaccount')),
-                ('thread', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='conversations.thread')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "message_id",
+                    models.CharField(
+                        help_text="LinkedIn's id of the message (or its stable key).", max_length=300
+                    ),
+                ),
+                (
+                    "direction",
+                    models.CharField(choices=[("in", "from the person"), ("out", "from us")], max_length=3),
+                ),
+                (
+                    "by_hand",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Ours, but not sent by the product: the operator typed it on LinkedIn.",
+                    ),
+                ),
+                ("sender_name", models.CharField(blank=True, default="", max_length=200)),
+                ("text", models.TextField()),
+                (
+                    "sent_at",
+                    models.DateTimeField(
+                        blank=True, help_text="When LinkedIn says it was sent, if it says.", null=True
+                    ),
+                ),
+                (
+                    "seen_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, help_text="When the inbox lane first read it."
+                    ),
+                ),
+                (
+                    "intent",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("interested", "interested"),
+                            ("not_now", "not now"),
+                            ("not_interested", "not interested"),
+                            ("referral", "referral"),
+                            ("out_of_office", "out of office"),
+                            ("unsubscribe", "unsubscribe"),
+                        ],
+                        default="",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "intent_source",
+                    models.CharField(
+                        blank=True,
+                        choices=[("llm", "LLM"), ("operator", "operator")],
+                        default="",
+                        max_length=10,
+                    ),
+                ),
+                ("intent_reason", models.TextField(blank=True, default="")),
+                (
+                    "needs_review",
+                    models.TextField(
+                        blank=True,
+                        default="",
+                        help_text="Why the intent could not be classified (the operator sets it).",
+                    ),
+                ),
+                ("stage_before", models.CharField(blank=True, default="", max_length=20)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="outreach.linkedinaccount",
+                    ),
+                ),
+                (
+                    "thread",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="messages",
+                        to="conversations.thread",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['thread', 'sent_at', 'id'],
+                "ordering": ["thread", "sent_at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='thread',
-            index=models.Index(fields=['lead'], name='conversatio_lead_id_9c5cfc_idx'),
+            model_name="thread",
+            index=models.Index(fields=["lead"], name="conversatio_lead_id_9c5cfc_idx"),
         ),
         migrations.AddConstraint(
-            model_name='thread',
-            constraint=models.UniqueConstraint(fields=('account', 'thread_id'), name='uniq_thread_per_account'),
+            model_name="thread",
+            constraint=models.UniqueConstraint(
+                fields=("account", "thread_id"), name="uniq_thread_per_account"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='message',
-            constraint=models.UniqueConstraint(fields=('account', 'thread', 'message_id'), name='uniq_message_per_thread'),
+            model_name="message",
+            constraint=models.UniqueConstraint(
+                fields=("account", "thread", "message_id"), name="uniq_message_per_thread"
+            ),
         ),
     ]

@@ -165,7 +165,9 @@ def parse_thread(thread_id: str, raw: dict, base_url: str) -> ThreadRead:
     try:
         url = canonical_profile_url(raw.get("participant_href") or "", base_url)
     except InvalidProfileUrl as exc:
-        raise InboxUnreadable(f"thread {thread_id}: no profile link for the other participant ({exc})") from exc
+        raise InboxUnreadable(
+            f"thread {thread_id}: no profile link for the other participant ({exc})"
+        ) from exc
     name = (raw.get("participant_name") or "").strip()
     events = raw.get("events") or []
     if not events:
