@@ -132,7 +132,7 @@ def _do_not_contact(ds: DealState, reason: str) -> None:
     """The person's profile on the do-not-contact list (once: the list's unique key decides)."""
     from openoutreach.safety.compliance import do_not_contact_key
 
-    value = ds.lead.linkedin.url
+    value = ds.lead.linkedin.public_identifier  # the bare public id: valid whatever the base URL
     key = do_not_contact_key(DoNotContact.Kind.PROFILE, value)
     if not DoNotContact.objects.filter(kind=DoNotContact.Kind.PROFILE, key=key).exists():
         DoNotContact(kind=DoNotContact.Kind.PROFILE, value=value, reason=reason[:300]).save()
