@@ -67,7 +67,7 @@ def _check(name: str, value: Any) -> Any:
         if not isinstance(value, int | float) or isinstance(value, bool) or not 0.0 <= value <= 600:
             raise FaultError(f"fault {name} must be seconds in [0, 600], got {value!r}")
         return float(value)
-    if name in ("search_limit", "voyager_rest_gone"):
+    if name in ("search_limit", "voyager_rest_gone", "thread_markup_changed"):
         if not isinstance(value, bool):
             raise FaultError(f"fault {name} must be true or false, got {value!r}")
         return value
