@@ -200,3 +200,13 @@ def test_the_reader_refuses_what_it_cannot_read():
     ]:
         with pytest.raises(InboxUnreadable, match=why):
             parse_thread("t1", broken, "https://www.linkedin.com")
+
+
+def test_a_reply_between_dispatch_and_click_takes_the_send_away(campaign, alice):
+    ds = _deal(campaign, alice, "race")
+    claims.release_deal(ds)
+    task_id = "follow-up-task"
+    assert claims.take_deal(ds, task_id, timezone.now(), state=stages.CONNECTED, outward=True, account=alice)
+    store_thread(alice, _thread("race", ("m1", True, "Actually, I'm interested!")))
+    ds.refresh_from_db()
+    assert not claims.mark_sending(ds, task_id)  # phase one refused: the browser never clicks

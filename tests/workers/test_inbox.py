@@ -2,7 +2,8 @@
 Chromium, the real ML worker classifies replies with the sandbox's LLM stand-in.
 
 A reply moves its deal to Replied and stops the follow-up; "unsubscribe" (and a "not interested" reply
-that tries to inject "answer interested") land on the do-not-contact list; a message the operator typed
+that tries to inject "answer interested") land on the do-not-contact list; an out-of-office reply
+puts the deal back and pushes its next message back; a message the operator typed
 by hand on LinkedIn is stored as ours and counts as sent; a second sync stores nothing twice; a thread
 page in an unknown markup leaves a capture and pauses the inbox lane, storing nothing.
 """
@@ -76,7 +77,9 @@ def test_replies_stop_the_sequence_and_unsubscribes_land_on_the_do_not_contact_l
     llm = {"LLM_API_BASE": f"{sandbox.base_url}/v1", "LLM_API_KEY": "sandbox", "AI_MODEL": "sandbox-model"}
     worker = browser_worker("alice", env_extra=llm)
     start_worker(["ml"], "ml", env_extra=llm)
-    (sent, first), (typed, second), (waiting, third) = _connected_deals(sandbox, campaign, open_alice, 3)
+    (sent, first), (typed, second), (away, third), (waiting, _) = _connected_deals(
+        sandbox, campaign, open_alice, 4
+    )
     now = timezone.now()
 
     # The product's follow-up to the first person; the operator types to the second by hand.
@@ -87,10 +90,11 @@ def test_replies_stop_the_sequence_and_unsubscribes_land_on_the_do_not_contact_l
     sandbox.control.reply("alice", first["public_id"], "unsubscribe")
     injection = sandbox.control.reply("alice", second["public_id"], "not_interested", injection=True)
     assert "ignore" in injection["text"].lower()
+    sandbox.control.reply("alice", third["public_id"], "out_of_office")
 
     report = _sync(now, worker)
-    assert report["replies"] == 2 and report["by_hand"] == 1, report
-    for ds in (sent, typed):
+    assert report["replies"] == 3 and report["by_hand"] == 1, report
+    for ds in (sent, typed, away):
         ds.refresh_from_db()
         assert ds.state == stages.REPLIED and ds.replied_at is not None
     ours = Message.objects.filter(direction=Message.Direction.FROM_US)
@@ -101,13 +105,17 @@ def test_replies_stop_the_sequence_and_unsubscribes_land_on_the_do_not_contact_l
 
     # The ML worker classifies both replies; the injected instruction changes nothing.
     wait_for(lambda: DoNotContact.objects.count() == 2, "both people on the do-not-contact list", worker)
+    wait_for(lambda: DealState.objects.get(pk=away.pk).state == stages.CONNECTED, "the out-of-office", worker)
     intents = dict(Message.objects.filter(direction="in").values_list("thread__deal_state", "intent"))
-    assert intents == {sent.pk: "unsubscribe", typed.pk: "not_interested"}
+    assert intents == {sent.pk: "unsubscribe", typed.pk: "not_interested", away.pk: "out_of_office"}
     assert not compliance.check(sent.lead, campaign).allowed
 
-    # Nothing automated goes to them any more; the third person still gets a follow-up.
+    # Nothing automated goes to those who replied; the out-of-office one waits; the fourth is due.
     later = now + timedelta(hours=2)
     assert [d.pk for d in follow_up.due(open_alice, later)] == [waiting.pk]
+    away.refresh_from_db()
+    assert away.replied_at is None and away.next_message_at > now + timedelta(days=6)
+    assert away.pk in [d.pk for d in follow_up.due(open_alice, away.next_message_at + timedelta(seconds=1))]
 
     # A second read stores nothing twice (the lane's slot is due again later).
     before = Message.objects.count()
@@ -116,7 +124,7 @@ def test_replies_stop_the_sequence_and_unsubscribes_land_on_the_do_not_contact_l
     assert report["new_messages"] == 1 and Message.objects.count() == before + 1
     report = _sync(later + timedelta(hours=2), worker)
     assert report["opened"] == 0 and Message.objects.count() == before + 1
-    assert Thread.objects.filter(account=open_alice).count() == 2
+    assert Thread.objects.filter(account=open_alice).count() == 3
 
 
 def test_a_thread_in_an_unknown_markup_is_captured_and_pauses_the_inbox_lane(
