@@ -4,9 +4,10 @@ on the do-not-contact list); messages themselves are read-only; the Deal page sh
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.urls import reverse
 
 from openoutreach.conversations import replies
 from openoutreach.conversations.ingest import store_thread
@@ -46,3 +47,24 @@ def test_an_operator_corrects_an_intent_with_its_consequences(client, django_use
     assert ds.state == stages.REPLIED and ds.replied_at is not None
     assert DoNotContact.objects.filter(key="pat-admin").exists()
     assert client.get("/admin/conversations/thread/").status_code == 200
+
+
+def test_the_dashboard_shows_replied_and_the_reply_rate(client, django_user_model, campaign, alice):
+    from openoutreach.conversations.stats import reply_stats
+
+    for n, replies_back in enumerate((True, False)):
+        lead = leads.discover(f"https://www.linkedin.com/in/rate-{n}/", f"rate-{n}").lead
+        ds = transitions.mark_already_connected(transitions.promote(lead, campaign, 0.9), alice)
+        ds = transitions.mark_completed(ds, alice, "Hi!")
+        if replies_back:
+            transitions.mark_replied(ds, alice, datetime.now(UTC) + timedelta(hours=3))
+    stats = reply_stats(campaign)
+    assert (stats.messaged, stats.replied, stats.rate) == (
+        2,
+        1,
+        0.5,
+    ) and stats.median_time_to_reply is not None
+    admin = django_user_model.objects.create_superuser("admin", "admin@example.com", "a-long-admin-pass")
+    client.force_login(admin)
+    page = client.get(reverse("operator:dashboard")).content.decode()
+    assert 'data-state="replied">1<' in page and "1 replied of 2 messaged (50% reply rate)" in page
