@@ -173,6 +173,18 @@ try:
     FOLLOWUP_MAX_ATTEMPTS = env.int(
         "FOLLOWUP_MAX_ATTEMPTS", 3, validate=_check(lambda n: n > 0, "expected value > 0")
     )
+    # Conversations (openoutreach/conversations/): how often an account's inbox is read (minutes, paced with
+    # jitter like every lane, divided by TIME_SCALE), how many changed threads one sync opens, and how far
+    # an out-of-office reply pushes the deal's next automated message back.
+    INBOX_SYNC_MINUTES = env.float(
+        "INBOX_SYNC_MINUTES", 60.0, validate=_check(lambda n: n >= 1, "expected value >= 1")
+    )
+    INBOX_THREADS_PER_SYNC = env.int(
+        "INBOX_THREADS_PER_SYNC", 10, validate=_check(lambda n: n > 0, "expected value > 0")
+    )
+    OUT_OF_OFFICE_DELAY_DAYS = env.float(
+        "OUT_OF_OFFICE_DELAY_DAYS", 7.0, validate=_check(lambda n: n >= 0, "expected value >= 0")
+    )
     CONNECT_MAX_ATTEMPTS = env.int(
         "CONNECT_MAX_ATTEMPTS", 2, validate=_check(lambda n: n > 0, "expected value > 0")
     )
@@ -313,6 +325,7 @@ INSTALLED_APPS = [
     "django_celery_results",
     "openoutreach.outreach",
     "openoutreach.webhooks",
+    "openoutreach.conversations",
 ]
 
 MIDDLEWARE = [

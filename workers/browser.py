@@ -25,6 +25,7 @@ from openoutreach.browser_work import check_pending as check_pending_work
 from openoutreach.browser_work import connect as connect_work
 from openoutreach.browser_work import enrich as enrich_work
 from openoutreach.browser_work import follow_up as follow_up_work
+from openoutreach.browser_work import inbox as inbox_work
 from openoutreach.browser_work import search as search_work
 from openoutreach.linkedin.captures import CaptureStore
 from openoutreach.linkedin.client import LinkedInClient
@@ -253,3 +254,9 @@ def follow_up(self, draft: dict | str | None = None, *, account: str, deal_state
             client, acct, deal_state_id, draft, task_id, before_outward=keep_outward_gap
         ).as_dict(),
     )
+
+
+@shared_task(bind=True, base=BrowserAction, name="browser.sync_inbox", lane=Lane.INBOX)
+def sync_inbox(self, *, account: str) -> dict:
+    """Read the account's changed conversations and store them (replies move deals to Replied)."""
+    return self.act(account, lambda client, acct, task_id: inbox_work.sync_inbox(client, acct, task_id))

@@ -89,3 +89,11 @@ def generate_keywords(self, campaign_id: int, count: int = 10) -> dict:
 def draft_followup(self, deal_state_id: int) -> dict:
     """The follow-up message for a Connected deal: {"text": ...}, or why there is none (review/paused)."""
     return drafting.draft_for_deal(deal_state_id, context(), self.request.id or "").as_dict()
+
+
+@shared_task(bind=True, name="ml.classify_reply")
+def classify_reply(self, message_id: int) -> dict:
+    """The intent of a person's reply (within the campaign's LLM budget), and its consequences."""
+    from openoutreach.conversations.classify import classify_message
+
+    return classify_message(message_id, context(), self.request.id or "").as_dict()

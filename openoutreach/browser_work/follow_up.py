@@ -1,8 +1,10 @@
 """browser.follow_up's unit of work: send the follow-up of a claimed Connected deal, exactly once.
 
 Steps (the shared ones live in `outward`): re-take the deal and the person, re-check `may_act`; a deal
-left SENDING reads the conversation first (unreadable -> held for review); compliance; the live
-relationship (still a connection?); phase one (SENDING); the send; the outcome recorded by its
+left SENDING reads the conversation first (our text there -> Completed, absent -> go on, unreadable
+-> held for review); compliance; the live
+relationship (still a connection?); the stop rule (a reply from the person, in any campaign, checked
+again right before phase one); phase one (SENDING); the send; the outcome recorded by its
 transition. A failure after the click is resolved the same way; nothing is ever typed twice.
 """
 
@@ -24,7 +26,7 @@ from openoutreach.linkedin.actions.topcard import ConnectionStatus
 from openoutreach.linkedin.client import LinkedInClient
 from openoutreach.linkedin.errors import MessageFailed, ProfileUnavailable
 from openoutreach.outreach.models import ActionLog, DealState, Lane, LinkedInAccount, OutwardPhase
-from openoutreach.pipeline import claims, stages, transitions
+from openoutreach.pipeline import claims, stages, stop_rules, transitions
 from openoutreach.pipeline.followup import render_followup
 
 from .outward import (
@@ -64,6 +66,8 @@ def follow_up(
     why = "an earlier send was interrupted"
     if sending and (resolved := _resolve_message(client, account, ds, message, task_id, why)):
         return resolved
+    if stopped := _stopped(ds, task_id):
+        return stopped
     if refused := refused_by_policy(ds, account, FOLLOW_UP, task_id):
         return refused
     if why_not:
@@ -78,6 +82,9 @@ def follow_up(
         return _follow_up_failed(ds, account, f"not a 1st-degree connection ({status.value})", task_id)
 
     before_outward()
+    ds.refresh_from_db()
+    if stopped := _stopped(ds, task_id):  # a reply may have arrived (any account) since the dispatch
+        return stopped
     if not claims.mark_sending(ds, task_id):
         return Outcome(Result.SKIPPED, "the claim was lost before the click")
     try:
@@ -95,6 +102,15 @@ def follow_up(
             ds, account, str(exc), task_id, not_found=exc.control_missing, capture=exc.capture
         )
     return _completed(ds, account, message, task_id)
+
+
+def _stopped(ds: DealState, task_id: str) -> Outcome | None:
+    """The person replied (to any campaign, through any account): no automated message any more."""
+    why = stop_rules.automated_messages_stopped(ds)
+    if why is None:
+        return None
+    claims.release_deal(ds, task_id)
+    return Outcome(Result.SKIPPED, why)
 
 
 def _completed(ds: DealState, account: LinkedInAccount, message: str, task_id: str) -> Outcome:

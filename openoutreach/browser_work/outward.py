@@ -5,7 +5,7 @@ whose delivery is unknown.
 Two phases: `claims.mark_sending` writes SENDING right before the click; only a transition that knows
 the outcome clears it. A task that finds SENDING (its predecessor died or failed after the click) reads
 the live state first: the relationship for an invitation (`connection_status`), the conversation for a
-message (`message_delivered`). Delivered -> record it without sending; not delivered -> go ahead;
+message (`message_delivered`, from the thread). Delivered -> record it without sending; not delivered -> go ahead;
 unknown -> hold the deal for an operator (closing reason "Delivery unknown"). Never send twice.
 """
 
@@ -17,6 +17,7 @@ from enum import StrEnum
 
 from django.db.models import Q
 
+from openoutreach.linkedin.actions.inbox import InboxUnreadable
 from openoutreach.linkedin.actions.profile import connection_status
 from openoutreach.linkedin.actions.topcard import ConnectionStatus
 from openoutreach.linkedin.client import LinkedInClient
@@ -139,11 +140,33 @@ def invitation_delivery(client: LinkedInClient, ds: DealState) -> tuple[Delivery
 
 
 def message_delivered(client: LinkedInClient, ds: DealState, text: str | None) -> Delivery:
-    """Did a message reach the person? Only the conversation can tell, and the browser layer has no
-    reader for conversations yet (the notes on LinkedIn's pages describe none), so the answer is
-    UNKNOWN and the deal is held for review. When the layer gains one, this is the one place to call it.
-    """
-    return Delivery.UNKNOWN
+    """Did a message reach the person? The conversation tells (`inbox.thread_of`): our message with this
+    text in the thread -> DELIVERED; the thread read and the text absent -> NOT_DELIVERED; no thread of
+    the person found, or a page the reader cannot read -> UNKNOWN (the deal is held for review; an
+    unreadable page also leaves its capture and counts for the inbox breaker)."""
+    from .inbox import thread_of, unreadable
+
+    if not text or ds.account is None:
+        return Delivery.UNKNOWN
+    try:
+        read = thread_of(client, ds.account, ds)
+    except InboxUnreadable as exc:
+        log.warning("deal %s: the conversation could not be read: %s", ds.pk, exc.reason)
+        unreadable(ds.account, exc, "")
+        return Delivery.UNKNOWN
+    except LinkedInError as exc:
+        log.warning("deal %s: the conversation could not be opened: %s", ds.pk, exc)
+        return Delivery.UNKNOWN
+    if read is None:
+        return Delivery.UNKNOWN
+    wanted = _fold(text)
+    if any(not m.from_participant and _fold(m.text) == wanted for m in read.messages):
+        return Delivery.DELIVERED
+    return Delivery.NOT_DELIVERED
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split()).casefold()
 
 
 def hold(ds: DealState, account: LinkedInAccount, kind: str, detail: str, task_id: str) -> Outcome:

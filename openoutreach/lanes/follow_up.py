@@ -11,7 +11,7 @@ from datetime import datetime
 
 from celery import chain
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from openoutreach.outreach.models import ActionLog, DealState, Lane
@@ -32,10 +32,15 @@ LANE = Lane.FOLLOW_UP
 
 
 def due(account, now: datetime):
+    # Stop on reply (pipeline/stop_rules.py): never a deal whose person answered any of our deals, and
+    # not before its next_message_at (an out-of-office reply pushes it back).
+    replied = DealState.objects.filter(lead_id=OuterRef("lead_id"), replied_at__isnull=False)
     return (
         DealState.objects.filter(account=account, state=stages.CONNECTED, campaign__active=True)
         .filter(claims.unclaimed(now))
         .filter(Q(next_check_at__isnull=True) | Q(next_check_at__lte=now))
+        .filter(Q(next_message_at__isnull=True) | Q(next_message_at__lte=now))
+        .exclude(Exists(replied))
         .order_by("id")
     )
 

@@ -45,6 +45,11 @@ LANES: tuple[DeclaredLane, ...] = (
         "Send the follow-up of one Connected deal per account whose slot is due.",
     ),
     DeclaredLane(
+        "inbox",
+        "openoutreach.lanes.inbox:dispatch",
+        "Send browser.sync_inbox for each account whose inbox sync is due (changed threads only).",
+    ),
+    DeclaredLane(
         "enrich",
         "openoutreach.lanes.enrich:dispatch",
         "Send browser.enrich for a small batch of discovered leads per account slot.",

@@ -421,3 +421,23 @@ OWN_PROFILE_LINK = Chain(
 # Degree badge texts: what a visible badge says.
 FIRST_DEGREE_TEXT = re.compile(r"^\W*1st\b", re.IGNORECASE)
 OTHER_DEGREE_TEXT = re.compile(r"^\W*(2nd|3rd)\b", re.IGNORECASE)
+
+
+# --- conversations (inbox) -----------------------------------------------------------------------
+# What the inbox reader relies on (docs/linkedin-messaging.md says where each comes from and how sure
+# it is). Plain CSS strings: the reader resolves them in one page.evaluate per page, in order.
+# The thread list: links to /messaging/thread/<id>/ (the id is the path segment); the list item's text
+# is the change detector (a new last message changes its preview).
+INBOX_THREAD_LINKS = ('a[href*="/messaging/thread/"]',)
+INBOX_THREAD_ITEM = ("li", '[class*="conversation-listitem"]')
+# The thread: the other participant's profile link in the thread's header, then the message events.
+THREAD_PARTICIPANT_LINK = (
+    '[class*="msg-thread__link-to-profile"][href*="/in/"]',
+    'header a[href*="/in/"]',
+    '[class*="msg-entity-lockup"] a[href*="/in/"]',
+)
+THREAD_EVENTS = ("[data-event-urn]", 'li[class*="msg-s-message-list__event"]')
+THREAD_EVENT_SENDER = ('[class*="msg-s-message-group__name"]',)
+THREAD_EVENT_BODY = ('[class*="msg-s-event-listitem__body"]',)
+THREAD_EVENT_TIME = ("time[datetime]",)
+THREAD_EVENT_OTHER = '[class*="msg-s-event-listitem--other"]'

@@ -9,7 +9,7 @@ indexed copy `DealState.state` of the CRM stage). Each person is counted in exac
     enriched      profile fetched, no decision yet (including labels that await review)
     qualified     fits: a deal at New, or a "fits" label whose deal is not created yet
     disqualified  does not fit (label 0, no deal)
-    pending / connected / completed / failed   the deal's state
+    pending / connected / completed / replied / failed   the deal's state
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ STATES = (
     "pending",
     "connected",
     "completed",
+    "replied",
     "failed",
 )
 DEAL_STATES = {
@@ -36,6 +37,7 @@ DEAL_STATES = {
     stages.PENDING: "pending",
     stages.CONNECTED: "connected",
     stages.COMPLETED: "completed",
+    stages.REPLIED: "replied",
     stages.FAILED: "failed",
 }
 

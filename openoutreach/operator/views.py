@@ -21,6 +21,8 @@ SOURCES = [s.value for s in Qualification.Source]
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
+    from openoutreach.conversations.stats import reply_stats
+
     data = build()
     waiting = review_queue.waiting_counts()
     funnels = [
@@ -28,6 +30,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "funnel": f,
             "rows": [(s, f.counts[s]) for s in STATES],
             "waiting": waiting.get(f.campaign.pk, 0),  # held leads included (they have a closed deal)
+            "replies": reply_stats(f.campaign),
             "chart": mark_safe(
                 charts.horizontal_bars([(s, f.counts[s]) for s in STATES], f"funnel of {f.campaign.name}")
             ),

@@ -503,14 +503,24 @@ class ProfileSummaryMixin:
     def profile_summary(self, obj) -> str:
         return profile_summary.render(self.lead_of(obj)) if obj is not None else ""
 
+    @admin.display(description="Conversation")
+    def conversation(self, obj) -> str:
+        from openoutreach.conversations.admin import conversation_html
+
+        return conversation_html(self.lead_of(obj)) if obj is not None else ""
+
     def get_readonly_fields(self, request, obj=None):
-        return (*super().get_readonly_fields(request, obj), "profile_summary")
+        return (*super().get_readonly_fields(request, obj), "profile_summary", "conversation")
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = list(super().get_fieldsets(request, obj))
         if obj is None:
             return fieldsets
-        return [("LinkedIn profile", {"fields": ["profile_summary"]}), *fieldsets]
+        return [
+            ("LinkedIn profile", {"fields": ["profile_summary"]}),
+            ("Conversation", {"fields": ["conversation"]}),
+            *fieldsets,
+        ]
 
 
 class DealSummaryMixin(ProfileSummaryMixin):

@@ -224,6 +224,7 @@ class ActionLog(models.Model):
         FOLLOW_UP = "follow_up"
         QUALIFY = "qualify"
         LLM = "llm"
+        INBOX = "inbox"  # the inbox lane read conversations (also: a reply moved a deal)
 
     class Outcome(models.TextChoices):
         OK = "ok"

@@ -23,6 +23,7 @@ class Lane(models.TextChoices):
     FOLLOW_UP = "follow_up", "follow up"
     ENRICH = "enrich", "enrich"
     SEARCH = "search", "search"
+    INBOX = "inbox", "inbox"
 
 
 class LanePauseReason(models.TextChoices):

@@ -319,3 +319,54 @@ def close_other_campaigns(ds: DealState, task_id: str = "") -> int:
         except TransitionRefused:
             continue
     return closed
+
+
+# Stages a message from the person moves to Replied (plus a deal held as "Delivery unknown": the reply
+# tells us the message reached them).
+REPLY_MOVES_FROM = (stages.PENDING, stages.CONNECTED, stages.COMPLETED)
+
+
+def delivery_unknown(ds: DealState) -> bool:
+    """Is this deal closed as "Delivery unknown" (an outward action may or may not have reached them)?"""
+    if ds.state != stages.FAILED:
+        return False
+    reason = Deal.objects.filter(pk=ds.deal_id).values_list("closing_reason__name", flat=True).first()
+    return reason == stages.Closing.DELIVERY_UNKNOWN
+
+
+def mark_replied(
+    ds: DealState, account: LinkedInAccount | None, at, detail: str = "", task_id: str = ""
+) -> DealState:
+    """The person wrote to us: Pending, Connected or Completed (or held as "Delivery unknown") -> Replied,
+    with `replied_at`, in one transaction with the CRM stage and the ActionLog row. From then on
+    `stop_rules.automated_messages_stopped` stops every automated message to the person, in every
+    campaign and account. The deal's claim is dropped, so a send of this deal already dispatched loses
+    its phase one (`claims.mark_sending`) and never clicks."""
+    unknown = delivery_unknown(ds)
+    with transaction.atomic():
+        ds = _move(
+            ds, stages.REPLIED, frm=REPLY_MOVES_FROM + ((stages.FAILED,) if unknown else ()), kind=ActionLog.Kind.INBOX,
+            account=account, task_id=task_id, detail=detail or "the person replied", replied_at=at, claimed_until=None,
+            claim_task_id="", next_check_at=None, reached=unknown, last_error="" if unknown else ds.last_error,
+        )  # fmt: skip
+        if unknown:  # delivery happened after all: the deal is open again, in Replied
+            Deal.objects.filter(pk=ds.deal_id).update(closing_reason=None, closing_date=None, active=True)
+    return ds
+
+
+def reply_did_not_stop(
+    ds: DealState,
+    back_to: str,
+    resume_at,
+    account: LinkedInAccount | None = None,
+    detail: str = "",
+    task_id: str = "",
+) -> DealState:
+    """An out-of-office reply does not stop the sequence: Replied -> the stage the reply moved the deal
+    from, `replied_at` cleared, and the next automated message not before `resume_at`."""
+    if back_to not in REPLY_MOVES_FROM:
+        raise ValueError(f"a reply never moves a deal back to {back_to!r}")
+    return _move(
+        ds, back_to, frm=(stages.REPLIED,), kind=ActionLog.Kind.INBOX, account=account, task_id=task_id,
+        detail=detail or "out-of-office reply: the sequence goes on later", replied_at=None, next_message_at=resume_at,
+    )  # fmt: skip

@@ -14,6 +14,8 @@ GET  /_sandbox/people?offset=&limit=       ground truth of many people (compact)
 GET  /_sandbox/people/{public_id}          ground truth of one person (fit per scenario, propensities, variants)
 GET  /_sandbox/requests[?account=alice]    request log with timings (account omitted: every account)
 GET  /_sandbox/bot-signals                 bot signals so far
+POST /_sandbox/messages/reply              a person replies now; /_sandbox/messages/by-hand: the operator types
+                                           a message on LinkedIn (see sandbox/messaging.py)
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from openoutreach.sandbox import scenarios
+from openoutreach.sandbox import messaging, scenarios
 from openoutreach.sandbox.faults import LLM_FAULTS, FaultError
 from openoutreach.sandbox.voyager import quirks
 from openoutreach.sandbox.voyager_graphql import DEFAULT_SHARE, served_as_graphql, top_card
@@ -315,4 +317,5 @@ routes = [
     Route("/_sandbox/people/{public_id}", _guard(person)),
     Route("/_sandbox/requests", _guard(requests_log)),
     Route("/_sandbox/bot-signals", _guard(bot_signals)),
+    *messaging.routes(_guard),
 ]

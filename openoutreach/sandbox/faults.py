@@ -33,6 +33,7 @@ FAULTS: dict[str, tuple[Any, str]] = {
         0.0,
         "an invitation or message is delivered, then its answer waits this many seconds (a hung send)",
     ),
+    "thread_markup_changed": (False, "conversation pages come in a markup the inbox reader does not know"),
     "search_limit": (False, "people search shows the monthly commercial-use limit instead of results"),
     "markup": (None, 'force the profile-page generation: "2026", "2022" ("legacy" too) or "older"'),
     "connect_style": (None, 'force "direct" (Connect in the top card) or "overflow" (in the More menu)'),
@@ -66,7 +67,7 @@ def _check(name: str, value: Any) -> Any:
         if not isinstance(value, int | float) or isinstance(value, bool) or not 0.0 <= value <= 600:
             raise FaultError(f"fault {name} must be seconds in [0, 600], got {value!r}")
         return float(value)
-    if name in ("search_limit", "voyager_rest_gone"):
+    if name in ("search_limit", "voyager_rest_gone", "thread_markup_changed"):
         if not isinstance(value, bool):
             raise FaultError(f"fault {name} must be true or false, got {value!r}")
         return value

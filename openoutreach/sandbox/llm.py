@@ -29,6 +29,9 @@ hosted model; nothing in the product knows the sandbox exists. What it can rely 
   schema's minItems/maxItems), never one that the prompt lists as excluded/already used
   (case-insensitive; see `llm_prompt.exclusion_text`); variations of them once the list runs out.
   Deterministic by seed and the number of keyword calls so far.
+- **Reply intent** (a schema with a string `intent`): the true intent of the reply the prompt quotes
+  (the sandbox served it), else a plain reading of its words; an undelimited injected instruction is
+  obeyed ("interested"), like qualification.
 - **Follow-ups**: 2-4 sentences, at most 400 characters, with the person's first name and company
   (from the profile URL, else "Name:" / "Company:" lines), a brief mention of the product, no
   signature and no placeholders.
@@ -77,6 +80,9 @@ class Oracle(Protocol):
 
     def scenario(self) -> dict:
         """The active scenario: name, product, objective, keywords (list of str)."""
+
+    def reply_intent(self, prompt: str) -> str | None:
+        """Hidden ground truth: the intent of the person's reply quoted in the prompt. None if unknown."""
 
 
 @dataclass

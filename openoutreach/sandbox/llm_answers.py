@@ -2,7 +2,8 @@
 the sandbox's hidden ground truth (see `llm.py` for the rules the product can rely on).
 
 Kinds: `qualify` (a schema with a boolean `qualified`), `keywords` (a schema with a `keywords` array),
-`followup` (plain chat about a follow-up / LinkedIn message), and `chat` (anything else).
+`reply` (a schema with a string `intent`: the reply-intent classification), `followup` (plain chat about
+a follow-up / LinkedIn message), and `chat` (anything else).
 """
 
 from __future__ import annotations
@@ -28,8 +29,10 @@ from openoutreach.sandbox.llm_wire import JSON_MODE, TEXT, TOOLS, Answer, ChatRe
 if TYPE_CHECKING:
     from openoutreach.sandbox.llm import Oracle
 
-QUALIFY, KEYWORDS, FOLLOWUP, CHAT = "qualify", "keywords", "followup", "chat"
-KINDS = (QUALIFY, KEYWORDS, FOLLOWUP, CHAT)
+QUALIFY, KEYWORDS, FOLLOWUP, CHAT, REPLY = "qualify", "keywords", "followup", "chat", "reply"
+KINDS = (QUALIFY, KEYWORDS, FOLLOWUP, CHAT, REPLY)
+# What the naive model answers when an undelimited instruction in a reply tells it to.
+OBEYED_INTENT = "interested"
 
 FOLLOWUP_MAX_CHARS = 400
 # Where injected instructions can come from: the data the product passes in, never its system prompt
@@ -121,6 +124,8 @@ def classify(request: ChatRequest) -> str:
             return QUALIFY
         if _has_type(props.get("keywords"), request.schema, "array"):
             return KEYWORDS
+        if _has_type(props.get("intent"), request.schema, "string"):
+            return REPLY
         if _text_field(request.schema) and asks_for_followup(text):
             return FOLLOWUP  # a draft asked for as structured output: it goes in the text field
         return CHAT
@@ -159,6 +164,8 @@ class Responder:
             payload: dict[str, Any] | str = self.qualify(request)
         elif kind == KEYWORDS:
             payload = self.keywords(request)
+        elif kind == REPLY:
+            payload = self.reply_intent(request)
         elif kind == FOLLOWUP:
             payload = self.followup(request)
             field = _text_field(request.schema) if request.schema else None
@@ -213,6 +220,23 @@ class Responder:
         if fits:
             return f"{who}: role, seniority and industry match the campaign's ideal customer."
         return f"{who}: role, industry, company or location fall outside the campaign's ideal customer."
+
+    # -- reply intent --
+
+    def reply_intent(self, request: ChatRequest) -> dict[str, Any]:
+        """The reply's true intent (the sandbox knows every reply it served), else a plain reading of it.
+        An undelimited "ignore previous instructions" in the data is obeyed (the naive model)."""
+        injected = injected_instruction(request.text(roles=_DATA_ROLES))
+        if injected:
+            return {"intent": OBEYED_INTENT, "reason": f'The message says "{injected}", so: interested.'}
+        text = request.text(roles=_DATA_ROLES)
+        intent = self.oracle.reply_intent(text)
+        if intent is None:
+            from openoutreach.sandbox.messaging import guess_intent
+
+            intent = guess_intent(text)
+            return {"intent": intent, "reason": "read from the wording of the message"}
+        return {"intent": intent, "reason": f"the person's reply reads as {intent.replace('_', ' ')}"}
 
     # -- search keywords --
 

@@ -1,10 +1,11 @@
 """The ground truth the LLM stand-in answers from (and nothing else: no page, no session).
 
-`openoutreach/sandbox/llm.py` receives an Oracle and may only call these three methods.
+`openoutreach/sandbox/llm.py` receives an Oracle and may only call these methods.
 """
 
 from __future__ import annotations
 
+from openoutreach.sandbox import messaging
 from openoutreach.sandbox.world import World
 
 
@@ -37,3 +38,7 @@ class Oracle:
     def scenario(self) -> dict:
         """The active campaign as the operator describes it: name, product, objective, keywords."""
         return self._world.scenario.public()
+
+    def reply_intent(self, prompt: str) -> str | None:
+        """The true intent of the person's reply quoted in the prompt, or None if it quotes none we know."""
+        return messaging.intent_in_prompt(self._world, prompt)

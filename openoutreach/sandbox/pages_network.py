@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -146,7 +147,8 @@ async def thread(request: Request) -> Response:
     session = current_session(request)
     if session is None:
         return login_redirect(request)
-    world = sb(request).world
+    box = sb(request)
+    world = box.world
     world.advance()
     ident = request.path_params["thread_id"]
     index = world.population.by_profile_id.get(ident.removeprefix("2-"))
@@ -161,6 +163,10 @@ async def thread(request: Request) -> Response:
         me_person=me,
         messages=world.thread(session.account, index),
         connected=index in world.connections[session.account],
+        thread_id=thread_id(person),
+        changed=bool(box.faults.get("thread_markup_changed", session.account)),
+        iso=lambda at: datetime.fromtimestamp(at, UTC).isoformat(timespec="seconds"),
+        hhmm=lambda at: datetime.fromtimestamp(at, UTC).strftime("%H:%M"),
     )
 
 

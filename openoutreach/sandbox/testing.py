@@ -93,6 +93,17 @@ class SandboxControl:
     def bot_signals(self) -> dict:
         return self._call("GET", "/bot-signals")
 
+    def reply(self, account: str, public_id: str, intent: str | None = None, **extra: Any) -> dict:
+        """The person replies now (`text`, `injection` optional; see sandbox/messaging.py)."""
+        body = {"account": account, "public_id": public_id, **({"intent": intent} if intent else {}), **extra}
+        return self._call("POST", "/messages/reply", json=body)
+
+    def type_by_hand(self, account: str, public_id: str, text: str) -> dict:
+        """The operator types a message to the person on LinkedIn by hand (not through the product)."""
+        return self._call(
+            "POST", "/messages/by-hand", json={"account": account, "public_id": public_id, "text": text}
+        )
+
     def close(self) -> None:
         self._http.close()
 

@@ -18,6 +18,7 @@ import time
 import zlib
 from dataclasses import asdict, dataclass, field
 
+from openoutreach.sandbox.messaging import draw_reply
 from openoutreach.sandbox.population import Person, Population
 from openoutreach.sandbox.scenarios import Scenario
 
@@ -113,6 +114,8 @@ class Message:
     sender: str  # "account" | "member"
     text: str
     at: float
+    intent: str | None = None  # a member's reply: its true intent (sandbox/messaging.py)
+    by_hand: bool = False  # the account's message was typed by hand on LinkedIn, not by the product
 
 
 ACCOUNT_SPECS = [
@@ -121,17 +124,6 @@ ACCOUNT_SPECS = [
     ("bob", "Bob", "Brenner", "Founder & CEO", "America/New_York", False),
     ("carol", "Carol", "Castillo", "Partnerships Lead", "Europe/Berlin", False),
     ("dave", "Dave", "Dunn", "Account Executive", "UTC", True),
-]
-
-REPLIES_YES = [
-    "Hi! Thanks for reaching out. Happy to learn more, what times work for you next week?",
-    "Thanks {first}, sounds interesting. Can you send over a short deck?",
-    "Hey, good timing actually. Let's set up a call.",
-]
-REPLIES_NO = [
-    "Thanks, but we're all set for now.",
-    "Not a priority for us this quarter, appreciate the note.",
-    "Thanks for connecting! Not interested at the moment.",
 ]
 
 
@@ -304,7 +296,7 @@ class World:
         inv.status, inv.resolved_at = "withdrawn", self.clock.now()
         return inv
 
-    def send_message(self, account: str, person: Person, text: str) -> Message:
+    def send_message(self, account: str, person: Person, text: str, by_hand: bool = False) -> Message:
         self.advance()
         text = text.strip()
         if not text:
@@ -313,7 +305,7 @@ class World:
             raise ActionError(
                 "not_connected", f"You can only message your connections ({person.full_name}).", 403
             )
-        msg = self._add_message(account, person.index, "account", text)
+        msg = self.add_message(account, person.index, "account", text, by_hand=by_hand)
         sent = sum(
             1
             for m in self.messages
@@ -333,8 +325,18 @@ class World:
         msg = self.messages[message_id - 1]
         return msg.account, msg.person
 
-    def _add_message(self, account: str, person: int, sender: str, text: str) -> Message:
-        msg = Message(len(self.messages) + 1, account, person, sender, text, self.clock.now())
+    def add_message(
+        self,
+        account: str,
+        person: int,
+        sender: str,
+        text: str,
+        intent: str | None = None,
+        by_hand: bool = False,
+    ) -> Message:
+        msg = Message(
+            len(self.messages) + 1, account, person, sender, text, self.clock.now(), intent, by_hand
+        )
         self.messages.append(msg)
         return msg
 
@@ -359,13 +361,6 @@ class World:
                     self.connections[inv.account][inv.person] = at
             elif kind == "reply":
                 trigger = self.messages[ident - 1]
-                person = self.population.people[trigger.person]
-                rng = random.Random(f"{self.population.seed}:replytext:{ident}")
-                pool = REPLIES_YES if rng.random() < 0.5 else REPLIES_NO
-                reply = self._add_message(
-                    trigger.account,
-                    trigger.person,
-                    "member",
-                    rng.choice(pool).format(first=person.first_name),
-                )
+                intent, text = draw_reply(self, trigger)  # the person's ground truth (sandbox/messaging.py)
+                reply = self.add_message(trigger.account, trigger.person, "member", text, intent=intent)
                 reply.at = at

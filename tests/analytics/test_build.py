@@ -106,7 +106,7 @@ def test_run_analytics_command_builds_and_prints_the_funnel(scenario, settings, 
     )
     line = next(line for line in output.splitlines() if line.strip().startswith("devops"))
     assert line.split()[1:] == [str(devops[s]) for s in ("discovered", "enriched", "qualified", "disqualified",
-                                                         "pending", "connected", "completed", "failed")]  # fmt: skip
+                                                         "pending", "connected", "completed", "replied", "failed")]  # fmt: skip
     # the published file is tables only: it reads without the CRM attached (no view points into `crm`)
     with duckdb.connect(str(settings.ANALYTICS_DB), read_only=True) as con:
         kinds = con.execute("select distinct table_type from information_schema.tables").fetchall()

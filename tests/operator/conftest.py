@@ -155,7 +155,7 @@ def pipeline(campaign, alice, bob):
     return {
         "funnel": {
             "discovered": 3, "enriched": 3, "qualified": 2, "disqualified": 1,
-            "pending": 1, "connected": 1, "completed": 1, "failed": 1,
+            "pending": 1, "connected": 1, "completed": 1, "replied": 0, "failed": 1,
         },
         "alice_today": {"connect": 3, "follow_up": 1, "enrich": 10},
         "alice_history": history,

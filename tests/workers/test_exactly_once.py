@@ -15,7 +15,6 @@ from datetime import time as clock
 from datetime import timedelta
 
 import pytest
-from crm.models import Deal
 from django.utils import timezone
 
 from openoutreach.celery import app
@@ -113,7 +112,7 @@ def test_kill_9_before_the_send_click_then_the_next_dispatch_sends_exactly_one_m
     assert len(_messages(sandbox, person)) == 1
 
 
-def test_kill_9_after_the_send_click_holds_the_deal_and_never_sends_again(
+def test_kill_9_after_the_send_click_then_the_next_dispatch_reads_the_thread_and_never_sends_again(
     sandbox, campaign, open_alice, browser_worker, redis_client
 ):
     worker = browser_worker("alice", env_extra=LEASE)
@@ -131,13 +130,18 @@ def test_kill_9_after_the_send_click_holds_the_deal_and_never_sends_again(
     restarted = _restart(browser_worker, redis_client, worker)
 
     follow_up.dispatch(now + timedelta(hours=2), random.Random(1))
-    wait_for(lambda: DealState.objects.get(pk=ds.pk).state == stages.FAILED, "the review hold", restarted)
-    assert Deal.objects.get(pk=ds.deal_id).closing_reason.name == stages.Closing.DELIVERY_UNKNOWN
+    # The conversation shows our message: recorded as sent, without sending it again.
+    wait_for(
+        lambda: DealState.objects.get(pk=ds.pk).state == stages.COMPLETED, "the thread's answer", restarted
+    )
+    assert DealState.objects.get(pk=ds.pk).outward == ""
     assert follow_up.dispatch(now + timedelta(hours=4), random.Random(2)) == []
     assert len(_messages(sandbox, person)) == 1
 
 
-def test_a_send_that_delivers_then_fails_is_held_not_retried(sandbox, campaign, open_alice, browser_worker):
+def test_a_send_that_delivers_then_fails_is_read_from_the_thread_not_retried(
+    sandbox, campaign, open_alice, browser_worker
+):
     worker = browser_worker("alice")
     ds, person = _connected_deal(sandbox, campaign, open_alice)
     sandbox.control.set_faults(account="alice", deliver_then_fail_rate=1.0)
@@ -147,11 +151,31 @@ def test_a_send_that_delivers_then_fails_is_held_not_retried(sandbox, campaign, 
     wait_for(lambda: DealState.objects.get(pk=ds.pk).state != stages.CONNECTED, "the outcome", worker)
 
     ds.refresh_from_db()
-    assert ds.state == stages.FAILED and ds.outward == "sending"
-    assert Deal.objects.get(pk=ds.deal_id).closing_reason.name == stages.Closing.DELIVERY_UNKNOWN
+    assert ds.state == stages.COMPLETED and ds.outward == ""
     sandbox.control.clear_faults(account="alice")
     assert follow_up.dispatch(now + timedelta(hours=2), random.Random(1)) == []
     assert len(_messages(sandbox, person)) == 1
+
+
+def test_a_send_that_failed_after_the_click_and_is_absent_from_the_thread_is_sent_once_later(
+    sandbox, campaign, open_alice, browser_worker
+):
+    worker = browser_worker("alice")
+    ds, person = _connected_deal(sandbox, campaign, open_alice)
+    sandbox.control.type_by_hand("alice", person["public_id"], "Hi, catching up by hand.")  # a thread exists
+    sandbox.control.set_faults(account="alice", message_error_rate=1.0)  # the toast after the click
+
+    now = timezone.now()
+    follow_up.dispatch(now, random.Random(0))
+    wait_for(lambda: DealState.objects.get(pk=ds.pk).attempts == 1, "the failed send", worker)
+    ds.refresh_from_db()
+    assert ds.state == stages.CONNECTED and ds.outward == "", "read as not delivered: free to retry"
+    assert len(_messages(sandbox, person)) == 1  # only the hand-typed one
+
+    sandbox.control.clear_faults(account="alice")
+    follow_up.dispatch(now + timedelta(hours=3), random.Random(1))
+    wait_for(lambda: DealState.objects.get(pk=ds.pk).state == stages.COMPLETED, "the retried send", worker)
+    assert len(_messages(sandbox, person)) == 2
 
 
 def test_kill_9_after_the_invitation_then_the_next_dispatch_reads_it_as_pending(

@@ -7,7 +7,7 @@
 --   enriched      profile fetched, no decision yet (labels awaiting review included: see needs_review)
 --   qualified     fits: a deal at New, or a "fits" label whose deal is not created yet
 --   disqualified  does not fit (label 0, no deal)
---   pending / connected / completed / failed   the CRM stage of the campaign's deal
+--   pending / connected / completed / replied / failed   the CRM stage of the campaign's deal
 -- `unavailable` (private or deleted profiles) sits outside every state.
 with campaigns as (
     select * from {{ ref('stg_campaigns') }}
@@ -26,6 +26,7 @@ deal_counts as (
         count(*) filter (where stage_name = 'Pending') as pending,
         count(*) filter (where stage_name = 'Connected') as connected,
         count(*) filter (where stage_name = 'Completed') as completed,
+        count(*) filter (where stage_name = 'Replied') as replied,
         count(*) filter (where stage_name = 'Failed') as failed
     from deals
     group by campaign_id
@@ -80,6 +81,7 @@ select
     coalesce(dc.pending, 0) as pending,
     coalesce(dc.connected, 0) as connected,
     coalesce(dc.completed, 0) as completed,
+    coalesce(dc.replied, 0) as replied,
     coalesce(dc.failed, 0) as failed,
     coalesce(l.needs_review, 0) as needs_review,
     coalesce(p.unavailable, 0) as unavailable

@@ -10,7 +10,7 @@ from openoutreach.reporting.source import AnalyticsSetupError
 
 FUNNEL_COLUMNS = [
     "campaign_name", "discovered", "enriched", "qualified", "disqualified",
-    "pending", "connected", "completed", "failed",
+    "pending", "connected", "completed", "replied", "failed",
 ]  # fmt: skip
 
 
