@@ -23,6 +23,7 @@ class Lane(models.TextChoices):
     FOLLOW_UP = "follow_up", "follow up"
     ENRICH = "enrich", "enrich"
     SEARCH = "search", "search"
+    WITHDRAW = "withdraw", "withdraw stale invitations"
 
 
 class LanePauseReason(models.TextChoices):
