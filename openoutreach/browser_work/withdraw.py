@@ -74,7 +74,11 @@ def withdraw_deal(
         transitions.mark_connected(ds, account, task_id)
         return Outcome(Result.CONNECTED, "the invitation was accepted before it could be withdrawn")
     clicked = result.outcome is WithdrawOutcome.WITHDRAWN
-    detail = f"invitation withdrawn via {result.via}" if clicked else "the invitation was no longer pending"
+    if clicked:
+        unconfirmed = "" if result.confirmed else " (the live state could not confirm it)"
+        detail = f"invitation withdrawn via {result.via}{unconfirmed}"
+    else:
+        detail = "the invitation was no longer pending"
     transitions.mark_invitation_withdrawn(ds, account, detail, task_id, clicked=clicked)
     return Outcome(Result.WITHDRAWN, detail)
 

@@ -11,7 +11,7 @@ Steps:
    role=dialog holding a button whose name contains "Withdraw" (docs/withdrawal.md), and click that
    button. No such dialog, or an error toast -> `WithdrawFailed(after_click=True)`: the caller reads
    the live state (Pending gone = withdrawn), never clicks blindly again.
-4. Confirm from the live state: Voyager no longer shows the invitation pending.
+4. Confirm from the live state: Voyager (else the top card) no longer shows the invitation pending.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from enum import StrEnum
 from playwright.sync_api import Locator
 
 from openoutreach.linkedin import selectors as S
-from openoutreach.linkedin.actions.profile import status_from_profile
+from openoutreach.linkedin.actions.profile import connection_status, status_from_profile
 from openoutreach.linkedin.actions.topcard import ConnectionStatus, locate_top_card
 from openoutreach.linkedin.client import LinkedInClient
 from openoutreach.linkedin.dom import exists, find, match, settle, text_of, wait_for_any
@@ -91,7 +91,7 @@ def withdraw(client: LinkedInClient, url: str, *, full_name: str | None = None) 
     control.click()
     settle(page)
     _confirm(client)
-    confirmed = _await_gone(client, public_id)
+    confirmed = _await_gone(client, canonical, full_name)
     log.info("invitation to %s withdrawn (via %s, confirmed: %s)", public_id, via, confirmed)
     return WithdrawResult(WithdrawOutcome.WITHDRAWN, via=via, confirmed=confirmed, rules=rules)
 
@@ -157,13 +157,14 @@ def _confirm(client: LinkedInClient) -> None:
     settle(page)
 
 
-def _await_gone(client: LinkedInClient, public_id: str) -> bool:
-    """After confirming: an error toast raises; True once Voyager no longer shows the invitation pending."""
+def _await_gone(client: LinkedInClient, url: str, full_name: str | None) -> bool:
+    """After confirming: an error toast raises; True once the live state (Voyager, else the top card) no
+    longer shows the invitation pending; False when it cannot tell."""
     page = client.session.page
     if wait_for_any(page, {"error": (page, S.ERROR_TOAST, {})}, 1.0) == "error":
         toast = find(page, S.ERROR_TOAST)
         raise WithdrawFailed(text_of(toast)[:300] if toast is not None else "error toast", after_click=True)
-    status = live_status(client, public_id)
+    status = connection_status(client, url, full_name).status
     if status is ConnectionStatus.PENDING:
         raise WithdrawFailed("the invitation still shows as pending after the confirmation", after_click=True)
     return status is ConnectionStatus.NOT_CONNECTED
