@@ -47,7 +47,9 @@ def test_a_withdrawn_person_cannot_be_invited_again_for_21_days(sandbox):
 
 def test_the_sent_invitations_page_lists_each_pending_invitation_with_a_withdraw_control(sandbox):
     alice = member(sandbox)
-    people = [p for p in sandbox.control.people() if p["relations"]["alice"] == "DISTANCE_2" and not p["private"]][:3]
+    people = [
+        p for p in sandbox.control.people() if p["relations"]["alice"] == "DISTANCE_2" and not p["private"]
+    ][:3]
     for p in people:
         assert invite(alice, p["urn"]).status_code == 201
     alice.post(WITHDRAW, json={"invitee": people[0]["urn"]})
@@ -55,4 +57,4 @@ def test_the_sent_invitations_page_lists_each_pending_invitation_with_a_withdraw
     assert f'aria-label="Withdraw invitation sent to {people[0]["full_name"]}"' not in page
     for p in people[1:]:
         assert f'aria-label="Withdraw invitation sent to {p["full_name"]}"' in page
-        assert f'/in/{p["public_id"]}/' in page
+        assert f"/in/{p['public_id']}/" in page
