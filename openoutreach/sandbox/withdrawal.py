@@ -28,7 +28,10 @@ def blocked_until(world: World, account: str, person: int) -> float | None:
         (
             inv.resolved_at
             for inv in world.invitations
-            if inv.account == account and inv.person == person and inv.status == "withdrawn" and inv.resolved_at
+            if inv.account == account
+            and inv.person == person
+            and inv.status == "withdrawn"
+            and inv.resolved_at
         ),
         default=None,
     )
