@@ -2,7 +2,8 @@
 
 Steps (the shared ones live in `outward`): re-take the deal and the person, re-check `may_act`; the
 step the task names must be the next one (a step sent meanwhile is never sent again); a deal left
-SENDING reads the conversation first (unreadable -> held for review); the stop rules (a reply anywhere);
+SENDING reads the conversation first (unreadable -> held for review); the stop rules (a reply anywhere,
+the step's time, re-read in real time: an out-of-office push-back may have come after the dispatch);
 compliance; the live relationship (still a connection?); phase one (SENDING); the send; the outcome
 recorded by `transitions.mark_message_sent` (next step scheduled, or Completed after the last). A
 failure after the click is resolved the same way; nothing is ever typed twice.
@@ -36,7 +37,7 @@ from openoutreach.outreach.models import (
 )
 from openoutreach.pipeline import claims, sequences, stages, transitions
 from openoutreach.pipeline.followup import TemplateProblem
-from openoutreach.pipeline.stop_rules import automated_messages_stopped
+from openoutreach.pipeline.stop_rules import automated_messages_stopped, message_due
 
 from .outward import (
     Delivery,
@@ -92,6 +93,11 @@ def follow_up(
         claims.release_deal(ds, task_id)
         log_action(account, ds, FOLLOW_UP, ActionLog.Outcome.SKIPPED, reason, task_id)
         return Outcome(Result.SKIPPED, reason)
+    if not message_due(ds, timezone.now()):  # e.g. an out-of-office reply pushed it back meanwhile
+        claims.release_deal(ds, task_id)
+        return Outcome(
+            Result.SKIPPED, f"step {number} is not due before {ds.next_message_at:%Y-%m-%d %H:%M} UTC"
+        )
     if refused := refused_by_policy(ds, account, FOLLOW_UP, task_id):
         return refused
     if why_not:

@@ -22,6 +22,7 @@ from datetime import timedelta
 from crm.models import ClosingReason, Company, Contact, Deal, Lead, Stage
 from crm.utils.ticketproc import new_ticket
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from openoutreach.outreach.models import ActionLog, Campaign, DealState, LinkedInAccount, OutwardPhase
@@ -239,7 +240,7 @@ def mark_completed(
     ds: DealState, account: LinkedInAccount, message: str, task_id: str = "", step: int | None = None
 ) -> DealState:
     """The sequence's last step was sent (`step`: its number, checked against the steps already sent)."""
-    where, fields = {}, {}
+    where, fields = {}, {"sequence_step": F("sequence_step") + 1}
     if step is not None:
         where, fields = {"sequence_step": step - 1}, {"sequence_step": step}
     return _move(

@@ -1,5 +1,6 @@
-"""A three-step sequence on the real browser worker and the sandbox, on frozen dispatch time: each step
-goes when its delay is over and not a minute before, one message per step, and nothing after a reply
+"""A three-step sequence on the real browser worker and the sandbox: each step goes when its delay is
+over and not a minute before (the dispatcher on frozen time; the worker, which re-reads the real clock,
+sees days pass by the deal's schedule moving back), one message per step, and nothing after a reply
 (set as the inbox records it: `replied_at` on a deal of the person, here in another campaign)."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from datetime import time as clock
 from datetime import timedelta
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 
 from openoutreach.celery import app
@@ -76,6 +78,15 @@ def messages(sandbox, person) -> list[str]:
     ]  # fmt: skip
 
 
+def shift(ds: DealState, by: timedelta) -> None:
+    """Time passes for this deal: its schedule moves back by `by` (the worker re-reads the real clock)."""
+    DealState.objects.filter(pk=ds.pk).update(next_message_at=F("next_message_at") - by)
+
+
+def four_days_pass(ds: DealState) -> None:
+    shift(ds, timedelta(days=4, seconds=1))
+
+
 def slot_free() -> None:
     """Pacing is tested elsewhere: here each dispatch may take the slot once the step is due."""
     LaneSlot.objects.filter(lane="follow_up").update(next_at=timezone.now() - timedelta(days=1))
@@ -99,7 +110,11 @@ def test_each_step_goes_at_its_time_and_nothing_after_a_reply(
 
     slot_free()
     assert follow_up.dispatch(ds.next_message_at - timedelta(minutes=1), random.Random(1)) == []
-    [second] = follow_up.dispatch(ds.next_message_at + timedelta(seconds=1), random.Random(2))
+    # A task for step 2 sent before its time (a stale dispatcher) is refused by the worker's own clock.
+    early = app.send_task("browser.follow_up", kwargs={"account": "alice", "deal_state_id": ds.pk, "step": 2})
+    assert early.get(timeout=180)["result"] == "skipped"
+    four_days_pass(ds)
+    [second] = follow_up.dispatch(timezone.now(), random.Random(2))
     assert second["step"] == 2 and second["deal_state"] == ds.pk
     wait_for(lambda: DealState.objects.get(pk=ds.pk).sequence_step == 2, "step 2", worker)
     ds.refresh_from_db()
@@ -118,6 +133,7 @@ def test_each_step_goes_at_its_time_and_nothing_after_a_reply(
 
     slot_free()
     assert follow_up.dispatch(due_3 + timedelta(days=1), random.Random(3)) == []
+    shift(ds, timedelta(days=8))  # step 3's time has passed, for the worker's clock too
     # A step-3 task sent anyway (an operator, a stale queue) is refused by the worker's own stop rule.
     result = app.send_task(
         "browser.follow_up", kwargs={"account": "alice", "deal_state_id": ds.pk, "step": 3}
