@@ -137,6 +137,9 @@ try:
     ENRICH_DAILY_LIMIT = env.int(
         "ENRICH_DAILY_LIMIT", 200, validate=_check(lambda n: n >= 0, "expected value >= 0")
     )
+    WITHDRAW_DAILY_LIMIT = env.int(
+        "WITHDRAW_DAILY_LIMIT", 10, validate=_check(lambda n: n >= 0, "expected value >= 0")
+    )
     LANE_TICK_SECONDS = env.float(
         "LANE_TICK_SECONDS", 60.0, validate=_check(lambda n: n > 0, "expected value > 0")
     )

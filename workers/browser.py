@@ -27,6 +27,7 @@ from openoutreach.browser_work import enrich as enrich_work
 from openoutreach.browser_work import follow_up as follow_up_work
 from openoutreach.browser_work import inbox as inbox_work
 from openoutreach.browser_work import search as search_work
+from openoutreach.browser_work import withdraw as withdraw_work
 from openoutreach.linkedin.captures import CaptureStore
 from openoutreach.linkedin.client import LinkedInClient
 from openoutreach.linkedin.errors import CheckpointRequired, WrongCredentials
@@ -246,12 +247,25 @@ def check_pending(self, *, account: str, deal_state_ids: list[int]) -> dict:
 @shared_task(
     bind=True, base=BrowserAction, name="browser.follow_up", lane=Lane.FOLLOW_UP, checks_in_unit=True
 )
-def follow_up(self, draft: dict | str | None = None, *, account: str, deal_state_id: int) -> dict:
-    """Send the follow-up of a connected deal (`draft`: the ML worker's draft, chained in, if any)."""
+def follow_up(
+    self, draft: dict | str | None = None, *, account: str, deal_state_id: int, step: int | None = None
+) -> dict:
+    """Send sequence step `step` of a connected deal (`draft`: the ML worker's draft, chained in, if any)."""
     return self.act(
         account,
         lambda client, acct, task_id: follow_up_work.follow_up(
-            client, acct, deal_state_id, draft, task_id, before_outward=keep_outward_gap
+            client, acct, deal_state_id, draft, task_id, before_outward=keep_outward_gap, step=step
+        ).as_dict(),
+    )
+
+
+@shared_task(bind=True, base=BrowserAction, name="browser.withdraw", lane=Lane.WITHDRAW, checks_in_unit=True)
+def withdraw(self, *, account: str, deal_state_id: int) -> dict:
+    """Withdraw the stale invitation of a claimed Pending deal (idempotent: reads the live state first)."""
+    return self.act(
+        account,
+        lambda client, acct, task_id: withdraw_work.withdraw_deal(
+            client, acct, deal_state_id, task_id, before_outward=keep_outward_gap
         ).as_dict(),
     )
 

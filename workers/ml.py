@@ -86,9 +86,9 @@ def generate_keywords(self, campaign_id: int, count: int = 10) -> dict:
 
 
 @shared_task(bind=True, name="ml.draft_followup")
-def draft_followup(self, deal_state_id: int) -> dict:
-    """The follow-up message for a Connected deal: {"text": ...}, or why there is none (review/paused)."""
-    return drafting.draft_for_deal(deal_state_id, context(), self.request.id or "").as_dict()
+def draft_followup(self, deal_state_id: int, step: int | None = None) -> dict:
+    """Sequence step `step` for a Connected deal: {"text": ...}, or why there is none (review/paused)."""
+    return drafting.draft_for_deal(deal_state_id, context(), self.request.id or "", step=step).as_dict()
 
 
 @shared_task(bind=True, name="ml.classify_reply")

@@ -25,7 +25,7 @@ from openoutreach.outreach.models import (
     LinkedInAccount,
     OutwardPhase,
 )
-from openoutreach.pipeline import claims, stages, transitions
+from openoutreach.pipeline import claims, stages, transitions, withdrawal
 from openoutreach.safety import caps
 
 from .outward import (
@@ -61,6 +61,11 @@ def connect_deal(
         return resolved
     if refused := refused_by_policy(ds, account, CONNECT, task_id):
         return refused
+    if ends := withdrawal.in_block(ds.lead_id, timezone.now()):  # LinkedIn would refuse (issue 13)
+        why = f"an invitation to this person was withdrawn: LinkedIn blocks a new one until {ends:%Y-%m-%d %H:%M} UTC"
+        claims.release_deal(ds, task_id, next_check_at=ends)
+        log_action(account, ds, CONNECT, ActionLog.Outcome.SKIPPED, why, task_id)
+        return Outcome(Result.SKIPPED, why)
 
     before_outward()  # the worker's minimum real gap between two outward actions
     if not claims.mark_sending(ds, task_id):

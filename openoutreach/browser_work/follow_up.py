@@ -1,16 +1,18 @@
-"""browser.follow_up's unit of work: send the follow-up of a claimed Connected deal, exactly once.
+"""browser.follow_up's unit of work: send the next sequence step of a claimed Connected deal, exactly once.
 
-Steps (the shared ones live in `outward`): re-take the deal and the person, re-check `may_act`; a deal
-left SENDING reads the conversation first (our text there -> Completed, absent -> go on, unreadable
--> held for review); compliance; the live
-relationship (still a connection?); the stop rule (a reply from the person, in any campaign, checked
-again right before phase one); phase one (SENDING); the send; the outcome recorded by its
-transition. A failure after the click is resolved the same way; nothing is ever typed twice.
+Steps (the shared ones live in `outward`): re-take the deal and the person, re-check `may_act`; the
+step the task names must be the next one (a step sent meanwhile is never sent again); a deal left
+SENDING reads the conversation first (unreadable -> held for review); the stop rules (a reply anywhere,
+the step's time, re-read in real time: an out-of-office push-back may have come after the dispatch);
+compliance; the live relationship (still a connection?); phase one (SENDING); the send; the outcome
+recorded by `transitions.mark_message_sent` (next step scheduled, or Completed after the last). A
+failure after the click is resolved the same way; nothing is ever typed twice.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
 from chat.models import ChatMessage
@@ -25,9 +27,17 @@ from openoutreach.linkedin.actions.profile import connection_status
 from openoutreach.linkedin.actions.topcard import ConnectionStatus
 from openoutreach.linkedin.client import LinkedInClient
 from openoutreach.linkedin.errors import MessageFailed, ProfileUnavailable
-from openoutreach.outreach.models import ActionLog, DealState, Lane, LinkedInAccount, OutwardPhase
-from openoutreach.pipeline import claims, stages, stop_rules, transitions
-from openoutreach.pipeline.followup import render_followup
+from openoutreach.outreach.models import (
+    ActionLog,
+    DealState,
+    Lane,
+    LinkedInAccount,
+    OutwardPhase,
+    SequenceStep,
+)
+from openoutreach.pipeline import claims, sequences, stages, transitions
+from openoutreach.pipeline.followup import TemplateProblem
+from openoutreach.pipeline.stop_rules import automated_messages_stopped, message_due
 
 from .outward import (
     Delivery,
@@ -56,18 +66,36 @@ def follow_up(
     text: dict | str | None,
     task_id: str = "",
     before_outward=no_wait,
+    step: int | None = None,
 ) -> Outcome:
     ds = load(ds_id)
     if stopped := begin(ds, account, Lane.FOLLOW_UP, stages.CONNECTED, task_id):
         return stopped
-    message, why_not = _message_from_draft(text, ds)
+    number = ds.sequence_step + 1
+    if step is not None and step != number:  # the stable key: (deal, step)
+        claims.release_deal(ds, task_id)
+        return Outcome(Result.SKIPPED, f"step {step} is not next (steps sent: {ds.sequence_step})")
+    current, total = sequences.next_step(ds)
+    if current is None and ds.outward != OutwardPhase.SENDING:
+        transitions.finish_sequence(ds, account, task_id)
+        return Outcome(Result.COMPLETED, "no sequence step left")
+    sent = _Sent(number, max(total, number))
+    try:
+        message, why_not = _message_from_draft(text, ds, current)
+    except TemplateProblem as exc:
+        message, why_not = "", str(exc)
     # An earlier task may have clicked send: look at the conversation before anything else.
     sending = ds.outward == OutwardPhase.SENDING
     why = "an earlier send was interrupted"
-    if sending and (resolved := _resolve_message(client, account, ds, message, task_id, why)):
+    if sending and (resolved := _resolve_message(client, account, ds, message, task_id, why, sent)):
         return resolved
-    if stopped := _stopped(ds, task_id):
+    if stopped := _stopped(ds, account, task_id):
         return stopped
+    if not message_due(ds, timezone.now()):  # e.g. an out-of-office reply pushed it back meanwhile
+        claims.release_deal(ds, task_id)
+        return Outcome(
+            Result.SKIPPED, f"step {number} is not due before {ds.next_message_at:%Y-%m-%d %H:%M} UTC"
+        )
     if refused := refused_by_policy(ds, account, FOLLOW_UP, task_id):
         return refused
     if why_not:
@@ -83,7 +111,7 @@ def follow_up(
 
     before_outward()
     ds.refresh_from_db()
-    if stopped := _stopped(ds, task_id):  # a reply may have arrived (any account) since the dispatch
+    if stopped := _stopped(ds, account, task_id):  # a reply may have arrived (any account) since the dispatch
         return stopped
     if not claims.mark_sending(ds, task_id):
         return Outcome(Result.SKIPPED, "the claim was lost before the click")
@@ -94,40 +122,55 @@ def follow_up(
         return _follow_up_failed(ds, account, str(exc), task_id)
     except MessageFailed as exc:
         if exc.after_click:  # an error toast, or the text still in the editor
-            return _resolve_message(client, account, ds, message, task_id, str(exc)) or _follow_up_failed(
-                ds, account, str(exc), task_id, capture=exc.capture
-            )
+            return _resolve_message(
+                client, account, ds, message, task_id, str(exc), sent
+            ) or _follow_up_failed(ds, account, str(exc), task_id, capture=exc.capture)
         claims.sending_undone(ds)
         return _follow_up_failed(
             ds, account, str(exc), task_id, not_found=exc.control_missing, capture=exc.capture
         )
-    return _completed(ds, account, message, task_id)
+    return _completed(ds, account, message, task_id, sent)
 
 
-def _stopped(ds: DealState, task_id: str) -> Outcome | None:
+def _stopped(ds: DealState, account: LinkedInAccount, task_id: str) -> Outcome | None:
     """The person replied (to any campaign, through any account): no automated message any more."""
-    why = stop_rules.automated_messages_stopped(ds)
-    if why is None:
+    reason = automated_messages_stopped(ds)
+    if reason is None:
         return None
     claims.release_deal(ds, task_id)
-    return Outcome(Result.SKIPPED, why)
+    log_action(account, ds, FOLLOW_UP, ActionLog.Outcome.SKIPPED, reason, task_id)
+    return Outcome(Result.SKIPPED, reason)
 
 
-def _completed(ds: DealState, account: LinkedInAccount, message: str, task_id: str) -> Outcome:
-    transitions.mark_completed(ds, account, message, task_id)
+@dataclass(frozen=True)
+class _Sent:
+    step: int  # the step this task sends (steps already sent + 1)
+    total: int  # steps in the sequence
+
+
+def _completed(ds: DealState, account: LinkedInAccount, message: str, task_id: str, sent: _Sent) -> Outcome:
+    ds = transitions.mark_message_sent(ds, account, message, sent.step, sent.total, task_id)
     ChatMessage.objects.create(
         content_type=ContentType.objects.get_for_model(Deal), object_id=ds.deal_id, content=message,
         owner=account.user,
     )  # fmt: skip
-    return Outcome(Result.COMPLETED, message)
+    if ds.state == stages.COMPLETED:
+        return Outcome(Result.COMPLETED, message)
+    return Outcome(Result.SENT, f"step {sent.step}/{sent.total}: {message}")
 
 
 def _resolve_message(
-    client: LinkedInClient, account: LinkedInAccount, ds: DealState, message: str, task_id: str, why: str
+    client: LinkedInClient,
+    account: LinkedInAccount,
+    ds: DealState,
+    message: str,
+    task_id: str,
+    why: str,
+    sent: _Sent,
 ) -> Outcome | None:
     delivery = message_delivered(client, ds, message)
     if delivery is Delivery.DELIVERED:
-        return _completed(ds, account, message, task_id)
+        return _completed(ds, account, message, task_id, sent)
     if delivery is Delivery.NOT_DELIVERED:
         claims.sending_undone(ds)
         ds.refresh_from_db()
@@ -137,9 +180,11 @@ def _resolve_message(
     )
 
 
-def _message_from_draft(draft: dict | str | None, ds: DealState) -> tuple[str, str]:
-    """(message, why there is none). The ML worker's draft when it has one; the campaign's own template
-    when there is no LLM or its budget is spent; nothing when the draft needs a human (never guessed)."""
+def _message_from_draft(
+    draft: dict | str | None, ds: DealState, step: SequenceStep | None
+) -> tuple[str, str]:
+    """(message, why there is none). The ML worker's draft when it has one; the step's template when
+    there is no LLM or its budget is spent; nothing when the draft needs a human (never guessed)."""
     if isinstance(draft, str) and draft.strip():
         return draft, ""
     if isinstance(draft, dict):
@@ -149,7 +194,9 @@ def _message_from_draft(draft: dict | str | None, ds: DealState) -> tuple[str, s
             return "", f"the drafted follow-up needs review: {draft['review']}"
         if draft.get("error"):
             return "", f"drafting failed: {draft['error']}"
-    return render_followup(ds.campaign, ds.lead), ""
+    if step is None:
+        return "", "the sequence has no step left"
+    return sequences.render_step(step, ds.campaign, ds.lead), ""
 
 
 def _follow_up_failed(

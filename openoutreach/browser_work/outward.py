@@ -33,6 +33,8 @@ class Result(StrEnum):
     PENDING = "pending"
     CONNECTED = "connected"
     COMPLETED = "completed"
+    SENT = "sent"  # a sequence step went out; more steps follow
+    WITHDRAWN = "withdrawn"
     SKIPPED = "skipped"
     FAILED = "failed"
     LIMIT = "limit"

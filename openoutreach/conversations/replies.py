@@ -13,7 +13,8 @@ An operator's correction applies the same consequences (an out-of-office correct
 stops the sequence again). A do-not-contact entry is never removed by a correction: the operator
 deletes it from the list if it was wrong.
 
-Webhooks (reply.received) are emitted from `on_reply` and `apply_intent` (the one place to hook them).
+Webhooks: `reply.received` is emitted once per reply, with its first intent, in the transaction that writes it
+(`apply_intent`): without an LLM it waits for the operator's intent; a later correction emits nothing.
 """
 
 from __future__ import annotations
@@ -68,7 +69,6 @@ def on_reply(message: Message, ds: DealState, account: LinkedInAccount, task_id:
                 deal_id=ds.deal_id, outcome=ActionLog.Outcome.OK, task_id=task_id,
                 detail=f"the person replied (deal {ds.state}): {message.text[:300]}",
             )  # fmt: skip
-        # hooks13: emit reply.received here (inside this transaction: the outbox row commits with it).
         transaction.on_commit(lambda: request_classification(message.pk))
 
 
@@ -124,8 +124,25 @@ def apply_intent(
             _out_of_office(message, ds, task_id)
         elif intent != Intent.OUT_OF_OFFICE and previous == Intent.OUT_OF_OFFICE:
             _real_reply_after_all(message, ds, task_id)
-        # hooks13: emit reply.received (with the intent) here.
+        # the reply's first intent (the LLM's, or the operator's without one) is announced, once
+        if not previous:
+            _announce_reply(message, ds, intent)
     return message
+
+
+def _announce_reply(message: Message, ds: DealState, intent: Intent) -> None:
+    """`reply.received` in the transaction that wrote the reply's first intent (webhooks outbox)."""
+    from openoutreach.webhooks import events
+    from openoutreach.webhooks.outbox import emit
+
+    received = message.sent_at or message.seen_at or timezone.now()
+    emit(
+        events.EventType.REPLY_RECEIVED,
+        campaign=ds.campaign,
+        data=lambda: events.reply_received(
+            ds, intent=intent.value, received_at=received, account=message.account
+        ),
+    )
 
 
 def _do_not_contact(ds: DealState, reason: str) -> None:

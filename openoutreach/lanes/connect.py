@@ -3,7 +3,8 @@
 For each runnable account: inside its working hours, under today's cap (daily AND weekly, warm-up
 ramp) and the weekly-limit pause, when its connect slot is due: pick the campaigns of this tick, claim
 the highest-scored New deal (oldest first when unscored) that nobody in the workspace has contacted or
-is contacting, take the slot, and enqueue the invitation with an expiry equal to the claim.
+is contacting (nor inside LinkedIn's three-week block after a withdrawal), take the slot, and enqueue
+the invitation with an expiry equal to the claim.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from openoutreach.outreach.models import ActionLog, Campaign, DealState, Lane, LinkedInAccount, PersonClaim
-from openoutreach.pipeline import claims, stages
+from openoutreach.pipeline import claims, stages, withdrawal
 
 from . import campaigns as campaign_choice
 from .common import (
@@ -57,6 +58,7 @@ def candidates(
         DealState.objects.filter(campaign=campaign, state=stages.NEW)
         .filter(claims.unclaimed(now))
         .filter(~Exists(busy), ~Exists(owned_elsewhere), ~Exists(person_taken))
+        .filter(~withdrawal.blocked(now))  # LinkedIn's three-week block after a withdrawal
     )
     found = list(eligible.filter(score__isnull=False).order_by("-score")[:limit])
     if len(found) < limit:

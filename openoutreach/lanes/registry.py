@@ -42,7 +42,12 @@ LANES: tuple[DeclaredLane, ...] = (
     DeclaredLane(
         "follow_up",
         "openoutreach.lanes.follow_up:dispatch",
-        "Send the follow-up of one Connected deal per account whose slot is due.",
+        "Send the next due sequence step of one Connected deal per account whose slot is due.",
+    ),
+    DeclaredLane(
+        "withdraw",
+        "openoutreach.lanes.withdraw:dispatch",
+        "Withdraw one stale invitation per account whose withdraw slot is due; re-open deals after the block.",
     ),
     DeclaredLane(
         "inbox",

@@ -125,5 +125,24 @@ class MessageFailed(LinkedInError):
         self.capture: str | None = None  # a saved copy of the page, when captures are on
 
 
+class WithdrawFailed(LinkedInError):
+    """An invitation could not be withdrawn (no Pending control, no confirmation dialog, an error toast)."""
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        after_click: bool = False,
+        control_missing: bool = False,
+        capture: str | None = None,
+    ) -> None:
+        super().__init__(f"invitation not withdrawn: {reason}")
+        self.reason = reason
+        # True once Pending (or the page's Withdraw) was clicked: it may be withdrawn (read the live state).
+        self.after_click = after_click
+        self.control_missing = control_missing  # the page lacked a control it should have had (breaker)
+        self.capture = capture
+
+
 class SearchLimitReached(LinkedInError):
     """LinkedIn showed the monthly commercial-use search limit instead of results: stop searching."""

@@ -297,6 +297,44 @@ ERROR_TOAST = Chain(
     (css("artdeco error toast", 'div[data-test-artdeco-toast-item-type="error"]'),),
 )
 
+# --- withdrawing an invitation -------------------------------------------------------------------
+# The confirmation after clicking Pending is NOT in the surface doc (docs/withdrawal.md says what is
+# relied on and how sure it is): a dialog (role=dialog), confirmed by its button whose name contains
+# "Withdraw". Anything else is an unknown shape: captured, never guessed.
+WITHDRAW_DIALOG = Chain(
+    "withdraw confirmation dialog",
+    (
+        css("dialog with a Withdraw button", '[role="dialog"]:has(button:has-text("Withdraw"))'),
+        css("alertdialog with a Withdraw button", '[role="alertdialog"]:has(button:has-text("Withdraw"))'),
+    ),
+)
+WITHDRAW_CONFIRM = Chain(
+    "withdraw confirm",
+    (
+        role("button named 'Withdraw'", "button", "Withdraw"),
+        role("button whose name contains 'Withdraw'", "button", "Withdraw", exact=False),
+    ),
+)
+# The sent-invitations page (`/mynetwork/invitation-manager/sent/`): one card per pending invitation,
+# each with a Withdraw control. The card is the one that links to THIS person's profile.
+SENT_INVITATION_CARD = Chain(
+    "sent invitation card",
+    (
+        css("list item linking the profile", 'li:has(a[href*="/in/{vanity}/"])'),
+        css("card linking the profile", '[class*="invitation-card"]:has(a[href*="/in/{vanity}/"])'),
+    ),
+)
+SENT_INVITATION_WITHDRAW = Chain(
+    "sent invitation withdraw",
+    (
+        css(
+            "aria-label 'Withdraw invitation sent to <name>'",
+            '[aria-label="Withdraw invitation sent to {name}"]',
+        ),
+        role("button 'Withdraw'", "button", "Withdraw"),
+    ),
+)
+
 # --- messaging ---------------------------------------------------------------------------------
 
 # The card's Message control. 2026: a link to /messaging/compose/?profileUrn=<urn> (every state, no

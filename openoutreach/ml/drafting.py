@@ -13,11 +13,11 @@ from django.db import IntegrityError, transaction
 
 from openoutreach.ml.budget_db import record_pause
 from openoutreach.ml.context import MLContext
-from openoutreach.ml.followup import draft_followup, inputs_from_profile
+from openoutreach.ml.followup import StepBrief, draft_followup, inputs_from_profile
 from openoutreach.ml.keywords import generate_keywords
 from openoutreach.ml.llm import BudgetExhausted, LLMUnavailable, NeedsReview
 from openoutreach.ml.qualification import CampaignBrief
-from openoutreach.outreach.models import Campaign, DealState, SearchKeyword
+from openoutreach.outreach.models import Campaign, DealState, SearchKeyword, SequenceStep
 from openoutreach.pipeline.leads import parsed_profile
 
 log = logging.getLogger(__name__)
@@ -87,12 +87,20 @@ class FollowupDraft:
                 "paused": self.paused, "error": self.error}  # fmt: skip
 
 
-def draft_for_deal(deal_state_id: int, ctx: MLContext, task_id: str = "") -> FollowupDraft:
-    """The follow-up message for a deal's lead: an LLM draft filled from the parsed profile and the
-    campaign's product (shared connections from the network distance, see followup.py), then the
-    campaign's booking link."""
+def draft_for_deal(
+    deal_state_id: int, ctx: MLContext, task_id: str = "", step: int | None = None
+) -> FollowupDraft:
+    """Sequence step `step` (default: the deal's next one) for a deal's lead: an LLM draft filled from
+    the parsed profile, the campaign's product (shared connections from the network distance, see
+    followup.py) and the step's instruction, then the campaign's booking link."""
     state = DealState.objects.select_related("campaign__department", "lead").get(pk=deal_state_id)
     draft = FollowupDraft(state.pk)
+    sequence = list(SequenceStep.objects.filter(campaign=state.campaign).order_by("position"))
+    number = step or state.sequence_step + 1
+    if number > len(sequence):
+        draft.error = f"the campaign's sequence has no step {number}"
+        return draft
+    brief = StepBrief(number, len(sequence), sequence[number - 1].prompt.strip())
     profile = parsed_profile(state.lead)
     if profile is None:
         draft.review = "the lead has no enriched profile to write from"
@@ -105,7 +113,7 @@ def draft_for_deal(deal_state_id: int, ctx: MLContext, task_id: str = "") -> Fol
     try:
         client, budget = ctx.client(state.campaign, "followup")
         budget.lead_id = state.lead_id
-        message = draft_followup(client, inputs, booking_link=state.campaign.booking_link)
+        message = draft_followup(client, inputs, booking_link=state.campaign.booking_link, step=brief)
     except BudgetExhausted as exc:
         draft.paused = str(exc)
         record_pause(state.campaign, str(exc), task_id)

@@ -1,4 +1,7 @@
-"""Follow-up drafts: the first message after a connection is accepted.
+"""Follow-up drafts: the messages of a campaign's sequence after a connection is accepted.
+
+Each draft is one sequence step (`StepBrief`: its number, the sequence's length and the operator's
+instruction for it, e.g. "a short reminder with one new angle"); step 1 is the first message.
 
 The prompt is a Jinja2 template filled with the person's first name, headline, current company,
 location, shared connections and the product (every one filled: a missing name or product is an error,
@@ -99,10 +102,24 @@ def draft_problem(draft: str) -> str | None:
     return None
 
 
-def draft_followup(client: LLMClient, inputs: FollowupInputs, booking_link: str = "") -> str | NeedsReview:
+@dataclass(frozen=True)
+class StepBrief:
+    """Which message of the sequence is drafted, and the operator's instruction for it (may be empty)."""
+
+    number: int = 1
+    total: int = 1
+    instruction: str = ""
+
+
+def draft_followup(
+    client: LLMClient, inputs: FollowupInputs, booking_link: str = "", step: StepBrief | None = None
+) -> str | NeedsReview:
     """The message to send: the checked LLM draft, then the booking link on its own line (if any)."""
+    step = step or StepBrief()
     system = render("followup_system")
-    user = render("followup_user", **vars(inputs))
+    user = render(
+        "followup_user", **vars(inputs), step=step.number, steps=step.total, instruction=step.instruction
+    )
     draft = client.text(system, user, draft_problem)
     if isinstance(draft, NeedsReview):
         return draft

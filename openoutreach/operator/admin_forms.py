@@ -9,7 +9,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from openoutreach.outreach.models import Campaign, LinkedInAccount
+from openoutreach.outreach.models import Campaign, LinkedInAccount, SequenceStep
 from openoutreach.pipeline.campaigns import campaigns_of, join
 from workers.queues import RoutingError, browser_queue
 
@@ -30,9 +30,9 @@ class CampaignForm(forms.ModelForm):
     class Meta:
         model = Campaign
         fields = [
-            "product_docs", "campaign_objective", "followup_template", "booking_link", "active", "is_partner",
+            "product_docs", "campaign_objective", "booking_link", "active", "is_partner",
             "action_fraction", "min_qualifiable_leads", "llm_daily_calls", "llm_daily_tokens",
-            "exclude_opt_in_jurisdictions",
+            "exclude_opt_in_jurisdictions", "withdraw_after_days", "reinvite_after_withdrawal",
         ]  # fmt: skip
 
     def __init__(self, *args, **kwargs):
@@ -111,6 +111,7 @@ class LinkedInAccountForm(forms.ModelForm):
         fields = [
             "handle", "username", "active",
             "connect_daily_limit", "connect_weekly_limit", "followup_daily_limit", "enrich_daily_limit",
+            "withdraw_daily_limit",
             "working_hours_start", "working_hours_end", "time_zone",
             "warmup_started_on", "warmup_days", "warmup_start_fraction",
         ]  # fmt: skip
@@ -171,3 +172,19 @@ class LinkedInAccountForm(forms.ModelForm):
             join(self.instance, campaign)
         for campaign in current - chosen:
             _leave(self.instance, campaign)
+
+
+class SequenceStepForm(forms.ModelForm):
+    """A sequence step; its template must render (a misspelt variable is refused here, not at send time)."""
+
+    class Meta:
+        model = SequenceStep
+        fields = ["position", "delay_days", "kind", "template", "prompt"]
+
+    def clean_template(self) -> str:
+        from openoutreach.pipeline.followup import template_problem
+
+        template = self.cleaned_data["template"]
+        if problem := template_problem(template):
+            raise forms.ValidationError(f"This template does not render: {problem}")
+        return template

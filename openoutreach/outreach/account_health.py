@@ -25,7 +25,12 @@ FAILURE_BACKOFF_START = timedelta(minutes=5)
 FAILURE_BACKOFF_MAX = timedelta(hours=6)
 
 # The ActionLog kind whose cap a lane spends (lanes without a cap are absent).
-CAPPED_KIND = {Lane.CONNECT: "connect", Lane.FOLLOW_UP: "follow_up", Lane.ENRICH: "enrich"}
+CAPPED_KIND = {
+    Lane.CONNECT: "connect",
+    Lane.FOLLOW_UP: "follow_up",
+    Lane.ENRICH: "enrich",
+    Lane.WITHDRAW: "withdraw",
+}
 
 
 def _emit_paused(account, reason: str, until: datetime | None, lane: str | None = None) -> None:

@@ -1,4 +1,4 @@
-"""Django Admin for OpenOutreach: campaigns (keywords inline, people per state, CSV export), LinkedIn
+"""Django Admin for OpenOutreach: campaigns (sequence steps and keywords inline, people per state, CSV export), LinkedIn
 accounts (write-only credentials, health, pause/resume, usage against caps, campaign membership), the
 read-only audit trail, labels, the do-not-contact list, and a readable profile summary on DjangoCRM's
 Lead and Deal pages. The dashboard (charts) is `openoutreach.operator.views`, linked from every page.
@@ -23,8 +23,9 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from openoutreach.operator import export, profile_summary
-from openoutreach.operator.admin_forms import CampaignForm, LinkedInAccountForm
+from openoutreach.operator.admin_forms import CampaignForm, LinkedInAccountForm, SequenceStepForm
 from openoutreach.operator.funnel import STATES, funnel
+from openoutreach.pipeline import sequences
 from openoutreach.safety import caps, health
 
 from .models import (
@@ -37,6 +38,7 @@ from .models import (
     LinkedInProfile,
     Qualification,
     SearchKeyword,
+    SequenceStep,
 )
 
 # -- campaigns -------------------------------------------------------------------------------------------
@@ -47,6 +49,16 @@ class SearchKeywordInline(admin.TabularInline):
     extra = 1
     fields = ["keyword", "used", "used_at", "pages_searched", "profiles_found"]
     readonly_fields = ["used_at", "pages_searched", "profiles_found"]
+
+
+class SequenceStepInline(admin.StackedInline):
+    """The campaign's sequence, edited in place: one block per step, in position order."""
+
+    model = SequenceStep
+    form = SequenceStepForm
+    extra = 0
+    fields = ["position", "delay_days", "kind", "template", "prompt"]
+    ordering = ["position"]
 
 
 def csv_response(campaigns, name: str) -> StreamingHttpResponse:
@@ -68,13 +80,14 @@ class CampaignAdmin(admin.ModelAdmin):
     ]
     list_filter = ["active", "is_partner", "exclude_opt_in_jurisdictions"]
     search_fields = ["department__name"]
-    inlines = [SearchKeywordInline]
+    inlines = [SequenceStepInline, SearchKeywordInline]
     readonly_fields = ["people_per_state"]
     actions = ["export_leads"]
     fieldsets = [
         (None, {"fields": ["name", "active", "accounts", "people_per_state"]}),
-        ("Pitch", {"fields": ["product_docs", "campaign_objective", "followup_template", "booking_link"]}),
+        ("Pitch", {"fields": ["product_docs", "campaign_objective", "booking_link"]}),
         ("Compliance", {"fields": ["exclude_opt_in_jurisdictions"]}),
+        ("Stale invitations", {"fields": ["withdraw_after_days", "reinvite_after_withdrawal"]}),
         (
             "Pacing and budget",
             {
@@ -91,6 +104,10 @@ class CampaignAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("department")
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        sequences.ensure_sequence(form.instance)  # a campaign always has at least one step
 
     @admin.display(description="People (now)")
     def people(self, campaign: Campaign) -> str:
@@ -168,6 +185,7 @@ class LinkedInAccountAdmin(admin.ModelAdmin):
                     "connect_weekly_limit",
                     "followup_daily_limit",
                     "enrich_daily_limit",
+                    "withdraw_daily_limit",
                 ]
             },
         ),

@@ -20,11 +20,6 @@ from django.utils import timezone
 from . import crypto
 from .account_health import AccountHealth
 
-DEFAULT_FOLLOWUP_TEMPLATE = (
-    "Hi {{ first_name }}, thanks for connecting! {{ product_pitch }}"
-    "{% if booking_link %} If it's useful, you can pick a time here: {{ booking_link }}{% endif %}"
-)
-
 
 # New accounts take the workspace defaults from settings (CONNECT_DAILY_LIMIT, ...), read at creation.
 def default_connect_daily_limit() -> int:
@@ -41,6 +36,10 @@ def default_followup_daily_limit() -> int:
 
 def default_enrich_daily_limit() -> int:
     return settings.ENRICH_DAILY_LIMIT
+
+
+def default_withdraw_daily_limit() -> int:
+    return settings.WITHDRAW_DAILY_LIMIT
 
 
 def warmup_starts_today():
@@ -62,7 +61,8 @@ class Campaign(models.Model):
     department = models.OneToOneField("common.Department", on_delete=models.CASCADE, related_name="campaign")
     product_docs = models.TextField(help_text="What the product does and for whom.")
     campaign_objective = models.TextField(help_text="Who the ideal customer is and what we want from them.")
-    followup_template = models.TextField(default=DEFAULT_FOLLOWUP_TEMPLATE, help_text="Jinja2 template.")
+    # The messages after acceptance are the campaign's sequence (`SequenceStep`, `steps`); the single
+    # follow-up template of earlier versions became its step 1 (migration 0008).
     booking_link = models.URLField(blank=True, default="")
     active = models.BooleanField(default=True)
     is_partner = models.BooleanField(default=False)
@@ -78,6 +78,14 @@ class Campaign(models.Model):
     llm_daily_tokens = models.PositiveIntegerField(default=500_000)
     exclude_opt_in_jurisdictions = models.BooleanField(
         default=False, help_text="Never contact people located in opt-in jurisdictions (EU/EEA, UK, CA, ...)."
+    )
+    withdraw_after_days = models.PositiveSmallIntegerField(
+        default=21,
+        help_text="Withdraw an invitation still pending after this many days (0 = never withdraw).",
+    )
+    reinvite_after_withdrawal = models.BooleanField(
+        default=False,
+        help_text="Invite a person again once LinkedIn's three-week block after a withdrawal is over.",
     )
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -118,6 +126,9 @@ class LinkedInAccount(AccountHealth, models.Model):
     connect_weekly_limit = models.PositiveIntegerField(default=default_connect_weekly_limit)
     followup_daily_limit = models.PositiveIntegerField(default=default_followup_daily_limit)
     enrich_daily_limit = models.PositiveIntegerField(default=default_enrich_daily_limit)
+    withdraw_daily_limit = models.PositiveIntegerField(
+        default=default_withdraw_daily_limit, help_text="Stale invitations withdrawn per day at most."
+    )
     working_hours_start = models.TimeField(default=time(9, 0))
     working_hours_end = models.TimeField(default=time(17, 0))
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
@@ -222,6 +233,7 @@ class ActionLog(models.Model):
         CONNECT = "connect"
         CHECK_PENDING = "check_pending"
         FOLLOW_UP = "follow_up"
+        WITHDRAW = "withdraw"
         QUALIFY = "qualify"
         LLM = "llm"
         INBOX = "inbox"  # the inbox lane read conversations (also: a reply moved a deal)
@@ -376,6 +388,11 @@ class DealState(models.Model):
     replied_at = models.DateTimeField(null=True, blank=True, db_index=True)
     sequence_step = models.PositiveSmallIntegerField(default=0, help_text="Sequence steps sent.")
     next_message_at = models.DateTimeField(null=True, blank=True)
+    # The withdrawal lane (issue 13): when this deal's invitation was withdrawn (LinkedIn then blocks a
+    # new invitation to the person for three weeks: the connect lane keeps off them until it is over),
+    # and how many times (a person is re-invited after a withdrawal at most once).
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawals = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -467,4 +484,5 @@ class LegalAcceptance(models.Model):
 
 
 # Imported last: they reference the models above by name.
+from .sequence_models import SequenceStep  # noqa: E402, F401
 from .work_models import Lane, LanePause, LanePauseReason, PersonClaim  # noqa: E402, F401

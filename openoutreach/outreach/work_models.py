@@ -24,6 +24,7 @@ class Lane(models.TextChoices):
     ENRICH = "enrich", "enrich"
     SEARCH = "search", "search"
     INBOX = "inbox", "inbox"
+    WITHDRAW = "withdraw", "withdraw stale invitations"
 
 
 class LanePauseReason(models.TextChoices):

@@ -8,16 +8,19 @@ from django.db import transaction
 from openoutreach.outreach.models import Campaign, LinkedInAccount
 
 from .crm_setup import ensure_department
+from .sequences import ensure_sequence
 
 
 @transaction.atomic
 def create_campaign(name: str, product_docs: str, campaign_objective: str, **fields) -> Campaign:
-    """A campaign with its own department and CRM pipeline (stages, closing reasons, lead source)."""
+    """A campaign with its own department and CRM pipeline (stages, closing reasons, lead source) and
+    its one-step sequence (`pipeline/sequences.ensure_sequence`; more steps in the admin)."""
     department = Department.objects.create(name=name, works_globally=True)
     campaign = Campaign.objects.create(
         department=department, product_docs=product_docs, campaign_objective=campaign_objective, **fields
     )
     ensure_department(department)
+    ensure_sequence(campaign)
     return campaign
 
 

@@ -1,4 +1,4 @@
-"""The campaign's follow-up template, rendered with the person's details and the booking link.
+"""Message templates (a campaign's sequence steps), rendered with the person's details and the booking link.
 
 Templates are Jinja2 in a sandboxed environment (an operator's template must not reach Python objects)
 with StrictUndefined: a misspelt variable is an error the operator sees, never a message with a hole in it.
@@ -20,7 +20,7 @@ _env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, trim_bl
 
 
 class TemplateProblem(ValueError):
-    """The campaign's follow-up template does not render."""
+    """A message template does not render."""
 
 
 def first_sentence(text: str) -> str:
@@ -43,11 +43,27 @@ def template_context(campaign: Campaign, lead: Lead) -> dict[str, str]:
     }
 
 
-def render_followup(campaign: Campaign, lead: Lead) -> str:
+# What an operator's template is checked against when it is saved (every variable it may use).
+SAMPLE_CONTEXT = {
+    "first_name": "Ada", "last_name": "Lovelace", "full_name": "Ada Lovelace", "headline": "Engineer",
+    "company": "Analytical Engines", "location": "London", "booking_link": "https://cal.example.com/x",
+    "product_pitch": "We build engines.", "campaign": "example",
+}  # fmt: skip
+
+
+def render_template(template: str, campaign: Campaign, lead: Lead, what: str = "the template") -> str:
+    """The template filled with the person's details, whitespace collapsed (TemplateProblem if it fails)."""
     try:
-        text = _env.from_string(campaign.followup_template).render(**template_context(campaign, lead))
+        text = _env.from_string(template).render(**template_context(campaign, lead))
     except TemplateError as exc:
-        raise TemplateProblem(
-            f"campaign {campaign.name!r}: the follow-up template does not render: {exc}"
-        ) from exc
+        raise TemplateProblem(f"campaign {campaign.name!r}: {what} does not render: {exc}") from exc
     return " ".join(text.split())
+
+
+def template_problem(template: str) -> str | None:
+    """Why a template would not render for a person (syntax, an unknown variable), or None."""
+    try:
+        _env.from_string(template).render(**SAMPLE_CONTEXT)
+    except TemplateError as exc:
+        return str(exc)
+    return None

@@ -4,7 +4,8 @@ stage, our indexed copy of it (DealState.state) and the ActionLog row together, 
     promote  -> New        (qualified: Contact + Company + Deal in the campaign's department)
     New      -> Pending    (invitation sent)            -> Connected (already 1st degree)
     Pending  -> Connected  (accepted)                   -> New (withdrawn/declined, at most once)
-    Connected-> Completed  (follow-up sent)
+    Connected-> Connected  (a sequence step sent, more to come)  -> Completed (the last step sent)
+    Pending  -> Failed "Invitation withdrawn" (stale)  -> New (re-invite allowed, after the block, once)
     any      -> Failed     (terminal, with a closing reason)
     New      -> Failed "Held for review" -> New   (the qualifier's second look, before any contact)
     New/Connected -> Failed "Delivery unknown"   (an outward action may or may not have reached the person)
@@ -23,6 +24,7 @@ from datetime import timedelta
 from crm.models import ClosingReason, Company, Contact, Deal, Lead, Stage
 from crm.utils.ticketproc import new_ticket
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from openoutreach.outreach.models import ActionLog, Campaign, DealState, LinkedInAccount, OutwardPhase
@@ -30,7 +32,7 @@ from openoutreach.webhooks import events as webhook_events
 from openoutreach.webhooks import outbox
 from openoutreach.webhooks.events import EventType
 
-from . import claims, stages
+from . import claims, sequences, stages
 from .crm_setup import ensure_department
 
 log = logging.getLogger(__name__)
@@ -38,7 +40,7 @@ log = logging.getLogger(__name__)
 NEXT_STEPS = {
     stages.NEW: "Send a connection request",
     stages.PENDING: "Wait for the invitation to be accepted",
-    stages.CONNECTED: "Send the follow-up message",
+    stages.CONNECTED: "Send the next message of the sequence",
     stages.COMPLETED: "Wait for a reply",
     stages.REPLIED: "Read the reply and answer",
     stages.FAILED: "Nothing (closed)",
@@ -117,9 +119,11 @@ def _move(
     closing_reason: stages.Closing | None = None,
     reached: bool = False,
     events: tuple[EventType, ...] = (),
+    where: dict | None = None,
     **state_fields,
 ) -> DealState:
-    """Conditional move: only from one of `frm` (0 rows changed = someone else moved it first).
+    """Conditional move: only from one of `frm` (0 rows changed = someone else moved it first), and
+    only where the `where` column values still hold.
     `reached`: an outward action reached the person: bind them to this deal and clear SENDING.
     `events`: the webhook events this move causes, recorded in the same transaction."""
     if closing_reason is not None:
@@ -127,9 +131,11 @@ def _move(
     if reached:
         state_fields.setdefault("outward", OutwardPhase.IDLE)
     with transaction.atomic():
-        changed = DealState.objects.filter(pk=ds.pk, state__in=frm).update(state=to, **state_fields)
+        changed = DealState.objects.filter(pk=ds.pk, state__in=frm, **(where or {})).update(
+            state=to, **state_fields
+        )
         if not changed:
-            raise TransitionRefused(f"deal {ds.deal_id} is not in {frm} (wanted -> {to})")
+            raise TransitionRefused(f"deal {ds.deal_id} is not in {frm} {where or ''} (wanted -> {to})")
         if reached:
             claims.bind_person(ds)
         deal = Deal.objects.get(pk=ds.deal_id)
@@ -186,6 +192,7 @@ def mark_already_connected(ds: DealState, account: LinkedInAccount, task_id: str
         ds, stages.CONNECTED, frm=(stages.NEW,), kind=ActionLog.Kind.CONNECT, outcome=ActionLog.Outcome.SKIPPED,
         account=account, task_id=task_id, detail="already a 1st-degree connection", account_id=account.pk,
         claimed_until=None, claim_task_id="", next_check_at=None, attempts=0, reached=True,
+        next_message_at=sequences.first_message_at(ds.campaign, timezone.now()),
     )  # fmt: skip
 
 
@@ -193,7 +200,8 @@ def mark_connected(ds: DealState, account: LinkedInAccount | None, task_id: str 
     return _move(
         ds, stages.CONNECTED, frm=(stages.PENDING,), kind=ActionLog.Kind.CHECK_PENDING, account=account,
         task_id=task_id, detail="invitation accepted", next_check_at=None, attempts=0, claimed_until=None,
-        claim_task_id="", events=(EventType.INVITATION_ACCEPTED,),
+        claim_task_id="", next_message_at=sequences.first_message_at(ds.campaign, timezone.now()),
+        events=(EventType.INVITATION_ACCEPTED,),
     )  # fmt: skip
 
 
@@ -256,12 +264,90 @@ def reschedule_check(ds: DealState, factor: float = 2.0, max_hours: float = 24 *
     return ds
 
 
-def mark_completed(ds: DealState, account: LinkedInAccount, message: str, task_id: str = "") -> DealState:
+def mark_completed(
+    ds: DealState, account: LinkedInAccount, message: str, task_id: str = "", step: int | None = None
+) -> DealState:
+    """The sequence's last step was sent (`step`: its number, checked against the steps already sent)."""
+    where, fields = {}, {"sequence_step": F("sequence_step") + 1}
+    if step is not None:
+        where, fields = {"sequence_step": step - 1}, {"sequence_step": step}
     return _move(
         ds, stages.COMPLETED, frm=(stages.CONNECTED,), kind=ActionLog.Kind.FOLLOW_UP, account=account,
         task_id=task_id, detail=message[:500], closing_reason=stages.Closing.FOLLOW_UP_SENT, claimed_until=None,
-        claim_task_id="", reached=True, events=(EventType.MESSAGE_SENT, EventType.DEAL_COMPLETED),
+        claim_task_id="", reached=True, where=where, next_message_at=None, **fields,
+        events=(EventType.MESSAGE_SENT, EventType.DEAL_COMPLETED),
     )  # fmt: skip
+
+
+def mark_message_sent(
+    ds: DealState, account: LinkedInAccount, message: str, step: int, total: int, task_id: str = ""
+) -> DealState:
+    """Sequence step `step` of `total` reached the person: THE place a sent automated message is recorded.
+
+    Exactly once per step: the move is conditional on `sequence_step == step - 1`, so a second record of
+    the same step is refused. Not the last step: the deal stays Connected with `sequence_step = step`
+    and `next_message_at` = now + the next step's delay. The last step: the deal moves to Completed.
+    """
+    detail = f"sequence step {step}/{total}: {message}"
+    if step >= total:
+        return mark_completed(ds, account, detail, task_id, step=step)
+    following = sequences.steps(ds.campaign)[step] if step < total else None
+    return _move(
+        ds, stages.CONNECTED, frm=(stages.CONNECTED,), kind=ActionLog.Kind.FOLLOW_UP, account=account,
+        task_id=task_id, detail=detail[:500], claimed_until=None, claim_task_id="", reached=True, attempts=0,
+        where={"sequence_step": step - 1}, sequence_step=step, next_check_at=None,
+        next_message_at=timezone.now() + sequences.delay(following), events=(EventType.MESSAGE_SENT,),
+    )  # fmt: skip
+
+
+def finish_sequence(ds: DealState, account: LinkedInAccount | None, task_id: str = "") -> DealState:
+    """No step is left to send (steps were removed after this deal started): Completed, nothing sent."""
+    return _move(
+        ds, stages.COMPLETED, frm=(stages.CONNECTED,), kind=ActionLog.Kind.FOLLOW_UP, account=account,
+        outcome=ActionLog.Outcome.SKIPPED, task_id=task_id, closing_reason=stages.Closing.FOLLOW_UP_SENT,
+        detail=f"the sequence has no step after step {ds.sequence_step}", claimed_until=None, claim_task_id="",
+        next_message_at=None, events=(EventType.DEAL_COMPLETED,),
+    )  # fmt: skip
+
+
+def mark_invitation_withdrawn(
+    ds: DealState, account: LinkedInAccount, detail: str, task_id: str = "", *, clicked: bool = True
+) -> DealState:
+    """A stale invitation was withdrawn: THE place a withdrawal is recorded. The deal closes as
+    "Invitation withdrawn" with `withdrawn_at` (LinkedIn's re-invite block starts now); the person stays
+    bound to this deal. `clicked` False: it was already gone (withdrawn by hand, expired): recorded, but
+    not counted against the account's daily withdrawal cap (ActionLog outcome skipped)."""
+    now = timezone.now()
+    with transaction.atomic():
+        ds = _move(
+            ds, stages.FAILED, frm=(stages.PENDING,), kind=ActionLog.Kind.WITHDRAW, account=account,
+            outcome=ActionLog.Outcome.OK if clicked else ActionLog.Outcome.SKIPPED, task_id=task_id,
+            detail=detail, closing_reason=stages.Closing.INVITATION_WITHDRAWN, claimed_until=None,
+            claim_task_id="", next_check_at=None, outward=OutwardPhase.IDLE, withdrawn_at=now,
+            withdrawals=ds.withdrawals + 1, events=(EventType.INVITATION_WITHDRAWN, EventType.DEAL_FAILED),
+        )  # fmt: skip
+        claims.release_deal(ds)
+        claims.sending_undone(ds)
+    return ds
+
+
+def reopen_after_withdrawal(ds: DealState, task_id: str = "") -> DealState:
+    """The re-invite block is over and the campaign re-invites: the withdrawn deal goes back to New
+    (only from "Invitation withdrawn"; `pipeline/withdrawal.reopen_due` says which deals)."""
+    with transaction.atomic():
+        deal = Deal.objects.select_related("closing_reason").get(pk=ds.deal_id)
+        reason = deal.closing_reason.name if deal.closing_reason else None
+        if ds.state != stages.FAILED or reason != stages.Closing.INVITATION_WITHDRAWN:
+            raise TransitionRefused(
+                f"deal {ds.deal_id} is not closed as {stages.Closing.INVITATION_WITHDRAWN}"
+            )
+        ds = _move(
+            ds, stages.NEW, frm=(stages.FAILED,), kind=ActionLog.Kind.WITHDRAW, outcome=ActionLog.Outcome.SKIPPED,
+            task_id=task_id, detail="the re-invite block after the withdrawal is over: invite again",
+            last_error="", attempts=0, where={"withdrawn_at": ds.withdrawn_at},
+        )  # fmt: skip
+        Deal.objects.filter(pk=ds.deal_id).update(closing_reason=None, closing_date=None, active=True)
+    return ds
 
 
 def mark_failed(
@@ -292,7 +378,7 @@ def hold_delivery_unknown(
     for an operator's review. It stays SENDING and keeps the person, so nothing ever sends again."""
     with transaction.atomic():
         ds = _move(
-            ds, stages.FAILED, frm=(stages.NEW, stages.CONNECTED), kind=kind, outcome=ActionLog.Outcome.FAILED,
+            ds, stages.FAILED, frm=(stages.NEW, stages.PENDING, stages.CONNECTED), kind=kind, outcome=ActionLog.Outcome.FAILED,
             account=account, task_id=task_id, detail=detail, closing_reason=stages.Closing.DELIVERY_UNKNOWN,
             last_error=detail[:1000], claimed_until=None, claim_task_id="", next_check_at=None,
             events=(EventType.DEAL_FAILED,),

@@ -7,7 +7,14 @@ from typing import Any
 
 import duckdb
 
-MARTS = ("campaign_funnel", "account_daily_actions", "campaign_decisions", "campaign_decisions_daily")
+MARTS = (
+    "campaign_funnel",
+    "account_daily_actions",
+    "campaign_decisions",
+    "campaign_decisions_daily",
+    "campaign_sequence_steps",
+    "campaign_withdrawals",
+)
 
 
 def read_mart(analytics_db: Path, name: str) -> list[dict[str, Any]]:

@@ -88,6 +88,7 @@ def daily_limit(account: LinkedInAccount, kind: str) -> int:
         Kind.CONNECT: account.connect_daily_limit,
         Kind.FOLLOW_UP: account.followup_daily_limit,
         Kind.ENRICH: account.enrich_daily_limit,
+        Kind.WITHDRAW: account.withdraw_daily_limit,
     }.get(kind, 0)
 
 
@@ -135,4 +136,5 @@ def usage(account: LinkedInAccount, kind: str, now: datetime | None = None) -> U
 
 def usage_summary(account: LinkedInAccount, now: datetime | None = None) -> dict[str, Usage]:
     """What the admin shows: today's and this week's usage against each cap."""
-    return {kind: usage(account, kind, now) for kind in (Kind.CONNECT, Kind.FOLLOW_UP, Kind.ENRICH)}
+    kinds = (Kind.CONNECT, Kind.FOLLOW_UP, Kind.ENRICH, Kind.WITHDRAW)
+    return {kind: usage(account, kind, now) for kind in kinds}

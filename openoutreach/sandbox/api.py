@@ -156,7 +156,8 @@ async def _action(request: Request, kind: str, fault: str | None, run) -> Respon
     except ActionError as exc:
         return json_error(exc.status, str(exc), exc.code)
     box.signals.action(session.account, session.token, kind)
-    if kind in ("invite", "message"):  # faults after delivery: the action happened, the answer misleads
+    # Faults after delivery: the action happened, the answer misleads.
+    if kind in ("invite", "message", "withdraw"):
         if hang := box.faults.get("after_delivery_seconds", session.account):
             await asyncio.sleep(hang)
         if box.faults.roll("deliver_then_fail_rate", session.account):

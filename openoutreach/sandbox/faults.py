@@ -23,6 +23,10 @@ FAULTS: dict[str, tuple[Any, str]] = {
     "slow_seconds": (0.0, "pages and API calls take this many extra seconds"),
     "slow_rate": (1.0, "probability that slow_seconds applies to a request"),
     "missing_connect_rate": (0.0, "share of people whose top card has no Connect control at all"),
+    "pending_not_in_card": (
+        False,
+        "2026 profile pages show no Pending control in the top card (withdraw from the sent-invitations page)",
+    ),
     "connect_error_rate": (0.0, "sending an invitation fails with an error toast"),
     "message_error_rate": (0.0, "sending a message fails with an error toast"),
     "deliver_then_fail_rate": (
@@ -67,7 +71,7 @@ def _check(name: str, value: Any) -> Any:
         if not isinstance(value, int | float) or isinstance(value, bool) or not 0.0 <= value <= 600:
             raise FaultError(f"fault {name} must be seconds in [0, 600], got {value!r}")
         return float(value)
-    if name in ("search_limit", "voyager_rest_gone", "thread_markup_changed"):
+    if name in ("search_limit", "voyager_rest_gone", "thread_markup_changed", "pending_not_in_card"):
         if not isinstance(value, bool):
             raise FaultError(f"fault {name} must be true or false, got {value!r}")
         return value

@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from openoutreach.sandbox import withdrawal
 from openoutreach.sandbox.pages_member import others
 from openoutreach.sandbox.population import Person, person_roll
 from openoutreach.sandbox.voyager import profile_json
@@ -162,7 +163,10 @@ async def profile(request: Request) -> Response:
         label = degree_2026(relation, distance)
         context.update(
             badges=badges_2026(label, roll("alternates") < ALTERNATE_BADGE_SHARE),
-            controls=card_controls(relation, style, missing_connect, roll("order") < 0.5),
+            controls=withdrawal.card_controls(
+                card_controls(relation, style, missing_connect, roll("order") < 0.5),
+                faults.get("pending_not_in_card", handle),
+            ),
             menu=menu_items(relation, style, missing_connect),
             connect_tag="button" if roll("connect-tag") < 0.5 else "div",
             mutual=mutual_line(page, person, relation) if relation != "self" else None,

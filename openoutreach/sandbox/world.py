@@ -18,6 +18,7 @@ import time
 import zlib
 from dataclasses import asdict, dataclass, field
 
+from openoutreach.sandbox import withdrawal
 from openoutreach.sandbox.messaging import draw_reply
 from openoutreach.sandbox.population import Person, Population
 from openoutreach.sandbox.scenarios import Scenario
@@ -274,6 +275,7 @@ class World:
             raise ActionError("already_pending", f"An invitation to {person.full_name} is already pending.")
         if person.private:
             raise ActionError("unavailable", "This member can't be invited.", 403)
+        withdrawal.check_reinvite(self, account, person)  # LinkedIn's three-week block after a withdrawal
         if self.weekly_limit_reached(account):
             raise ActionError("weekly_limit", "You've reached the weekly invitation limit.", 429)
         now = self.clock.now()
@@ -290,6 +292,7 @@ class World:
         return inv
 
     def withdraw(self, account: str, person: Person) -> Invitation:
+        self.advance()  # an acceptance that is due happens first
         inv = self.pending_invitation(account, person.index)
         if inv is None:
             raise ActionError("not_pending", f"No pending invitation to {person.full_name}.", 404)

@@ -133,3 +133,40 @@ def test_llm_versus_automatic_decisions_per_campaign(scenario, build_analytics):
 
     daily = read_mart(result.analytics_db, "campaign_decisions_daily")
     assert sum(r["decisions"] for r in daily) == Qualification.objects.count()
+
+
+def test_conversion_per_sequence_step_and_withdrawals_equal_the_crm(scenario, build_analytics):
+    from openoutreach.outreach.models import DealState, SequenceStep
+    from openoutreach.pipeline import stages, transitions
+
+    devops = scenario.devops
+    completed = DealState.objects.filter(campaign=devops, state=stages.COMPLETED).first()
+    DealState.objects.filter(pk=completed.pk).update(replied_at=completed.created_at)  # as the inbox would
+    pending = DealState.objects.filter(campaign=devops, state=stages.PENDING).first()
+    transitions.mark_invitation_withdrawn(pending, pending.account, "stale")
+    SequenceStep.objects.create(campaign=devops, position=2, delay_days=4, template="Hi {{ first_name }}")
+
+    result = build_analytics()
+    assert result.success, result.summary()
+    steps = {
+        (r["campaign_id"], r["step"]): r for r in read_mart(result.analytics_db, "campaign_sequence_steps")
+    }
+    for step in SequenceStep.objects.all():
+        deals = DealState.objects.filter(campaign_id=step.campaign_id)
+        sent = deals.filter(sequence_step__gte=step.position).count()
+        replied = deals.filter(sequence_step=step.position, replied_at__isnull=False).count()
+        row = steps.pop((step.campaign_id, step.position))
+        assert (row["sent"], row["replied_after"]) == (sent, replied)
+    assert steps == {}  # no row for a step that does not exist
+    devops_1 = {r["step"]: r for r in read_mart(result.analytics_db, "campaign_sequence_steps")
+                if r["campaign_id"] == devops.pk}  # fmt: skip
+    assert devops_1[1]["sent"] >= 1 and devops_1[1]["replied_after"] == 1 and devops_1[2]["sent"] == 0
+
+    withdrawals = {r["campaign_id"]: r for r in read_mart(result.analytics_db, "campaign_withdrawals")}
+    assert withdrawals[devops.pk]["invitations_withdrawn"] == 1
+    assert withdrawals[devops.pk]["deals_withdrawn"] == 1
+    assert (
+        withdrawals[devops.pk]["pending_now"]
+        == DealState.objects.filter(campaign=devops, state=stages.PENDING).count()
+    )
+    assert withdrawals[scenario.fintech.pk]["invitations_withdrawn"] == 0

@@ -32,6 +32,7 @@ with_limits as (
             when 'connect' then acc.connect_daily_limit
             when 'follow_up' then acc.followup_daily_limit
             when 'enrich' then acc.enrich_daily_limit
+            when 'withdraw' then acc.withdraw_daily_limit
         end as daily_limit,
         case
             when acc.warmup_started_on is null or acc.warmup_days = 0 then 1.0

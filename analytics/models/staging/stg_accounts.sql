@@ -8,6 +8,7 @@ select
     connect_weekly_limit,
     followup_daily_limit,
     enrich_daily_limit,
+    withdraw_daily_limit,
     time_zone,
     warmup_started_on,
     warmup_days,

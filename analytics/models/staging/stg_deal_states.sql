@@ -8,6 +8,10 @@ select
     state,
     score,
     attempts,
+    sequence_step,
+    withdrawals,
+    {{ utc('replied_at') }} as replied_at,
+    {{ utc('withdrawn_at') }} as withdrawn_at,
     {{ utc('contacted_at') }} as contacted_at,
     {{ utc('created_at') }} as created_at
 from {{ source('crm', 'outreach_dealstate') }}

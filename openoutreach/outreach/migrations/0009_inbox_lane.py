@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('outreach', '0007_conversation_contract'),
+        ('outreach', '0008_sequences'),
     ]
 
     operations = [
