@@ -8,18 +8,20 @@ expires after one interval: after downtime, beat must not replay a backlog of st
 from __future__ import annotations
 
 from openoutreach.lanes.registry import LANES as DECLARED
-from workers.queues import DEFAULT
+from workers.queues import DEFAULT, ML
 
 # lane name -> dispatcher task name (workers/lanes.py), from the declared lanes.
 LANES: dict[str, str] = {lane.name: lane.task for lane in DECLARED}
 
 
-def build(tick_seconds: float | None = None) -> dict[str, dict]:
-    """The beat schedule, built from settings (LANE_TICK_SECONDS) unless an interval is given."""
-    if tick_seconds is None:
+def build(tick_seconds: float | None = None, rescore_seconds: float | None = None) -> dict[str, dict]:
+    """The beat schedule, built from settings (LANE_TICK_SECONDS, ACCEPT_RESCORE_SECONDS) unless the
+    intervals are given."""
+    if tick_seconds is None or rescore_seconds is None:
         from django.conf import settings
 
-        tick_seconds = settings.LANE_TICK_SECONDS
+        tick_seconds = settings.LANE_TICK_SECONDS if tick_seconds is None else tick_seconds
+        rescore_seconds = settings.ACCEPT_RESCORE_SECONDS if rescore_seconds is None else rescore_seconds
     return {
         f"lane:{lane}": {
             "task": task,
@@ -32,5 +34,12 @@ def build(tick_seconds: float | None = None) -> dict[str, dict]:
             "task": "housekeeping.apply_retention",
             "schedule": 3600.0,
             "options": {"queue": DEFAULT, "expires": 3600.0},
-        }
+        },
+        # P(fit) x P(accept) of every active campaign's New deals (workers/ml.py): outcomes arrive
+        # without any qualify run, and the acceptance model refits itself when enough are new.
+        "ml:rescore_campaigns": {
+            "task": "ml.rescore_campaigns",
+            "schedule": rescore_seconds,
+            "options": {"queue": ML, "expires": rescore_seconds},
+        },
     }

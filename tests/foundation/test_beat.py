@@ -13,8 +13,11 @@ pytestmark = pytest.mark.slow
 
 
 def test_the_schedule_has_one_expiring_tick_per_lane_and_an_hourly_retention():
-    schedule = beat_schedule.build(tick_seconds=5)
+    schedule = beat_schedule.build(tick_seconds=5, rescore_seconds=600)
     retention = schedule.pop("housekeeping:retention")
+    rescore = schedule.pop("ml:rescore_campaigns")
+    assert rescore["task"] == "ml.rescore_campaigns" and rescore["schedule"] == 600
+    assert rescore["options"] == {"queue": "ml", "expires": 600}
     assert {entry["task"] for entry in schedule.values()} == set(beat_schedule.LANES.values())
     assert all(entry["options"] == {"queue": "default", "expires": 5} for entry in schedule.values())
     assert retention["task"] == "housekeeping.apply_retention" and retention["schedule"] == 3600
