@@ -53,7 +53,9 @@ class Invitation:
     def features(self) -> dict[str, float]:
         """The model's explicit features (acceptance.profile_features of the same profile)."""
         return {
-            "connection_degree": float("nan") if self.connection_degree is None else float(self.connection_degree),
+            "connection_degree": float("nan")
+            if self.connection_degree is None
+            else float(self.connection_degree),
             "seniority": float(self.seniority),
             "has_summary": float(self.has_summary),
             "position_count": float(self.position_count),
@@ -115,7 +117,9 @@ def invitations(
         per_deal.setdefault(deal_id, []).append(action_id)
     leads = {
         lead.pk: parsed_profile(lead) or {}
-        for lead in Lead.objects.filter(pk__in={ds.lead_id for ds in deals.values()}).only("pk", "description")
+        for lead in Lead.objects.filter(pk__in={ds.lead_id for ds in deals.values()}).only(
+            "pk", "description"
+        )
     }
 
     rows = []
@@ -154,4 +158,3 @@ def invitations(
             )
         )
     return rows
-

@@ -216,7 +216,9 @@ def rescore_campaign(campaign_id: int, ctx: MLContext) -> int:
 def rescore_active(ctx: MLContext) -> dict[int, int]:
     """Rescore every active campaign (beat, each ACCEPT_RESCORE_SECONDS): new outcomes reach the
     ranking even when no qualify run refits the qualifier."""
-    return {c: rescore_campaign(c, ctx) for c in Campaign.objects.filter(active=True).values_list("pk", flat=True)}
+    return {
+        c: rescore_campaign(c, ctx) for c in Campaign.objects.filter(active=True).values_list("pk", flat=True)
+    }
 
 
 # -- qualify -----------------------------------------------------------------------------------------------

@@ -7,6 +7,8 @@ select
     account_id,
     state,
     score,
+    p_fit,
+    p_accept,
     attempts,
     {{ utc('contacted_at') }} as contacted_at,
     {{ utc('created_at') }} as created_at

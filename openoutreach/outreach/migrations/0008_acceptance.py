@@ -4,25 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('outreach', '0007_conversation_contract'),
+        ("outreach", "0007_conversation_contract"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='dealstate',
-            name='p_accept',
-            field=models.FloatField(blank=True, help_text='Probability the invitation is accepted within the window.', null=True),
+            model_name="dealstate",
+            name="p_accept",
+            field=models.FloatField(
+                blank=True, help_text="Probability the invitation is accepted within the window.", null=True
+            ),
         ),
         migrations.AddField(
-            model_name='dealstate',
-            name='p_fit',
+            model_name="dealstate",
+            name="p_fit",
             field=models.FloatField(blank=True, help_text="The qualifier's fit probability.", null=True),
         ),
         migrations.AlterField(
-            model_name='dealstate',
-            name='score',
-            field=models.FloatField(blank=True, help_text='Ranking: P(fit) x P(accept) (with exploration); higher is contacted first.', null=True),
+            model_name="dealstate",
+            name="score",
+            field=models.FloatField(
+                blank=True,
+                help_text="Ranking: P(fit) x P(accept) (with exploration); higher is contacted first.",
+                null=True,
+            ),
         ),
     ]
