@@ -13,6 +13,8 @@ invited, by
 - fit x accept: P(fit) x the acceptance model's ranking value (openoutreach/ml/acceptance.py, refitted
   on the outcomes observed so far, with its exploration);
 - oracle: P(fit) x the person's true acceptance probability (the ceiling no model can pass);
+- visible oracle (with `--truth visible`): P(fit) x the visible factor alone (the ceiling of a model of
+  what profiles show);
 then observes each invitation's outcome (accepted or not; the window is abstracted away: every outcome
 is known before the next round). A person's outcome is the same draw under every ranking (common random
 numbers), so the differences are the rankings', not the dice's.
@@ -71,6 +73,7 @@ def campaign(
     rounds: int,
     batch: int,
     seed: int,
+    visible: np.ndarray | None = None,
 ) -> tuple[int, int]:
     """(invited, accepted) after `rounds` rounds of `batch` invitations under one ranking."""
     rng = np.random.default_rng(seed)
@@ -84,6 +87,8 @@ def campaign(
             value = p_fit[left]
         elif policy == "oracle":
             value = p_fit[left] * truth[left]
+        elif policy == "visible oracle":
+            value = p_fit[left] * visible[left]
         else:
             if invited:
                 done = np.array(invited)
@@ -130,6 +135,8 @@ def main() -> None:
     print(f"degrees {degrees}, unknown {int(np.isnan(features[:, 0]).sum())}")
 
     results: dict[str, list[float]] = {"fit": [], "fit x accept": [], "oracle": []}
+    if args.truth == "visible":  # the ceiling of a model of what profiles show: the visible factor alone
+        results["visible oracle"] = []
     for seed in range(args.seeds):
         answers = np.array(
             [int(f) ^ int(unit(seed, "qualify", p.public_id) < args.noise) for f, p in zip(fits, people, strict=True)]
@@ -140,8 +147,9 @@ def main() -> None:
         line = [f"seed {seed}: {len(candidates)} candidates"]
         for policy in results:
             n, accepted = campaign(
-                policy, candidates, p_fit, truth, draws, features, vectors, args.rounds, args.batch, seed
-            )
+                policy, candidates, p_fit, truth, draws, features, vectors, args.rounds, args.batch, seed,
+                visible=truth / base,
+            )  # fmt: skip
             results[policy].append(accepted / n)
             line.append(f"{policy} {accepted}/{n} = {accepted / n:.3f}")
         print("; ".join(line))

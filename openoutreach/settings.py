@@ -134,7 +134,7 @@ try:
         "ACCEPT_MIN_OUTCOMES", 30, validate=_check(lambda n: n >= 2, "expected value >= 2")
     )
     ACCEPT_EXPLORE = env.float(
-        "ACCEPT_EXPLORE", 0.1, validate=_check(lambda x: 0 <= x <= 1, "must satisfy 0 <= value <= 1")
+        "ACCEPT_EXPLORE", 0.05, validate=_check(lambda x: 0 <= x <= 1, "must satisfy 0 <= value <= 1")
     )
     ACCEPT_RESCORE_SECONDS = env.float(
         "ACCEPT_RESCORE_SECONDS", 3600.0, validate=_check(lambda x: x >= 60, "expected value >= 60")

@@ -57,7 +57,7 @@ def _first_title(profile: Mapping[str, Any]) -> str:
 
 
 def profile_features(profile: Mapping[str, Any]) -> dict[str, float]:
-    """The explicit features of a parsed profile (NaN where unknown: the booster handles missing values).
+    """The explicit features of a parsed profile (NaN where unknown; the model reads it as -1).
     Our relationship to the person (degree) is used here, unlike in the fit model: it is about whether
     they accept, not whether they fit."""
     degree = profile.get("connection_degree")
@@ -84,10 +84,11 @@ class AcceptanceConfig:
     min_outcomes: int = 30  # below this, or with one class only, the Beta mean alone
     prior_a: float = 2.0  # Beta prior of the campaign's rate: mean 0.4, worth 5 invitations
     prior_b: float = 3.0
-    prior_strength: float = 60.0  # the model's weight is n / (n + prior_strength)
-    pca_dims: int = 8  # embedding components given to the booster
-    explore: float = 0.1  # share of people ranked on the Beta mean alone
-    concentration: float = 4.0  # Thompson draw: Beta(p*c, (1-p)*c) with c = concentration + n / 2
+    prior_strength: float = 20.0  # the model's weight is n / (n + prior_strength)
+    pca_dims: int = 8  # embedding components given to the booster, one per `outcomes_per_dim` outcomes
+    outcomes_per_dim: int = 50  # (fewer: the booster fits noise in the embedding; bench/accept_bench.py)
+    explore: float = 0.05  # share of people ranked on the Beta mean alone
+    concentration: float = 20.0  # Thompson draw: Beta(p*c, (1-p)*c) with c = concentration + n / 2
     max_concentration: float = 400.0
     refit_every: int = 10  # new outcomes that trigger a refit (acceptance_cache.py)
     refit_hours: float = 24.0  # a model older than this is refitted when any outcome is new
@@ -145,7 +146,7 @@ class AcceptanceModel:
         self.booster = self.pca = None
         if self.n < self.config.min_outcomes or self.accepted in (0, self.n):
             return self
-        dims = min(self.config.pca_dims, self.n - 1, outcomes.vectors.shape[1])
+        dims = min(self.config.pca_dims, self.n // self.config.outcomes_per_dim, outcomes.vectors.shape[1])
         if dims > 0:
             self.pca = PCA(n_components=dims, random_state=0).fit(outcomes.vectors)
         leaf = max(5, self.n // 20)  # small leaves on little data overfit; grow with the outcomes
@@ -156,6 +157,9 @@ class AcceptanceModel:
         return self
 
     def _inputs(self, features: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+        # Unknown (NaN) as a value of its own: a column that is unknown for everyone (e.g. no degree
+        # read) would leave the booster's binning without a single value.
+        features = np.nan_to_num(np.asarray(features, dtype=float), nan=-1.0)
         if self.pca is None:
             return features
         return np.hstack([features, self.pca.transform(vectors)])
