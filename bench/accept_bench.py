@@ -1,6 +1,6 @@
 """Does ranking by P(fit) x P(accept) raise the acceptance rate? A simulated campaign over the sandbox.
 
-    .venv/bin/python bench/accept_bench.py [--size 2000] [--scenario devops] [--seeds 5] [--rounds 6]
+    .venv/bin/python bench/accept_bench.py [--size 2000] [--scenario devops] [--seeds 5] [--first-seed 0] [--rounds 6]
         [--batch 20] [--truth sandbox|visible] [--vectors-cache FILE.npz] [--threads 1]
 
 The people are the sandbox population (profiles through the Voyager JSON and the parser, embeddings from
@@ -111,6 +111,7 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=2000)
     parser.add_argument("--scenario", default="devops")
     parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--first-seed", type=int, default=0, help="seeds first-seed .. first-seed+seeds-1")
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--batch", type=int, default=20)
     parser.add_argument("--train", type=int, default=600, help="people whose LLM answers train P(fit)")
@@ -137,7 +138,7 @@ def main() -> None:
     results: dict[str, list[float]] = {"fit": [], "fit x accept": [], "oracle": []}
     if args.truth == "visible":  # the ceiling of a model of what profiles show: the visible factor alone
         results["visible oracle"] = []
-    for seed in range(args.seeds):
+    for seed in range(args.first_seed, args.first_seed + args.seeds):
         answers = np.array(
             [int(f) ^ int(unit(seed, "qualify", p.public_id) < args.noise) for f, p in zip(fits, people, strict=True)]
         )  # fmt: skip

@@ -86,7 +86,7 @@ class AcceptanceConfig:
     prior_b: float = 3.0
     prior_strength: float = 20.0  # the model's weight is n / (n + prior_strength)
     pca_dims: int = 8  # embedding components given to the booster, one per `outcomes_per_dim` outcomes
-    outcomes_per_dim: int = 50  # (fewer: the booster fits noise in the embedding; bench/accept_bench.py)
+    outcomes_per_dim: int = 100  # (fewer: the booster fits noise in the embedding; bench/accept_bench.py)
     explore: float = 0.05  # share of people ranked on the Beta mean alone
     concentration: float = 20.0  # Thompson draw: Beta(p*c, (1-p)*c) with c = concentration + n / 2
     max_concentration: float = 400.0

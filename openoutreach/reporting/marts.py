@@ -7,7 +7,13 @@ from typing import Any
 
 import duckdb
 
-MARTS = ("campaign_funnel", "account_daily_actions", "campaign_decisions", "campaign_decisions_daily")
+MARTS = (
+    "campaign_funnel",
+    "account_daily_actions",
+    "campaign_decisions",
+    "campaign_decisions_daily",
+    "mart_connection_accepted",
+)
 
 
 def read_mart(analytics_db: Path, name: str) -> list[dict[str, Any]]:
