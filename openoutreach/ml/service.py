@@ -300,7 +300,8 @@ def qualify_campaign(
             )
             report.held, report.released = look.held, look.released
         ctx.models.persist(campaign.pk, model)
-        if model.refits != refits or report.model == "built":
+        # New deals of this run came in with P(fit) alone (transitions.promote): rank them like the rest
+        if model.refits != refits or report.model == "built" or report.qualified or report.released:
             report.rescored = write_scores(campaign, model, store, ctx)
     ActionLog.objects.create(
         campaign=campaign, kind=ActionLog.Kind.QUALIFY, outcome=ActionLog.Outcome.OK, task_id=task_id,
