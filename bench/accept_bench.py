@@ -1,7 +1,7 @@
 """Does ranking by P(fit) x P(accept) raise the acceptance rate? A simulated campaign over the sandbox.
 
     .venv/bin/python bench/accept_bench.py [--size 2000] [--scenario devops] [--seeds 5] [--first-seed 0] [--rounds 6]
-        [--batch 20] [--truth sandbox|visible] [--vectors-cache FILE.npz] [--threads 1]
+        [--batch 20] [--truth sandbox|visible] [--candidates qualified|all] [--vectors-cache FILE.npz] [--threads 1]
 
 The people are the sandbox population (profiles through the Voyager JSON and the parser, embeddings from
 the offline MiniLM: ml/sandbox_pool.py). The campaign's candidates are the people the LLM stand-in
@@ -117,6 +117,11 @@ def main() -> None:
     parser.add_argument("--train", type=int, default=600, help="people whose LLM answers train P(fit)")
     parser.add_argument("--noise", type=float, default=0.05)
     parser.add_argument("--truth", choices=("sandbox", "visible"), default="sandbox")
+    parser.add_argument(
+        "--candidates", choices=("qualified", "all"), default="qualified",
+        help="qualified: the people the LLM says fit (the product's New deals); all: everyone after --train "
+        "(a campaign big enough for the acceptance model to have data)",
+    )  # fmt: skip
     parser.add_argument("--vectors-cache", type=Path, default=None)
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
@@ -143,7 +148,9 @@ def main() -> None:
             [int(f) ^ int(unit(seed, "qualify", p.public_id) < args.noise) for f, p in zip(fits, people, strict=True)]
         )  # fmt: skip
         p_fit = fit_probability(vectors, answers, args.train)
-        candidates = np.array([i for i in range(args.train, len(people)) if answers[i] == 1])
+        candidates = np.array(
+            [i for i in range(args.train, len(people)) if answers[i] == 1 or args.candidates == "all"]
+        )
         draws = (np.random.default_rng(1000 + seed).random(len(people)) < truth).astype(int)
         line = [f"seed {seed}: {len(candidates)} candidates"]
         for policy in results:
