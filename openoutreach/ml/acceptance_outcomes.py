@@ -86,9 +86,13 @@ def _outcome(
 
 
 def invitations(
-    campaign_id: int | None = None, now: datetime | None = None, window_days: int = 14
+    campaign_id: int | None = None,
+    now: datetime | None = None,
+    window_days: int = 14,
+    with_features: bool = True,
 ) -> list[Invitation]:
-    """Every invitation of the campaign (of all campaigns when None), oldest first."""
+    """Every invitation of the campaign (of all campaigns when None), oldest first. `with_features`
+    False skips reading the profiles (the features are then those of an empty profile): for counts."""
     now, window = now or timezone.now(), timedelta(days=window_days)
     sends = ActionLog.objects.filter(
         kind=ActionLog.Kind.CONNECT, outcome=ActionLog.Outcome.OK, deal__isnull=False
@@ -115,12 +119,16 @@ def invitations(
     per_deal: dict[int, list[int]] = {}
     for action_id, deal_id, _account, _at in sends:
         per_deal.setdefault(deal_id, []).append(action_id)
-    leads = {
-        lead.pk: parsed_profile(lead) or {}
-        for lead in Lead.objects.filter(pk__in={ds.lead_id for ds in deals.values()}).only(
-            "pk", "description"
-        )
-    }
+    leads = (
+        {}
+        if not with_features
+        else {
+            lead.pk: parsed_profile(lead) or {}
+            for lead in Lead.objects.filter(pk__in={ds.lead_id for ds in deals.values()}).only(
+                "pk", "description"
+            )
+        }
+    )
 
     rows = []
     for action_id, deal_id, account_id, sent_at in sends:

@@ -148,7 +148,7 @@ def decisions(campaign: Campaign, since: datetime) -> Decisions:
 def acceptance_by_score(campaign: Campaign, now: datetime, window_days: int) -> AcceptanceByScore:
     """The campaign's decided invitations sorted by the deal's score, cut into ten groups of equal size,
     and the share accepted within the window in each (acceptance_outcomes.py says what counts)."""
-    rows = invitations(campaign.pk, now, window_days)
+    rows = invitations(campaign.pk, now, window_days, with_features=False)
     decided = sorted(
         (r for r in rows if r.accepted is not None and r.score is not None), key=lambda r: r.score
     )
