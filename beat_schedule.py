@@ -9,22 +9,24 @@ lanes: the hourly retention and the webhook sweep (due deliveries and retries, d
 from __future__ import annotations
 
 from openoutreach.lanes.registry import LANES as DECLARED
-from workers.queues import DEFAULT
+from workers.queues import DEFAULT, ML
 
 # lane name -> dispatcher task name (workers/lanes.py), from the declared lanes.
 LANES: dict[str, str] = {lane.name: lane.task for lane in DECLARED}
 
 
-def build(tick_seconds: float | None = None, sweep_seconds: float | None = None) -> dict[str, dict]:
-    """The beat schedule, built from settings (LANE_TICK_SECONDS, WEBHOOK_SWEEP_SECONDS) unless given."""
-    if tick_seconds is None:
-        from django.conf import settings
+def build(
+    tick_seconds: float | None = None,
+    sweep_seconds: float | None = None,
+    rescore_seconds: float | None = None,
+) -> dict[str, dict]:
+    """The beat schedule, built from settings (LANE_TICK_SECONDS, WEBHOOK_SWEEP_SECONDS,
+    ACCEPT_RESCORE_SECONDS) unless the intervals are given."""
+    from django.conf import settings
 
-        tick_seconds = settings.LANE_TICK_SECONDS
-    if sweep_seconds is None:
-        from django.conf import settings
-
-        sweep_seconds = settings.WEBHOOK_SWEEP_SECONDS
+    tick_seconds = settings.LANE_TICK_SECONDS if tick_seconds is None else tick_seconds
+    sweep_seconds = settings.WEBHOOK_SWEEP_SECONDS if sweep_seconds is None else sweep_seconds
+    rescore_seconds = settings.ACCEPT_RESCORE_SECONDS if rescore_seconds is None else rescore_seconds
     return {
         f"lane:{lane}": {
             "task": task,
@@ -43,5 +45,12 @@ def build(tick_seconds: float | None = None, sweep_seconds: float | None = None)
             "task": "webhooks.sweep",
             "schedule": sweep_seconds,
             "options": {"queue": DEFAULT, "expires": sweep_seconds},
+        },
+        # P(fit) x P(accept) of every active campaign's New deals (workers/ml.py): outcomes arrive
+        # without any qualify run, and the acceptance model refits itself when enough are new.
+        "ml:rescore_campaigns": {
+            "task": "ml.rescore_campaigns",
+            "schedule": rescore_seconds,
+            "options": {"queue": ML, "expires": rescore_seconds},
         },
     }

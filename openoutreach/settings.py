@@ -123,6 +123,22 @@ try:
     ML_THREADS = env.int(
         "ML_THREADS", 1, validate=_check(lambda n: 1 <= n <= 64, "must satisfy 1 <= value <= 64")
     )
+    # The acceptance model (openoutreach/ml/acceptance.py): an invitation accepted within this many days
+    # counts as accepted; below ACCEPT_MIN_OUTCOMES decided invitations every person gets the campaign's
+    # rate (fit alone ranks); ACCEPT_EXPLORE of the people are ranked on that rate alone once the model
+    # has a say; beat asks the ML worker to rescore every active campaign each ACCEPT_RESCORE_SECONDS.
+    ACCEPT_WINDOW_DAYS = env.int(
+        "ACCEPT_WINDOW_DAYS", 14, validate=_check(lambda n: 1 <= n <= 90, "must satisfy 1 <= value <= 90")
+    )
+    ACCEPT_MIN_OUTCOMES = env.int(
+        "ACCEPT_MIN_OUTCOMES", 30, validate=_check(lambda n: n >= 2, "expected value >= 2")
+    )
+    ACCEPT_EXPLORE = env.float(
+        "ACCEPT_EXPLORE", 0.05, validate=_check(lambda x: 0 <= x <= 1, "must satisfy 0 <= value <= 1")
+    )
+    ACCEPT_RESCORE_SECONDS = env.float(
+        "ACCEPT_RESCORE_SECONDS", 3600.0, validate=_check(lambda x: x >= 60, "expected value >= 60")
+    )
 
     # Account safety defaults (per-account values in the admin override the limits).
     CONNECT_DAILY_LIMIT = env.int(

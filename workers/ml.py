@@ -79,6 +79,12 @@ def rescore(campaign_id: int) -> dict:
     return {"campaign_id": campaign_id, "rescored": service.rescore_campaign(campaign_id, context())}
 
 
+@shared_task(name="ml.rescore_campaigns")
+def rescore_campaigns() -> dict:
+    """Rescore every active campaign's New deals (beat, each ACCEPT_RESCORE_SECONDS): P(fit) x P(accept)."""
+    return {"rescored": service.rescore_active(context())}
+
+
 @shared_task(bind=True, name="ml.generate_keywords")
 def generate_keywords(self, campaign_id: int, count: int = 10) -> dict:
     """New LinkedIn search keywords for the campaign, saved unused (never one it already has)."""

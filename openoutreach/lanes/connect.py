@@ -5,6 +5,9 @@ ramp) and the weekly-limit pause, when its connect slot is due: pick the campaig
 the highest-scored New deal (oldest first when unscored) that nobody in the workspace has contacted or
 is contacting (nor inside LinkedIn's three-week block after a withdrawal), take the slot, and enqueue
 the invitation with an expiry equal to the claim.
+
+The score is P(fit) x P(accept), written by the ML worker (openoutreach/ml/service.py write_scores):
+people likely to fit AND to accept are invited first, so the weekly invitations go further.
 """
 
 from __future__ import annotations

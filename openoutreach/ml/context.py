@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from openoutreach.ml.acceptance import AcceptanceConfig
+from openoutreach.ml.acceptance_cache import AcceptanceCache
 from openoutreach.ml.budget_db import CampaignBudget
 from openoutreach.ml.embeddings import Embedder
 from openoutreach.ml.llm import BudgetExhausted, LLMClient, LLMSettings
@@ -34,10 +36,13 @@ class MLContext:
     qualifier: QualifierConfig = field(default_factory=QualifierConfig)
     chat: Any = None  # an already built chat model (tests may inject one); else built from `llm`
     embed_limit: int = 500  # new vectors per qualify run at most (the rest are embedded on later runs)
+    acceptance: AcceptanceConfig = field(default_factory=AcceptanceConfig)
     models: ModelCache = field(init=False)
+    acceptance_models: AcceptanceCache = field(init=False)
 
     def __post_init__(self) -> None:
         self.models = ModelCache(Path(self.models_dir) / "qualifiers", self.qualifier)
+        self.acceptance_models = AcceptanceCache(Path(self.models_dir) / "acceptance", self.acceptance)
 
     @contextmanager
     def store(self) -> Iterator[EmbeddingStore]:
@@ -84,4 +89,9 @@ def from_settings(settings: Any) -> MLContext:
         models_dir=Path(settings.MODELS_DIR),
         embedder=embedder,
         llm=llm,
+        acceptance=AcceptanceConfig(
+            window_days=settings.ACCEPT_WINDOW_DAYS,
+            min_outcomes=settings.ACCEPT_MIN_OUTCOMES,
+            explore=settings.ACCEPT_EXPLORE,
+        ),
     )

@@ -15,7 +15,8 @@ Qualify, step by step:
 6. the second look at every "fits" answer of the LLM: the ones the current model doubts are held for
    review while nobody has contacted the person, held ones it no longer doubts are released
    (crm_labels.second_look, Qualifier.doubted);
-7. the model file is written after a refit, and the New deals' ranking scores are rewritten.
+7. the model file is written after a refit, and the New deals' ranking scores are rewritten: P(fit) x
+   P(accept) (`write_scores`; the acceptance model is acceptance.py, refitted as outcomes arrive).
 A spent budget or a missing LLM configuration pauses the LLM (a clear ActionLog row) but not step 4.
 """
 
@@ -30,7 +31,8 @@ import numpy as np
 from crm.models import Lead
 from django.db import transaction
 
-from openoutreach.ml import crm_labels
+from openoutreach.ml import acceptance_outcomes, crm_labels
+from openoutreach.ml.acceptance import AcceptanceModel, Outcomes, feature_matrix, profile_features
 from openoutreach.ml.budget_db import record_pause
 from openoutreach.ml.context import MLContext
 from openoutreach.ml.embeddings import Embedder
@@ -134,9 +136,50 @@ def campaign_model(
     return ctx.models.get(campaign.pk, labels, pool)
 
 
-def write_scores(campaign: Campaign, model: Qualifier, store: EmbeddingStore, ctx: MLContext) -> int:
-    """DealState.score = the model's fit probability for every New deal of the campaign (the connect lane
-    contacts the highest first). Nothing is written at cold start. Returns the number of deals scored."""
+def acceptance_model(campaign: Campaign, store: EmbeddingStore, ctx: MLContext) -> AcceptanceModel:
+    """The campaign's acceptance model from its decided invitations (refitted only when due, see
+    acceptance_cache.py); invitations still open are left out (censored)."""
+    rows = acceptance_outcomes.invitations(campaign.pk, window_days=ctx.acceptance.window_days)
+    decided = [row for row in rows if row.accepted is not None]
+
+    def training() -> Outcomes:
+        vectors = vectors_of(store, ctx.embedder, [row.lead_id for row in decided])
+        kept = [row for row in decided if row.lead_id in vectors]
+        dim = next(iter(vectors.values())).shape[0] if vectors else 0
+        return Outcomes(
+            features=feature_matrix([row.features() for row in kept]),
+            vectors=np.stack([vectors[row.lead_id] for row in kept]) if kept else np.zeros((0, dim)),
+            accepted=np.array([row.accepted for row in kept], dtype=int),
+        )
+
+    model, _how = ctx.acceptance_models.get(
+        campaign.pk, [(row.invitation_id, row.accepted) for row in decided], training
+    )
+    return model
+
+
+def write_ranking(values: Mapping[int, tuple[float, float, float]]) -> int:
+    """For each DealState id: (P(fit), P(accept), the ranking's acceptance factor), written as p_fit,
+    p_accept and score = P(fit) x factor (the connect lane contacts the highest score first)."""
+    updates = [
+        DealState(pk=pk, p_fit=float(p_fit), p_accept=float(p_accept), score=float(p_fit) * float(factor))
+        for pk, (p_fit, p_accept, factor) in values.items()
+    ]
+    with transaction.atomic():
+        DealState.objects.bulk_update(updates, ["p_fit", "p_accept", "score"], batch_size=500)
+    return len(updates)
+
+
+def write_scores(
+    campaign: Campaign,
+    model: Qualifier,
+    store: EmbeddingStore,
+    ctx: MLContext,
+    rng: np.random.Generator | None = None,
+) -> int:
+    """Rank every New deal of the campaign by P(fit) x P(accept): the qualifier's fit probability times
+    the acceptance model's (with its exploration draw, AcceptanceModel.ranking_values). Nothing is
+    written at the qualifier's cold start. Returns the number of deals scored."""
     if model.cold:
         return 0
     deals = dict(DealState.objects.filter(campaign=campaign, state=stages.NEW).values_list("lead_id", "pk"))
@@ -148,23 +191,34 @@ def write_scores(campaign: Campaign, model: Qualifier, store: EmbeddingStore, ct
     if not vectors:
         return 0
     lead_ids = list(vectors)
-    p = model.predict(np.stack([vectors[i] for i in lead_ids])).p
-    updates = [
-        DealState(pk=deals[lead_id], score=float(score)) for lead_id, score in zip(lead_ids, p, strict=True)
-    ]
-    with transaction.atomic():
-        DealState.objects.bulk_update(updates, ["score"], batch_size=500)
-    return len(updates)
+    matrix = np.stack([vectors[i] for i in lead_ids])
+    p_fit = model.predict(matrix).p
+    accept = acceptance_model(campaign, store, ctx)
+    profiles = enriched_profiles(lead_ids)
+    features = feature_matrix([profile_features(profiles.get(i, {})) for i in lead_ids])
+    p_accept = accept.predict(features, matrix)
+    factor = accept.ranking_values(p_accept, rng or np.random.default_rng())
+    return write_ranking(
+        {deals[i]: (f, a, x) for i, f, a, x in zip(lead_ids, p_fit, p_accept, factor, strict=True)}
+    )
 
 
 def rescore_campaign(campaign_id: int, ctx: MLContext) -> int:
-    """Rewrite the ranking scores of the campaign's New deals from its current model."""
+    """Rewrite the ranking scores of the campaign's New deals from its current models."""
     campaign = Campaign.objects.get(pk=campaign_id)
     with ctx.store() as store:
         pending = vectors_of(store, ctx.embedder, [lead.pk for lead in pending_leads(campaign)])
         pool = np.stack(list(pending.values())) if pending else None
         model, _how = campaign_model(campaign, store, ctx, pool)
         return write_scores(campaign, model, store, ctx)
+
+
+def rescore_active(ctx: MLContext) -> dict[int, int]:
+    """Rescore every active campaign (beat, each ACCEPT_RESCORE_SECONDS): new outcomes reach the
+    ranking even when no qualify run refits the qualifier."""
+    return {
+        c: rescore_campaign(c, ctx) for c in Campaign.objects.filter(active=True).values_list("pk", flat=True)
+    }
 
 
 # -- qualify -----------------------------------------------------------------------------------------------
@@ -246,7 +300,8 @@ def qualify_campaign(
             )
             report.held, report.released = look.held, look.released
         ctx.models.persist(campaign.pk, model)
-        if model.refits != refits or report.model == "built":
+        # New deals of this run came in with P(fit) alone (transitions.promote): rank them like the rest
+        if model.refits != refits or report.model == "built" or report.qualified or report.released:
             report.rescored = write_scores(campaign, model, store, ctx)
     ActionLog.objects.create(
         campaign=campaign, kind=ActionLog.Kind.QUALIFY, outcome=ActionLog.Outcome.OK, task_id=task_id,

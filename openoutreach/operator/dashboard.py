@@ -5,6 +5,8 @@
   the account's own days as the caps are) against each day's cap (warm-up included);
 - per campaign, LLM calls (ActionLog kind "llm") against decisions made without one (Qualification
   sources "model" and "rule") over the same window;
+- per campaign, the acceptance rate of its invitations by score decile (the ranking is P(fit) x
+  P(accept): if it works, higher deciles accept more often);
 - account health, and the most recent failures from the audit trail.
 """
 
@@ -14,10 +16,12 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from openoutreach.ml.acceptance_outcomes import invitations
 from openoutreach.outreach.models import ActionLog, Campaign, LinkedInAccount, Qualification
 from openoutreach.safety import caps, health
 
@@ -28,6 +32,7 @@ CAPPED_KINDS = (Kind.CONNECT, Kind.FOLLOW_UP, Kind.ENRICH)
 FAILURE_OUTCOMES = (ActionLog.Outcome.FAILED, ActionLog.Outcome.CHECKPOINT, ActionLog.Outcome.LIMIT)
 DEFAULT_DAYS = 14
 RECENT_FAILURES = 20
+DECILES = 10
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,27 @@ class Decisions:
 
 
 @dataclass(frozen=True)
+class Decile:
+    number: int  # 1 = the lowest scores
+    low: float  # score range of its invitations
+    high: float
+    invitations: int  # decided ones (accepted or not)
+    accepted: int
+
+    @property
+    def rate(self) -> float:
+        return self.accepted / self.invitations if self.invitations else 0.0
+
+
+@dataclass(frozen=True)
+class AcceptanceByScore:
+    campaign: Campaign
+    deciles: list[Decile]  # fewer than ten while there are fewer than ten decided invitations
+    open: int  # still pending inside the window: not counted yet
+    unscored: int  # decided, but sent without a score (before the qualifier had one)
+
+
+@dataclass(frozen=True)
 class Dashboard:
     now: datetime
     days: int
@@ -67,6 +93,7 @@ class Dashboard:
     accounts: list[AccountActivity]
     decisions: list[Decisions]
     failures: list[ActionLog]
+    acceptance: list[AcceptanceByScore]
 
 
 def local_days(account: LinkedInAccount, now: datetime, days: int) -> list[date]:
@@ -118,6 +145,29 @@ def decisions(campaign: Campaign, since: datetime) -> Decisions:
     return Decisions(campaign, calls, by_source)
 
 
+def acceptance_by_score(campaign: Campaign, now: datetime, window_days: int) -> AcceptanceByScore:
+    """The campaign's decided invitations sorted by the deal's score, cut into ten groups of equal size,
+    and the share accepted within the window in each (acceptance_outcomes.py says what counts)."""
+    rows = invitations(campaign.pk, now, window_days, with_features=False)
+    decided = sorted(
+        (r for r in rows if r.accepted is not None and r.score is not None), key=lambda r: r.score
+    )
+    k = min(DECILES, len(decided))
+    groups: list[list] = [[] for _ in range(k)]
+    for rank, row in enumerate(decided):
+        groups[rank * k // len(decided)].append(row)
+    deciles = [
+        Decile(i + 1, g[0].score, g[-1].score, len(g), sum(r.accepted for r in g))
+        for i, g in enumerate(groups)
+    ]
+    return AcceptanceByScore(
+        campaign,
+        deciles,
+        open=sum(r.accepted is None for r in rows),
+        unscored=sum(r.accepted is not None and r.score is None for r in rows),
+    )
+
+
 def build(now: datetime | None = None, days: int = DEFAULT_DAYS) -> Dashboard:
     now = now or timezone.now()
     since = now - timedelta(days=days)
@@ -135,4 +185,5 @@ def build(now: datetime | None = None, days: int = DEFAULT_DAYS) -> Dashboard:
         accounts=[account_activity(a, now, days) for a in accounts],
         decisions=[decisions(c, since) for c in campaigns],
         failures=failures,
+        acceptance=[acceptance_by_score(c, now, settings.ACCEPT_WINDOW_DAYS) for c in campaigns],
     )

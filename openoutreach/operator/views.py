@@ -64,8 +64,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         }
         for d in data.decisions
     ]
+    acceptance = [
+        {
+            "data": a,
+            "chart": mark_safe(
+                charts.horizontal_bars(
+                    [(f"decile {d.number}", round(100 * d.rate)) for d in a.deciles],
+                    f"acceptance rate (%) by score decile of {a.campaign.name}",
+                )
+            ),
+        }
+        for a in data.acceptance
+    ]
     context = {
         **admin.site.each_context(request),
+        "acceptance": acceptance,
         "title": "Dashboard",
         "data": data,
         "funnels": funnels,

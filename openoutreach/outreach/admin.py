@@ -504,7 +504,17 @@ class SearchKeywordAdmin(admin.ModelAdmin):
 admin.site.register(LinkedInProfile, list_display=["url", "lead", "enriched_at", "unavailable_reason"])
 admin.site.register(
     DealState,
-    list_display=["deal", "campaign", "state", "account", "score", "claimed_until", "next_check_at"],
+    list_display=[
+        "deal",
+        "campaign",
+        "state",
+        "account",
+        "score",
+        "p_fit",
+        "p_accept",
+        "claimed_until",
+        "next_check_at",
+    ],
 )
 
 

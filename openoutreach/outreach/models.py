@@ -369,7 +369,14 @@ class DealState(models.Model):
         LinkedInAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="deal_states"
     )
     score = models.FloatField(
-        null=True, blank=True, help_text="Qualifier ranking; higher is contacted first."
+        null=True,
+        blank=True,
+        help_text="Ranking: P(fit) x P(accept) (with exploration); higher is contacted first.",
+    )
+    # The two factors of the last ranking (ml/service.py write_scores), kept to be shown and checked.
+    p_fit = models.FloatField(null=True, blank=True, help_text="The qualifier's fit probability.")
+    p_accept = models.FloatField(
+        null=True, blank=True, help_text="Probability the invitation is accepted within the window."
     )
     claimed_until = models.DateTimeField(null=True, blank=True)
     claim_task_id = models.CharField(max_length=64, blank=True, default="")

@@ -14,6 +14,7 @@ MARTS = (
     "campaign_decisions_daily",
     "campaign_sequence_steps",
     "campaign_withdrawals",
+    "mart_connection_accepted",
 )
 
 

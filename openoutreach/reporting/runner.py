@@ -155,13 +155,17 @@ def _nodes(run_result) -> list[NodeResult]:
     return nodes
 
 
-def build(source: CrmSource, paths: AnalyticsPaths, threads: int = 1) -> BuildResult:
+def build(
+    source: CrmSource, paths: AnalyticsPaths, threads: int = 1, accept_window_days: int | None = None
+) -> BuildResult:
     """Run `dbt build` against the CRM and publish the result as `paths.analytics_db` (see module doc).
     Always the whole project: the published file is rebuilt from scratch, so a partial selection would
-    publish a file without the other marts."""
+    publish a file without the other marts. `accept_window_days`: ACCEPT_WINDOW_DAYS for the
+    connection-accepted mart (else the project's default, 14)."""
     from dbt.cli.main import dbtRunner
 
     started = time.monotonic()
+    window = {} if accept_window_days is None else {"accept_window_days": int(accept_window_days)}
     source.check()
     with _exclusive(paths.work_dir / "build.lock"):
         install_extension(source.extension, paths.extension_dir)
@@ -173,7 +177,7 @@ def build(source: CrmSource, paths: AnalyticsPaths, threads: int = 1) -> BuildRe
             "--profiles-dir", str(paths.work_dir),
             "--target-path", str(paths.work_dir / "target"),
             "--log-path", str(paths.work_dir / "logs"),
-            "--vars", json.dumps(dbt_vars(source)),
+            "--vars", json.dumps(dbt_vars(source) | window),
             "--no-send-anonymous-usage-stats",
             "--no-version-check",
             "--log-level", "none",  # nothing on stdout: the summary says what matters ...
@@ -204,4 +208,9 @@ def build_from_settings(threads: int = 1) -> BuildResult:
     paths = AnalyticsPaths(
         analytics_db=Path(settings.ANALYTICS_DB), work_dir=Path(settings.DATA_DIR) / "analytics"
     )
-    return build(CrmSource.from_django(settings.DATABASES["default"]), paths, threads=threads)
+    return build(
+        CrmSource.from_django(settings.DATABASES["default"]),
+        paths,
+        threads=threads,
+        accept_window_days=settings.ACCEPT_WINDOW_DAYS,
+    )

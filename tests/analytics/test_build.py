@@ -100,7 +100,7 @@ def test_run_analytics_command_builds_and_prints_the_funnel(scenario, settings, 
     call_command("run_analytics", stdout=out)
 
     output = out.getvalue()
-    assert "analytics built in" in output and "15 tables" in output
+    assert "analytics built in" in output and "17 tables" in output
     devops = next(
         r for r in read_mart(settings.ANALYTICS_DB, "campaign_funnel") if r["campaign_name"] == "devops"
     )

@@ -12,11 +12,14 @@ import beat_schedule
 pytestmark = pytest.mark.slow
 
 
-def test_the_schedule_has_one_expiring_tick_per_lane_an_hourly_retention_and_the_webhook_sweep():
-    schedule = beat_schedule.build(tick_seconds=5, sweep_seconds=7)
+def test_the_schedule_has_one_expiring_tick_per_lane_an_hourly_retention_the_webhook_sweep_and_the_rescore():
+    schedule = beat_schedule.build(tick_seconds=5, sweep_seconds=7, rescore_seconds=600)
     retention = schedule.pop("housekeeping:retention")
     sweep = schedule.pop("webhooks:sweep")
     assert sweep == {"task": "webhooks.sweep", "schedule": 7, "options": {"queue": "default", "expires": 7}}
+    rescore = schedule.pop("ml:rescore_campaigns")
+    assert rescore["task"] == "ml.rescore_campaigns" and rescore["schedule"] == 600
+    assert rescore["options"] == {"queue": "ml", "expires": 600}
     assert {entry["task"] for entry in schedule.values()} == set(beat_schedule.LANES.values())
     assert all(entry["options"] == {"queue": "default", "expires": 5} for entry in schedule.values())
     assert retention["task"] == "housekeeping.apply_retention" and retention["schedule"] == 3600

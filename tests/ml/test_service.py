@@ -175,6 +175,10 @@ def test_labels_warm_start_the_model_and_scores_rank_the_new_deals(sandbox, prof
     assert all(
         s is not None for s in DealState.objects.filter(campaign=campaign).values_list("score", flat=True)
     )
+    # score = P(fit) x P(accept); nobody was invited yet, so P(accept) is the prior's mean for everyone
+    # (Beta(2, 3): 0.4) and P(fit) alone orders the deals
+    for ds in DealState.objects.filter(campaign=campaign, state=stages.NEW):
+        assert ds.p_accept == pytest.approx(0.4) and ds.score == pytest.approx(ds.p_fit * 0.4)
 
 
 def test_embed_reports_what_it_could_not_embed(profiles, enrich, campaign, ctx):

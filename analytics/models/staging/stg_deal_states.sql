@@ -7,6 +7,8 @@ select
     account_id,
     state,
     score,
+    p_fit,
+    p_accept,
     attempts,
     sequence_step,
     withdrawals,
