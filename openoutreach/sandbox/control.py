@@ -14,6 +14,7 @@ GET  /_sandbox/people?offset=&limit=       ground truth of many people (compact)
 GET  /_sandbox/people/{public_id}          ground truth of one person (fit per scenario, propensities, variants)
 GET  /_sandbox/requests[?account=alice]    request log with timings (account omitted: every account)
 GET  /_sandbox/bot-signals                 bot signals so far
+GET  /_sandbox/proxies                     requests per (account, proxy that forwarded them; null = none)
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from starlette.routing import Route
 
 from openoutreach.sandbox import scenarios
 from openoutreach.sandbox.faults import LLM_FAULTS, FaultError
+from openoutreach.sandbox.signals import PROXY_HEADER
 from openoutreach.sandbox.voyager import quirks
 from openoutreach.sandbox.voyager_graphql import DEFAULT_SHARE, served_as_graphql, top_card
 from openoutreach.sandbox.web import Sandbox, json_error, sb
@@ -299,6 +301,10 @@ async def requests_log(request: Request, box: Sandbox) -> Response:
     return JSONResponse({"account": account, "entries": entries})
 
 
+async def proxies(request: Request, box: Sandbox) -> Response:
+    return JSONResponse({"header": PROXY_HEADER, "counts": box.log.proxies()})
+
+
 async def bot_signals(request: Request, box: Sandbox) -> Response:
     return JSONResponse(box.signals.summary())
 
@@ -315,4 +321,5 @@ routes = [
     Route("/_sandbox/people/{public_id}", _guard(person)),
     Route("/_sandbox/requests", _guard(requests_log)),
     Route("/_sandbox/bot-signals", _guard(bot_signals)),
+    Route("/_sandbox/proxies", _guard(proxies)),
 ]

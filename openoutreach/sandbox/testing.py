@@ -93,6 +93,11 @@ class SandboxControl:
     def bot_signals(self) -> dict:
         return self._call("GET", "/bot-signals")
 
+    def proxies(self) -> list[dict]:
+        """[{account, proxy, requests}]: which proxy (its header; None = none) each account's requests
+        came through."""
+        return self._call("GET", "/proxies")["counts"]
+
     def close(self) -> None:
         self._http.close()
 
