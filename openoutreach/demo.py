@@ -8,9 +8,10 @@ Steps:
 3. A campaign seeded from the sandbox scenario's product and objective, and ACCOUNTS (default 1, up to
    3) sandbox LinkedIn accounts working for it, each with its own browser worker; with more than one
    (or DEMO_PROXIES=1) each account goes through its own forward proxy, a real `tinyproxy` on loopback
-   (`openoutreach.demo_accounts`, `openoutreach.forward_proxy`). Everything else happens on its own:
-   keywords from the LLM stand-in, search, enrichment, qualification, invitations, acceptance checks,
-   follow-ups.
+   (`openoutreach.demo_accounts`, `openoutreach.forward_proxy`). The campaign starts with the
+   scenario's first three keywords, as an operator types them in the campaign's keyword list.
+   Everything else happens on its own: search, enrichment, qualification, more keywords from the LLM
+   stand-in when those run out, invitations, acceptance checks, follow-ups.
 4. A live view of the funnel per campaign until Ctrl-C (or SIGTERM, SIGHUP), or for DEMO_SECONDS seconds
    (the moment the first person reaches Completed is printed); then every process is stopped in order
    (work, beat, sandbox, Redis; a second signal skips the grace), the final funnel, the memory of each
@@ -22,7 +23,9 @@ Compressed time: the sandbox's clock runs TIME_SCALE times faster and the lanes'
 (the product's TIME_SCALE setting); caps are per real day, as always. The sandbox's members also decide
 on invitations ACCEPT_DELAY_SCALE times sooner than their drawn delay, and pending invitations are
 first checked after CHECK_PENDING_HOURS sandbox hours (doubling): so an invitation is typically read as
-accepted within a minute, not after a simulated day. People still browse at human speed.
+accepted within a minute, not after a simulated day. People read and type at HUMAN_SPEED times the
+product's default pauses; the floors (page-load gap, gap between outward actions, caps) are the
+product's.
 
 Ports: WEB_PORT, FLOWER_PORT, PRIVATE_REDIS_PORT, SANDBOX_PORT (default 8000, 5555, 6391, 8766) when
 free, else free ones; the chosen ports are printed (and why one moved). A demo still running in the same
@@ -53,6 +56,8 @@ TIME_SCALE = 720  # one real minute = 12 sandbox hours: a day of pacing in two m
 ACCEPT_DELAY_SCALE = 0.05  # acceptances after ~1 sandbox hour (median) instead of ~20: ~5 real seconds
 CHECK_PENDING_HOURS = 1  # first acceptance check one sandbox hour (5 real s) after the invitation
 MEMORY_SAMPLE_SECONDS = 15.0
+OPERATOR_KEYWORDS = 3  # the campaign starts with these; the LLM stand-in adds more when they run out
+HUMAN_SPEED = 0.5  # people read and type twice as fast as the product's default human pace
 SCENARIO = os.environ.get("DEMO_SCENARIO", "devops")
 PEOPLE = int(os.environ.get("DEMO_PEOPLE", "500"))
 
@@ -121,7 +126,10 @@ class Demo:
             "MIN_ACTION_INTERVAL_SECONDS": "0",
             "ENRICH_MIN_INTERVAL_SECONDS": "0",
             "OUTWARD_ACTION_GAP_SECONDS": "4",
-            "BROWSER_HUMAN_SPEED": "1",  # people browse at human speed; only the lanes' pacing is compressed
+            # Human pauses and typing at HUMAN_SPEED x the default (a follow-up typed in ~20 s, not ~45 s);
+            # the floor between page loads (BROWSER_MIN_PAGE_GAP_SECONDS) and the outward gap stay, and
+            # the sandbox's burst signals judge every page load in real time.
+            "BROWSER_HUMAN_SPEED": str(HUMAN_SPEED),
             "CLAIM_SECONDS": "300",
             "SUPERVISOR_POLL_SECONDS": "2",
             "PYTHONUNBUFFERED": "1",
@@ -226,6 +234,7 @@ def prepare_database(database: Path, template: Path) -> str:
 
 def seed(sandbox_url: str, accounts: DemoAccounts) -> None:
     """A campaign from the scenario's own product and objective, and the sandbox accounts for it."""
+    from openoutreach.outreach.models import SearchKeyword
     from openoutreach.pipeline.campaigns import create_campaign
     from openoutreach.sandbox.scenarios import load_all
 
@@ -237,6 +246,9 @@ def seed(sandbox_url: str, accounts: DemoAccounts) -> None:
         booking_link="https://cal.example.com/demo",
         min_qualifiable_leads=15,
     )
+    # What an operator types in the campaign's keyword list: the scenario's first few, in its order.
+    for keyword in scenario.keywords[:OPERATOR_KEYWORDS]:
+        SearchKeyword.objects.create(campaign=campaign, keyword=keyword)
     # A sandbox member, not a LinkedIn account: the notice is accepted for this throwaway data dir only
     # (the supervisor starts no browser without it), and the stand-in account is already warm.
     from openoutreach.operator import legal
