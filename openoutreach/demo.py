@@ -21,7 +21,7 @@ Steps:
 
 Compressed time: the sandbox's clock runs TIME_SCALE times faster and the lanes' pacing is divided by it
 (the product's TIME_SCALE setting); caps are per real day, as always. The sandbox's members also decide
-on invitations ACCEPT_DELAY_SCALE times sooner than their drawn delay, and pending invitations are
+on invitations in ACCEPT_DELAY_SCALE times their drawn delay, and pending invitations are
 first checked after CHECK_PENDING_HOURS sandbox hours (doubling): so an invitation is typically read as
 accepted within a minute, not after a simulated day. People read and type at HUMAN_SPEED times the
 product's default pauses; the floors (page-load gap, gap between outward actions, caps) are the
@@ -53,7 +53,7 @@ from openoutreach.worker_memory import MB
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 TIME_SCALE = 720  # one real minute = 12 sandbox hours: a day of pacing in two minutes
-ACCEPT_DELAY_SCALE = 0.05  # acceptances after ~1 sandbox hour (median) instead of ~20: ~5 real seconds
+ACCEPT_DELAY_SCALE = 0.02  # acceptances after ~25 sandbox minutes (median) instead of ~20 h: ~2 real s
 CHECK_PENDING_HOURS = 1  # first acceptance check one sandbox hour (5 real s) after the invitation
 MEMORY_SAMPLE_SECONDS = 15.0
 OPERATOR_KEYWORDS = 3  # the campaign starts with these; the LLM stand-in adds more when they run out
@@ -163,13 +163,9 @@ class Demo:
         self.database_note = prepare_database(self.data_dir / "db.sqlite3", self.template)
         wait_for_port(self.ports["sandbox"], timeout=60)
         seed(f"http://127.0.0.1:{self.ports['sandbox']}", self.accounts)
-        run("web", [py, "-m", "gunicorn", "openoutreach.wsgi", "--bind", f"127.0.0.1:{self.ports['web']}",
-                    "--workers", "1", "--threads", "4"])  # fmt: skip
-        run(
-            "beat",
-            celery_argv("beat", "-s", str(self.data_dir / "celerybeat-schedule"), "-l", "INFO"),
-            STAGE_BEAT,
-        )
+        # The browser's path is the longest (supervisor, then its worker, then Chromium and a login):
+        # it starts first; the admin and Flower, which no work waits for, last.
+        run("supervisor", [py, "-m", "workers.supervisor"])
         run(
             "worker-default",
             celery_argv("worker", "-Q", "default", "-n", "default@%h", "-c", "2", "-l", "INFO"),
@@ -178,7 +174,13 @@ class Demo:
             "worker-ml",
             celery_argv("worker", "-Q", "ml", "-n", "ml@%h", "-P", "solo", "-c", "1", "-l", "INFO"),
         )
-        run("supervisor", [py, "-m", "workers.supervisor"])
+        run(
+            "beat",
+            celery_argv("beat", "-s", str(self.data_dir / "celerybeat-schedule"), "-l", "INFO"),
+            STAGE_BEAT,
+        )
+        run("web", [py, "-m", "gunicorn", "openoutreach.wsgi", "--bind", f"127.0.0.1:{self.ports['web']}",
+                    "--workers", "1", "--threads", "4"])  # fmt: skip
         from django.conf import settings
 
         self.env["FLOWER_BASIC_AUTH"] = f"{settings.FLOWER_USER}:{settings.FLOWER_PASSWORD}"
