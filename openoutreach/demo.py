@@ -7,7 +7,7 @@ Steps:
    browser-worker supervisor and Flower.
 3. A campaign seeded from the sandbox scenario's product and objective, and ACCOUNTS (default 1, up to
    3) sandbox LinkedIn accounts working for it, each with its own browser worker; with more than one
-   (or DEMO_PROXIES=1) each account goes through its own forward proxy, a real `tinyproxy` on loopback
+   (or DEMO_PROXIES=1) each account goes through its own forward proxy, a real `privoxy` on loopback
    (`openoutreach.demo_accounts`, `openoutreach.forward_proxy`). The campaign starts with the
    scenario's first three keywords, as an operator types them in the campaign's keyword list.
    Everything else happens on its own: search, enrichment, qualification, more keywords from the LLM
@@ -45,7 +45,7 @@ from pathlib import Path
 
 from openoutreach import demo_accounts
 from openoutreach.demo_accounts import DemoAccounts
-from openoutreach.forward_proxy import ProxyNotFound, find_tinyproxy
+from openoutreach.forward_proxy import ProxyNotFound, find_privoxy
 from openoutreach.processes import STAGE_BEAT, STAGE_REDIS, STAGE_SERVICES, STAGE_WORK
 from openoutreach.runstate import RunRecord
 from openoutreach.sandbox.voyager_graphql import DEFAULT_QUERY_ID as SANDBOX_GRAPHQL_QUERY_ID
@@ -320,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         count, with_proxies = demo_accounts.from_env(dict(os.environ))
         if with_proxies:
-            find_tinyproxy()
+            find_privoxy()
     except (demo_accounts.AccountsError, ProxyNotFound) as exc:
         print(exc, file=sys.stderr)
         return 2

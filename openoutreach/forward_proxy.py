@@ -1,11 +1,15 @@
 """Local forward proxies for rehearsals: one real proxy process per account, on loopback, that names
 itself in a header, and the check that each account's traffic reached the sandbox through its own.
 
-`make demo ACCOUNTS=N` and the two-account test run one Debian `tinyproxy` per account (installed by
-`make setup` when root). Each adds `X-Sandbox-Proxy: <name>` to the requests it forwards (tinyproxy's
-`AddHeader`); the sandbox counts requests per (account, proxy) (`GET /_sandbox/proxies`), and
+`make demo ACCOUNTS=N` and the two-account test run one Debian `privoxy` per account (installed by
+`make setup` when root). Each adds `X-Sandbox-Proxy: <name>` to the requests it forwards (an
+`+add-header` action); the sandbox counts requests per (account, proxy) (`GET /_sandbox/proxies`), and
 `proxy_problems()` turns those counts into a verdict: an account's request through another account's
 proxy, or through none, breaks the rule "one stable proxy per account".
+
+Why privoxy and not tinyproxy: Debian 12's tinyproxy (1.11.1) forwards only one of a response's
+`Set-Cookie` headers (measured: the login's JSESSIONID never reached the browser, so every Voyager call
+failed LinkedIn's CSRF check with 403). Privoxy, with no action file but ours, passes every header.
 
 Loopback and Chromium: Chromium sends requests for loopback hosts (127.0.0.1, localhost) around any
 proxy unless the bypass list says `<-loopback>`. Playwright 1.65 adds `<-loopback>` itself unless the
@@ -22,61 +26,70 @@ from pathlib import Path
 
 from openoutreach.sandbox.signals import PROXY_HEADER
 
-TINYPROXY_PATHS = ("/usr/bin/tinyproxy", "/usr/sbin/tinyproxy")
+PRIVOXY_PATHS = ("/usr/sbin/privoxy", "/usr/bin/privoxy")
 
 
 class ProxyNotFound(RuntimeError):
-    """No tinyproxy on this machine (the message says how to install it)."""
+    """No privoxy on this machine (the message says how to install it)."""
 
 
-def find_tinyproxy() -> str:
-    for candidate in (shutil.which("tinyproxy"), *TINYPROXY_PATHS):
+def find_privoxy() -> str:
+    for candidate in (shutil.which("privoxy"), *PRIVOXY_PATHS):
         if candidate and Path(candidate).is_file():
             return candidate
     raise ProxyNotFound(
-        "no tinyproxy found: install Debian's package (`sudo apt-get install tinyproxy`; `make setup` does "
+        "no privoxy found: install Debian's package (`sudo apt-get install privoxy`; `make setup` does "
         "it when run as root), or run the demo with one account (ACCOUNTS=1)"
     )
 
 
 @dataclass(frozen=True)
 class LocalProxy:
-    """One tinyproxy on 127.0.0.1:`port`, in the foreground, that names itself `name` in PROXY_HEADER."""
+    """One privoxy on 127.0.0.1:`port`, in the foreground, that names itself `name` in PROXY_HEADER."""
 
     name: str
     port: int
-    directory: Path  # its config and log
+    directory: Path  # its config, action file and log
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     @property
-    def config_path(self) -> Path:
-        return self.directory / f"{self.name}.conf"
+    def config_dir(self) -> Path:
+        return self.directory / self.name
 
     def config(self) -> str:
-        # Listen/Allow: only this machine may use it. No Via header: the header below is the proxy's only
-        # mark on a request. MaxClients covers a browser's parallel connections.
+        # Only this machine may use it; no filter or action file but ours (so nothing is rewritten);
+        # no remote toggling or editing through its own pages; `debug 1` logs each request's URL.
         return "\n".join(
             [
-                f"Port {self.port}",
-                "Listen 127.0.0.1",
-                "Allow 127.0.0.1",
-                "Timeout 120",
-                "MaxClients 64",
-                "LogLevel Notice",
-                "DisableViaHeader Yes",
-                f'AddHeader "{PROXY_HEADER}" "{self.name}"',
+                f"confdir {self.config_dir}",
+                f"logdir {self.config_dir}",
+                "actionsfile own.action",
+                f"listen-address 127.0.0.1:{self.port}",
+                "permit-access 127.0.0.1",
+                "toggle 1",
+                "enable-remote-toggle 0",
+                "enable-remote-http-toggle 0",
+                "enable-edit-actions 0",
+                "accept-intercepted-requests 0",
+                "forwarded-connect-retries 0",
+                "debug 1",
                 "",
             ]
         )
 
+    def actions(self) -> str:
+        return f"{{+add-header{{{PROXY_HEADER}: {self.name}}}}}\n/\n"
+
     def argv(self, executable: str | None = None) -> list[str]:
-        """Write the config file and return the command (`-d`: stays in the foreground, logs to stderr)."""
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self.config_path.write_text(self.config())
-        return [executable or find_tinyproxy(), "-d", "-c", str(self.config_path)]
+        """Write the config and action files and return the command (`--no-daemon`: stays in the
+        foreground, logs to stderr)."""
+        self.config_dir.mkdir(parents=True, exist_ok=True)
+        (self.config_dir / "own.action").write_text(self.actions())
+        (self.config_dir / "config").write_text(self.config())
+        return [executable or find_privoxy(), "--no-daemon", str(self.config_dir / "config")]
 
 
 def proxy_name(handle: str) -> str:

@@ -12,7 +12,7 @@ Signals (each a dict with kind, account, session, detail, real and sandbox time)
 - `daily_norm` / `weekly_norm`: more invitations, messages or profile views than the account's norms
   in a sandbox day / week.
 The request log also counts, per account, the forward proxy each request came through: the value of
-the `PROXY_HEADER` a proxy adds (tinyproxy's `AddHeader`), or none (`make demo ACCOUNTS=N` checks it).
+the `PROXY_HEADER` a proxy adds (privoxy's `+add-header` action), or none (`make demo ACCOUNTS=N` checks it).
 Session-level signals are recorded once per session; norm signals once per account and day.
 Bursts and off-hours use real time where they are about physical speed, sandbox time where they are
 about the calendar.

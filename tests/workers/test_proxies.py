@@ -1,4 +1,4 @@
-"""Two accounts in parallel, each behind its own forward proxy (a real tinyproxy on loopback): the sandbox
+"""Two accounts in parallel, each behind its own forward proxy (a real privoxy on loopback): the sandbox
 sees every request of an account through that account's proxy, and the demo's safety verdict fails when
 an account's proxy is swapped for another's or missing."""
 
@@ -12,27 +12,27 @@ import pytest
 
 from openoutreach.celery import app
 from openoutreach.demo import safety_report
-from openoutreach.forward_proxy import LocalProxy, find_tinyproxy, proxy_name, proxy_problems
+from openoutreach.forward_proxy import LocalProxy, find_privoxy, proxy_name, proxy_problems
 from openoutreach.local_redis import wait_for_port
-from openoutreach.outreach.models import SearchKeyword
+from openoutreach.outreach.models import LinkedInProfile, SearchKeyword
 from openoutreach.ports import free_port
 from openoutreach.worker_memory import MB, browser_worker_memory
 
 try:
-    TINYPROXY = find_tinyproxy()
-except RuntimeError:  # ProxyNotFound: `make setup` installs it when root
-    TINYPROXY = None
+    PRIVOXY = find_privoxy()
+except RuntimeError:  # ProxyNotFound: `make setup` installs Debian's privoxy when root
+    PRIVOXY = None
 
-needs_tinyproxy = pytest.mark.skipif(TINYPROXY is None, reason="tinyproxy is not installed (make setup)")
+needs_privoxy = pytest.mark.skipif(PRIVOXY is None, reason="privoxy is not installed (make setup)")
 
 
 @pytest.fixture
 def start_proxy(processes, tmp_path):
-    """Factory: a real tinyproxy on a free loopback port that names itself proxy-<handle>."""
+    """Factory: a real privoxy on a free loopback port that names itself proxy-<handle>."""
 
     def start(handle: str) -> LocalProxy:
         proxy = LocalProxy(proxy_name(handle), free_port(), tmp_path / "proxies")
-        processes(proxy.name, proxy.argv(TINYPROXY))
+        processes(proxy.name, proxy.argv(PRIVOXY))
         wait_for_port(proxy.port)
         return proxy
 
@@ -59,7 +59,21 @@ def search_in_parallel(campaign, handles: list[str]) -> list[dict]:
     return [result.get(timeout=300) for result in results]
 
 
-@needs_tinyproxy
+def enrich_in_parallel(accounts: list) -> list[dict]:
+    """Two of each account's discoveries enriched through Voyager, at once: the API calls need the
+    login's cookies (JSESSIONID as the CSRF token) to have come back through the proxy intact."""
+    results = []
+    for account in accounts:
+        ids = list(
+            LinkedInProfile.objects.filter(discovered_by=account, enriched_at__isnull=True).values_list(
+                "lead_id", flat=True
+            )[:2]
+        )
+        results.append(app.send_task("browser.enrich", kwargs={"account": account.handle, "lead_ids": ids}))
+    return [result.get(timeout=300) for result in results]
+
+
+@needs_privoxy
 def test_a_request_through_a_proxy_is_counted_under_its_name(sandbox, start_proxy):
     proxy = start_proxy("alice")
 
@@ -93,7 +107,7 @@ def test_the_verdict_names_each_request_through_the_wrong_proxy_or_none():
     ]
 
 
-@needs_tinyproxy
+@needs_privoxy
 @pytest.mark.slow
 @pytest.mark.browser
 def test_two_accounts_browse_in_parallel_each_through_its_own_proxy(
@@ -106,8 +120,10 @@ def test_two_accounts_browse_in_parallel_each_through_its_own_proxy(
     browser_worker("bob")
 
     reports = search_in_parallel(campaign, ["alice", "bob"])
+    enriched = enrich_in_parallel([alice, bob])
 
     assert [r["results"] for r in reports] == [10, 10]
+    assert [len(r["enriched"]) for r in enriched] == [2, 2], enriched
     expected = {handle: proxy.name for handle, proxy in proxies.items()}
     counts = sandbox.control.proxies()
     through_own = {
@@ -123,7 +139,7 @@ def test_two_accounts_browse_in_parallel_each_through_its_own_proxy(
         assert used.processes >= 3 and 50 * MB < used.pss <= used.rss, (handle, used)
 
 
-@needs_tinyproxy
+@needs_privoxy
 @pytest.mark.slow
 @pytest.mark.browser
 def test_the_safety_verdict_fails_when_a_proxy_is_swapped_or_missing(
