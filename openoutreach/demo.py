@@ -5,13 +5,27 @@ Steps:
 2. Processes, each with its log in `data/demo/logs/`: a private Redis, the sandbox (a fresh scenario,
    its clock sped up by TIME_SCALE), the admin web process, beat, the lanes worker, the ML worker, the
    browser-worker supervisor and Flower.
-3. A campaign seeded from the sandbox scenario's product and objective, and a sandbox LinkedIn account
-   working for it. Everything else happens on its own: keywords from the LLM stand-in, search,
-   enrichment, qualification, invitations, acceptance checks, follow-ups.
-4. A live view of the funnel per campaign until Ctrl-C (or SIGTERM, SIGHUP), or for DEMO_SECONDS seconds;
-   then every process is stopped in order (work, beat, sandbox, Redis; a second signal skips the
-   grace), the final funnel and the safety summary are printed, and the exit status is non-zero if any
-   safety rule was broken (a bot signal in the sandbox, a cap exceeded, an action outside hours).
+3. A campaign seeded from the sandbox scenario's product and objective, and ACCOUNTS (default 1, up to
+   3) sandbox LinkedIn accounts working for it, each with its own browser worker; with more than one
+   (or DEMO_PROXIES=1) each account goes through its own forward proxy, a real `privoxy` on loopback
+   (`openoutreach.demo_accounts`, `openoutreach.forward_proxy`). The campaign starts with the
+   scenario's first three keywords, as an operator types them in the campaign's keyword list.
+   Everything else happens on its own: search, enrichment, qualification, more keywords from the LLM
+   stand-in when those run out, invitations, acceptance checks, follow-ups.
+4. A live view of the funnel per campaign until Ctrl-C (or SIGTERM, SIGHUP), or for DEMO_SECONDS seconds
+   (the moment the first person reaches Completed is printed); then every process is stopped in order
+   (work, beat, sandbox, Redis; a second signal skips the grace), the final funnel, the memory of each
+   browser worker and the safety summary are printed, and the exit status is non-zero if any safety
+   rule was broken (a bot signal in the sandbox, a cap exceeded, an action outside hours, an account's
+   request through another account's proxy or through none).
+
+Compressed time: the sandbox's clock runs TIME_SCALE times faster and the lanes' pacing is divided by it
+(the product's TIME_SCALE setting); caps are per real day, as always. The sandbox's members also decide
+on invitations in ACCEPT_DELAY_SCALE times their drawn delay, and pending invitations are
+first checked after CHECK_PENDING_HOURS sandbox hours (doubling): so an invitation is typically read as
+accepted within a minute, not after a simulated day. People read and type at HUMAN_SPEED times the
+product's default pauses; the floors (page-load gap, gap between outward actions, caps) are the
+product's.
 
 Ports: WEB_PORT, FLOWER_PORT, PRIVATE_REDIS_PORT, SANDBOX_PORT (default 8000, 5555, 6391, 8766) when
 free, else free ones; the chosen ports are printed (and why one moved). A demo still running in the same
@@ -29,12 +43,21 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from openoutreach import demo_accounts
+from openoutreach.demo_accounts import DemoAccounts
+from openoutreach.forward_proxy import ProxyNotFound, find_privoxy
 from openoutreach.processes import STAGE_BEAT, STAGE_REDIS, STAGE_SERVICES, STAGE_WORK
 from openoutreach.runstate import RunRecord
 from openoutreach.sandbox.voyager_graphql import DEFAULT_QUERY_ID as SANDBOX_GRAPHQL_QUERY_ID
+from openoutreach.worker_memory import MB
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 TIME_SCALE = 720  # one real minute = 12 sandbox hours: a day of pacing in two minutes
+ACCEPT_DELAY_SCALE = 0.02  # acceptances after ~25 sandbox minutes (median) instead of ~20 h: ~2 real s
+CHECK_PENDING_HOURS = 1  # first acceptance check one sandbox hour (5 real s) after the invitation
+MEMORY_SAMPLE_SECONDS = 15.0
+OPERATOR_KEYWORDS = 3  # the campaign starts with these; the LLM stand-in adds more when they run out
+HUMAN_SPEED = 0.5  # people read and type twice as fast as the product's default human pace
 SCENARIO = os.environ.get("DEMO_SCENARIO", "devops")
 PEOPLE = int(os.environ.get("DEMO_PEOPLE", "500"))
 
@@ -52,21 +75,40 @@ DEFAULT_PORTS = {
 class Demo:
     data_dir: Path
     seconds: float | None
+    account_count: int = 1
+    with_proxies: bool = False
     ports: dict[str, int] = field(default_factory=dict)
     port_notes: list[str] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
     procs: list = field(default_factory=list)
     record: RunRecord | None = None  # once claimed
+    accounts: DemoAccounts = field(default_factory=lambda: DemoAccounts(["alice"]))  # set by prepare()
+    first_completed: float | None = None  # seconds after the start
+    memory: dict = field(default_factory=dict)  # handle -> last TreeMemory
+    peak_memory: dict = field(default_factory=dict)  # handle -> TreeMemory with the largest PSS
+    proxy_counts: list = field(default_factory=list)  # the sandbox's [{account, proxy, requests}] at the end
+    database_note: str = ""
+
+    @property
+    def template(self) -> Path:
+        """The set-up CRM kept beside the data dir (which prepare() wipes): `openoutreach.demo_template`."""
+        return self.data_dir.parent / f"{self.data_dir.name}-template.sqlite3"
 
     def prepare(self) -> None:
         shutil.rmtree(self.data_dir, ignore_errors=True)
         (self.data_dir / "logs").mkdir(parents=True)
-        from openoutreach.ports import pick_port
+        from openoutreach.ports import free_port, pick_port
 
         for what, preferred in DEFAULT_PORTS.items():
             self.ports[what], note = pick_port(preferred, what)
             if note:
                 self.port_notes.append(note)
+        proxy_ports = [free_port() for _ in range(self.account_count)] if self.with_proxies else []
+        self.accounts = demo_accounts.plan(
+            self.account_count, self.with_proxies, proxy_ports, self.data_dir / "proxies"
+        )
+        for proxy in self.accounts.proxies.values():
+            self.ports[proxy.name] = proxy.port
         sandbox = f"http://127.0.0.1:{self.ports['sandbox']}"
         self.env = {
             **os.environ,
@@ -79,11 +121,15 @@ class Demo:
             "VOYAGER_GRAPHQL_QUERY_ID": SANDBOX_GRAPHQL_QUERY_ID,  # the sandbox's current one
             "AI_MODEL": "sandbox-model",
             "TIME_SCALE": str(TIME_SCALE),
+            "CHECK_PENDING_HOURS": str(CHECK_PENDING_HOURS),
             "LANE_TICK_SECONDS": "2",
             "MIN_ACTION_INTERVAL_SECONDS": "0",
             "ENRICH_MIN_INTERVAL_SECONDS": "0",
             "OUTWARD_ACTION_GAP_SECONDS": "4",
-            "BROWSER_HUMAN_SPEED": "1",  # people browse at human speed; only the lanes' pacing is compressed
+            # Human pauses and typing at HUMAN_SPEED x the default (a follow-up typed in ~20 s, not ~45 s);
+            # the floor between page loads (BROWSER_MIN_PAGE_GAP_SECONDS) and the outward gap stay, and
+            # the sandbox's burst signals judge every page load in real time.
+            "BROWSER_HUMAN_SPEED": str(HUMAN_SPEED),
             "CLAIM_SECONDS": "300",
             "SUPERVISOR_POLL_SECONDS": "2",
             "PYTHONUNBUFFERED": "1",
@@ -106,17 +152,20 @@ class Demo:
         py = sys.executable
         run("redis", server_args(self.ports["redis"], self.data_dir), STAGE_REDIS)
         run("sandbox", [py, "-m", "openoutreach.sandbox", "serve", "--port", str(self.ports["sandbox"]),
-                        "--people", str(PEOPLE), "--scenario", SCENARIO, "--clock-speed", str(TIME_SCALE)], STAGE_SERVICES)  # fmt: skip
+                        "--people", str(PEOPLE), "--scenario", SCENARIO, "--clock-speed", str(TIME_SCALE),
+                        "--accept-delay-scale", str(ACCEPT_DELAY_SCALE)], STAGE_SERVICES)  # fmt: skip
+        for proxy in self.accounts.proxies.values():
+            run(proxy.name, proxy.argv(), STAGE_SERVICES)
         wait_for_port(self.ports["redis"])
+        for proxy in self.accounts.proxies.values():
+            wait_for_port(proxy.port)
+        # the CRM exists before any worker reads it
+        self.database_note = prepare_database(self.data_dir / "db.sqlite3", self.template)
         wait_for_port(self.ports["sandbox"], timeout=60)
-        seed(f"http://127.0.0.1:{self.ports['sandbox']}")  # the CRM exists before any worker reads it
-        run("web", [py, "-m", "gunicorn", "openoutreach.wsgi", "--bind", f"127.0.0.1:{self.ports['web']}",
-                    "--workers", "1", "--threads", "4"])  # fmt: skip
-        run(
-            "beat",
-            celery_argv("beat", "-s", str(self.data_dir / "celerybeat-schedule"), "-l", "INFO"),
-            STAGE_BEAT,
-        )
+        seed(f"http://127.0.0.1:{self.ports['sandbox']}", self.accounts)
+        # The browser's path is the longest (supervisor, then its worker, then Chromium and a login):
+        # it starts first; the admin and Flower, which no work waits for, last.
+        run("supervisor", [py, "-m", "workers.supervisor"])
         run(
             "worker-default",
             celery_argv("worker", "-Q", "default", "-n", "default@%h", "-c", "2", "-l", "INFO"),
@@ -125,7 +174,13 @@ class Demo:
             "worker-ml",
             celery_argv("worker", "-Q", "ml", "-n", "ml@%h", "-P", "solo", "-c", "1", "-l", "INFO"),
         )
-        run("supervisor", [py, "-m", "workers.supervisor"])
+        run(
+            "beat",
+            celery_argv("beat", "-s", str(self.data_dir / "celerybeat-schedule"), "-l", "INFO"),
+            STAGE_BEAT,
+        )
+        run("web", [py, "-m", "gunicorn", "openoutreach.wsgi", "--bind", f"127.0.0.1:{self.ports['web']}",
+                    "--workers", "1", "--threads", "4"])  # fmt: skip
         from django.conf import settings
 
         self.env["FLOWER_BASIC_AUTH"] = f"{settings.FLOWER_USER}:{settings.FLOWER_PASSWORD}"
@@ -140,23 +195,51 @@ class Demo:
             for proc in self.procs:
                 self.record.update(proc.name, proc.record())
 
+    def sample_memory(self) -> None:
+        """The memory of each browser worker now (and the largest seen)."""
+        from openoutreach.worker_memory import browser_worker_memory
+
+        supervisor = self.proc("supervisor")
+        if supervisor is None or supervisor.process is None:
+            return
+        for handle, memory in browser_worker_memory(supervisor.process.pid).items():
+            self.memory[handle] = memory
+            if handle not in self.peak_memory or memory.pss > self.peak_memory[handle].pss:
+                self.peak_memory[handle] = memory
+
     def stop(self, grace: float, urgent=None, say=print) -> None:
         from openoutreach.shutdown import stop_in_order
 
         stop_in_order(self.procs, grace, urgent, say)
 
 
-def seed(sandbox_url: str) -> None:
-    """A campaign from the scenario's own product and objective, and sandbox account alice for it."""
+def prepare_database(database: Path, template: Path) -> str:
+    """The migrated, set-up CRM: a copy of the template when it is current, else migrated here (and kept
+    as the template for the next demo). Says which, and how long it took."""
     from django.core.management import call_command
+    from django.db import connection
 
-    from openoutreach.pipeline.campaigns import create_account, create_campaign
+    from openoutreach import demo_template
     from openoutreach.pipeline.crm_setup import ensure_workspace
-    from openoutreach.sandbox.scenarios import load_all
-    from openoutreach.sandbox.testing import SandboxControl
 
+    began = time.monotonic()
+    key = demo_template.template_key()
+    connection.close()
+    if demo_template.restore(template, database, key):
+        return f"CRM database copied from {template} ({time.monotonic() - began:.1f} s)"
     call_command("migrate", verbosity=0, interactive=False)
     ensure_workspace()
+    connection.close()
+    demo_template.save(database, template, key)
+    return f"CRM database migrated and set up ({time.monotonic() - began:.0f} s; kept in {template} for the next demo)"
+
+
+def seed(sandbox_url: str, accounts: DemoAccounts) -> None:
+    """A campaign from the scenario's own product and objective, and the sandbox accounts for it."""
+    from openoutreach.outreach.models import SearchKeyword
+    from openoutreach.pipeline.campaigns import create_campaign
+    from openoutreach.sandbox.scenarios import load_all
+
     scenario = load_all()[SCENARIO]
     campaign = create_campaign(
         f"{SCENARIO} (sandbox)",
@@ -165,22 +248,15 @@ def seed(sandbox_url: str) -> None:
         booking_link="https://cal.example.com/demo",
         min_qualifiable_leads=15,
     )
+    # What an operator types in the campaign's keyword list: the scenario's first few, in its order.
+    for keyword in scenario.keywords[:OPERATOR_KEYWORDS]:
+        SearchKeyword.objects.create(campaign=campaign, keyword=keyword)
     # A sandbox member, not a LinkedIn account: the notice is accepted for this throwaway data dir only
     # (the supervisor starts no browser without it), and the stand-in account is already warm.
     from openoutreach.operator import legal
 
     legal.accept("demo (sandbox only)")
-    account = create_account("alice", "alice@sandbox.test", "alice-pass", campaign, warmup_started_on=None)
-    account.working_hours_start, account.working_hours_end = _always_open()
-    account.save()
-    # The sandbox judges working hours on its own (sped-up) clock: the account works around it.
-    SandboxControl(sandbox_url).update_account("alice", working_hours=[0, 24])
-
-
-def _always_open():
-    from datetime import time
-
-    return time(0, 0), time(23, 59, 59)
+    demo_accounts.seed_accounts(accounts, campaign, sandbox_url)
 
 
 def _rows() -> list:
@@ -204,14 +280,19 @@ def _table(elapsed: float, demo: Demo):
     return funnel_table(title, _rows(), _caption(demo))
 
 
-def safety_report(sandbox_url: str) -> list[str]:
-    """Every broken safety rule, in words (empty = all kept)."""
+def safety_report(sandbox_url: str, expected_proxies: dict[str, str] | None = None) -> list[str]:
+    """Every broken safety rule, in words (empty = all kept). `expected_proxies` (handle -> its proxy's
+    name): every request of those accounts must have reached the sandbox through its own proxy."""
+    from openoutreach.forward_proxy import proxy_problems
     from openoutreach.outreach.models import ActionLog, LinkedInAccount
     from openoutreach.safety import caps
     from openoutreach.sandbox.testing import SandboxControl
 
+    control = SandboxControl(sandbox_url)
     problems = []
-    signals = SandboxControl(sandbox_url).bot_signals()
+    if expected_proxies:
+        problems += proxy_problems(expected_proxies, control.proxies())
+    signals = control.bot_signals()
     for entry in signals.get("signals", []):
         problems.append(f"sandbox bot signal: {entry.get('kind')} ({entry.get('detail', '')})")
     for account in LinkedInAccount.objects.all():
@@ -234,8 +315,21 @@ def safety_report(sandbox_url: str) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     from openoutreach.runstate import AlreadyRunning
 
+    started = time.monotonic()
     seconds = float(os.environ["DEMO_SECONDS"]) if os.environ.get("DEMO_SECONDS") else None
-    demo = Demo(Path(os.environ.get("DEMO_DIR") or PROJECT_DIR / "data" / "demo").resolve(), seconds)
+    try:
+        count, with_proxies = demo_accounts.from_env(dict(os.environ))
+        if with_proxies:
+            find_privoxy()
+    except (demo_accounts.AccountsError, ProxyNotFound) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    demo = Demo(
+        Path(os.environ.get("DEMO_DIR") or PROJECT_DIR / "data" / "demo").resolve(),
+        seconds,
+        account_count=count,
+        with_proxies=with_proxies,
+    )
     # The record lives beside the data dir, which prepare() wipes: a live demo's files are never wiped.
     record = RunRecord(demo.data_dir.parent / f"{demo.data_dir.name}.processes.json", "`make demo`")
     try:
@@ -244,12 +338,12 @@ def main(argv: list[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 1
     try:
-        return _run(demo)
+        return _run(demo, started)
     finally:
         record.release()
 
 
-def _run(demo: Demo) -> int:
+def _run(demo: Demo, started: float) -> int:
     demo.prepare()
     import django
 
@@ -270,16 +364,28 @@ def _run(demo: Demo) -> int:
     for note in demo.port_notes:
         say(f"[yellow]{note}[/]")
     say("Ports: " + ", ".join(f"{what} {port}" for what, port in demo.ports.items()))
+    say(
+        f"Accounts: {', '.join(demo.accounts.handles)}"
+        + (
+            " (each through its own proxy: "
+            + ", ".join(f"{h} {p.url}" for h, p in demo.accounts.proxies.items())
+            + ")"
+            if demo.accounts.proxies
+            else ""
+        )
+    )
     sandbox_url = demo.env["LINKEDIN_BASE_URL"]
-    started = time.monotonic()
     with StopSignals(say) as signals:
         try:
             demo.start()
+            say(demo.database_note)
             _live(demo, console, started)
         except StopRequested as stop:
             say(f"{stop} received: stopping every process (a second signal skips the grace)")
         finally:
             signals.stopping()
+            with contextlib.suppress(Exception):  # the browsers are still up: their memory now
+                demo.sample_memory()
             problems = _safety(demo, sandbox_url)
             demo.stop(settings.SHUTDOWN_GRACE_SECONDS, signals.urgent, say)
     with contextlib.suppress(OSError, ValueError):
@@ -301,7 +407,7 @@ def _live(demo: Demo, console, started: float) -> None:
         f"Flower http://127.0.0.1:{demo.ports['flower']}/ (user {settings.FLOWER_USER!r}, "
         f"password {settings.FLOWER_PASSWORD!r})"
     )
-    next_refresh = 0.0
+    next_refresh = next_memory = 0.0
     with FunnelView(console, f"OpenOutreach demo (sandbox clock x{TIME_SCALE})", _caption(demo)) as view:
         while demo.seconds is None or time.monotonic() - started < demo.seconds:
             dead = [p.name for p in demo.procs if not p.alive()]
@@ -310,8 +416,16 @@ def _live(demo: Demo, console, started: float) -> None:
             if time.monotonic() >= next_refresh:
                 demo.refresh_record()
                 next_refresh = time.monotonic() + 5
+            if time.monotonic() >= next_memory:
+                demo.sample_memory()
+                next_memory = time.monotonic() + MEMORY_SAMPLE_SECONDS
             time.sleep(1)
-            view.show(time.monotonic() - started, _rows())
+            rows = _rows()
+            elapsed = time.monotonic() - started
+            if demo.first_completed is None and any(counts.get("completed") for _name, counts in rows):
+                demo.first_completed = elapsed
+                console.print(f"First Completed after {elapsed:.0f} s")
+            view.show(elapsed, rows)
 
 
 def _safety(demo: Demo, sandbox_url: str) -> list[str]:
@@ -319,7 +433,11 @@ def _safety(demo: Demo, sandbox_url: str) -> list[str]:
     if sandbox is None or not sandbox.alive():
         return ["sandbox not running"]
     try:
-        return safety_report(sandbox_url)
+        if demo.accounts.proxies:
+            from openoutreach.sandbox.testing import SandboxControl
+
+            demo.proxy_counts = SandboxControl(sandbox_url).proxies()
+        return safety_report(sandbox_url, demo.accounts.expected_proxies)
     except Exception as exc:  # stopped before the CRM existed: still stop every process
         return [f"no safety report ({type(exc).__name__}: {exc})"]
 
@@ -334,12 +452,30 @@ def _summary(demo: Demo, console, started: float, problems: list[str]) -> int:
         nothing_done = True
     if nothing_done:
         console.print(f"[yellow]Nothing was done in this run: see the logs in {demo.data_dir / 'logs'}.[/]")
+    if demo.first_completed is not None:
+        console.print(f"First Completed after {demo.first_completed:.0f} s")
+    else:
+        console.print(f"No one reached Completed in {time.monotonic() - started:.0f} s")
+    for handle, memory in demo.memory.items():
+        console.print(
+            f"Browser worker of {handle}: {memory} at the end, at most {demo.peak_memory[handle].pss / MB:.0f} MB PSS"
+        )
+    if demo.accounts.proxies and not problems:
+        console.print(f"Proxies: {_proxy_line(demo)}")
     if problems:
         console.print("[bold red]Safety rules broken:[/]")
         for problem in problems:
             console.print(f"  - {problem}")
         return 1
+    own_proxies = ", every account through its own proxy" if demo.accounts.proxies else ""
     console.print(
-        "[bold green]Safety: no bot signal in the sandbox, every cap kept, every action inside working hours.[/]"
+        "[bold green]Safety: no bot signal in the sandbox, every cap kept, every action inside working "
+        f"hours{own_proxies}.[/]"
     )
     return 0
+
+
+def _proxy_line(demo: Demo) -> str:
+    from openoutreach.forward_proxy import proxy_summary
+
+    return proxy_summary(demo.accounts.expected_proxies, demo.proxy_counts)

@@ -143,9 +143,14 @@ def active_handles() -> list[str]:
 
 def spawn_worker(handle: str) -> subprocess.Popen:
     # A supervisor killed outright (SIGKILL) still stops its workers: the kernel sends them SIGTERM.
+    # Each worker gets its own session: a signal to the supervisor's process group (`make run`/`make demo`
+    # stopping it, Ctrl-C in its terminal) must not reach the worker's Playwright driver, which shares the
+    # worker's group and dies on it, closing the browser under a half-typed message. The supervisor
+    # warm-stops its workers itself (stop_all), so a running action finishes within the grace.
     return subprocess.Popen(
         [sys.executable, "-m", "workers.browser_process", handle],
         env=os.environ.copy(),
+        start_new_session=True,
         preexec_fn=die_with_parent(),  # noqa: PLW1509
     )
 

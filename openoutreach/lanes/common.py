@@ -60,12 +60,17 @@ OUTWARD_QUEUE_LIMIT = 3
 def queued(account: LinkedInAccount) -> int:
     """Tasks waiting in the account's browser queue (Redis list length; 0 when Redis is away, since
     claims and slots in the database still bound what can be sent)."""
-    import redis
-
     from workers.queues import browser_queue
 
+    return waiting_in(browser_queue(account.handle))
+
+
+def waiting_in(queue: str) -> int:
+    """Tasks waiting in a queue (Redis list length; 0 when Redis is away)."""
+    import redis
+
     try:
-        return int(_redis().llen(browser_queue(account.handle)))
+        return int(_redis().llen(queue))
     except redis.RedisError:
         return 0
 

@@ -127,15 +127,22 @@ def find_browser(explicit: str | None = None, playwright_path: str | None = None
     )
 
 
+# Chromium sends loopback requests around a proxy unless told `<-loopback>`: an account's traffic goes
+# through its one proxy, wherever the site is (the sandbox on 127.0.0.1 included). Playwright adds it too
+# unless PLAYWRIGHT_DISABLE_FORCED_CHROMIUM_PROXIED_LOOPBACK is set; saying it here does not depend on that.
+PROXY_BYPASS = "<-loopback>"
+
+
 def proxy_settings(proxy: str | None) -> dict[str, str] | None:
-    """Playwright's proxy dict from `scheme://user:pass@host:port` (credentials split out)."""
+    """Playwright's proxy dict from `scheme://user:pass@host:port` (credentials split out; no host,
+    loopback included, bypasses it)."""
     if not proxy:
         return None
     parts = urlsplit(proxy)
     if not parts.scheme or not parts.hostname:
         raise ValueError("proxy must look like http://user:pass@host:port")
     server = f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
-    settings = {"server": server}
+    settings = {"server": server, "bypass": PROXY_BYPASS}
     if parts.username:
         settings["username"] = unquote(parts.username)
         settings["password"] = unquote(parts.password or "")

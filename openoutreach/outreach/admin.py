@@ -21,10 +21,12 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 
 from openoutreach.operator import export, profile_summary
 from openoutreach.operator.admin_forms import CampaignForm, LinkedInAccountForm, SequenceStepForm
 from openoutreach.operator.funnel import STATES, funnel
+from openoutreach.operator.labels import lane_label
 from openoutreach.pipeline import sequences
 from openoutreach.safety import caps, health
 
@@ -147,7 +149,7 @@ def usage_table(account: LinkedInAccount) -> str:
     rows = []
     for kind, usage in caps.usage_summary(account).items():
         week = f"{usage.week} / {usage.weekly_cap}" if usage.weekly_cap is not None else "—"
-        rows.append((kind, kind, usage.today, usage.daily_cap, week))
+        rows.append((kind, capfirst(lane_label(kind)), usage.today, usage.daily_cap, week))
     body = format_html_join("", "<tr data-kind='{}'><th>{}</th><td>{} / {}</td><td>{}</td></tr>", rows)
     return format_html("<table><tr><th></th><th>today</th><th>this week</th></tr>{}</table>", body)
 
@@ -208,7 +210,7 @@ class LinkedInAccountAdmin(admin.ModelAdmin):
             "",
             "<br><span style='color: #c62828' data-lane='{}'>{} paused</span>: {} {}{}",
             (
-                (p.lane, p.lane, p.get_reason_display(), p.detail,
+                (p.lane, capfirst(p.get_lane_display()), p.get_reason_display(), p.detail,
                  f" (until {p.until:%Y-%m-%d %H:%M} UTC)" if p.until else " (until resumed)")
                 for p in account.paused_lanes()
             ),
@@ -247,7 +249,7 @@ class LinkedInAccountAdmin(admin.ModelAdmin):
     @admin.display(description="Today")
     def today(self, account: LinkedInAccount) -> str:
         summary = caps.usage_summary(account)
-        return " · ".join(f"{kind} {u.today}/{u.daily_cap}" for kind, u in summary.items())
+        return " · ".join(f"{lane_label(kind)} {u.today}/{u.daily_cap}" for kind, u in summary.items())
 
     @admin.display(description="Invitations this week")
     def invitations_this_week(self, account: LinkedInAccount) -> str:

@@ -25,6 +25,12 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--seed", type=int, default=7)
     serve.add_argument("--scenario", default="devops", choices=scenarios.available())
     serve.add_argument("--clock-speed", type=float, default=1.0, help="sandbox seconds per real second")
+    serve.add_argument(
+        "--accept-delay-scale",
+        type=float,
+        default=1.0,
+        help="multiplies the time people take to accept an invitation (default 1: a median near 20 h)",
+    )
     serve.add_argument("--llm-noise", type=float, default=0.0, help="share of LLM answers flipped (0..1)")
     serve.add_argument(
         "--markup-share",
@@ -49,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--markup-share: {exc}")
     if args.people < 1 or not args.clock_speed > 0 or not 0 <= args.llm_noise <= 1:
         parser.error("--people must be >= 1, --clock-speed > 0, --llm-noise in [0, 1]")
+    if not 0 < args.accept_delay_scale <= 1000:
+        parser.error("--accept-delay-scale must be in (0, 1000]")
     if not 0 <= args.voyager_graphql_share <= 1:
         parser.error("--voyager-graphql-share must be in [0, 1]")
     if not args.voyager_graphql_query_id.startswith(QUERY_PREFIX):
@@ -64,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         share,
         voyager_graphql_share=args.voyager_graphql_share,
         voyager_graphql_query_id=args.voyager_graphql_query_id,
+        accept_delay_scale=args.accept_delay_scale,
     )
     if box.llm_missing:
         print(f"sandbox: LLM stand-in not mounted ({box.llm_missing})", file=sys.stderr, flush=True)

@@ -21,7 +21,7 @@ from openoutreach.sandbox.faults import Faults
 from openoutreach.sandbox.oracle import Oracle
 from openoutreach.sandbox.population import Population
 from openoutreach.sandbox.scenarios import load
-from openoutreach.sandbox.signals import BotSignals, RequestLog
+from openoutreach.sandbox.signals import PROXY_HEADER, BotSignals, RequestLog
 from openoutreach.sandbox.voyager_graphql import DEFAULT_QUERY_ID, DEFAULT_SHARE
 from openoutreach.sandbox.web import Sandbox
 from openoutreach.sandbox.world import World
@@ -38,11 +38,13 @@ def build_sandbox(
     markup_share: str | dict[str, float] | None = None,
     voyager_graphql_share: float = DEFAULT_SHARE,
     voyager_graphql_query_id: str = DEFAULT_QUERY_ID,
+    accept_delay_scale: float = 1.0,
 ) -> Sandbox:
     """`markup_share`: which profile-page generation people get, e.g. "2026=0.6,2022=0.3,older=0.1"
     (population.parse_markup_share; the default serves 2026 most)."""
     population = Population.generate(people, seed, markup_share=markup_share)
     world = World.create(population, load(scenario), clock_speed)
+    world.accept_delay_scale = accept_delay_scale
     box = Sandbox(
         world=world,
         faults=Faults(seed=seed),
@@ -68,7 +70,11 @@ class Observe:
         self.app, self.box = app, box
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(("/_sandbox/", "/sandbox-static/")):
+        if scope["type"] != "http" or scope["path"].startswith("/_sandbox/"):
+            await self.app(scope, receive, send)
+            return
+        if scope["path"].startswith("/sandbox-static/"):  # assets: only which proxy they came through
+            self._count_proxy(scope, None)
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
@@ -89,6 +95,7 @@ class Observe:
         await self.app(scope, receive, capture)
         account = scope["state"].get("account", account)
         path = scope["path"]
+        proxy = self._count_proxy(scope, account)
         is_page = not path.startswith(("/voyager/", "/li/"))
         if session is not None and path != "/li/track":
             self.box.signals.request(session.account, session.token, session.user_agent, is_page)
@@ -104,8 +111,31 @@ class Observe:
                 "sandbox_time": self.box.world.clock.now(),
                 "kind": "page" if is_page else "api",
                 "session": session.token[:12] if session else None,
+                "proxy": proxy,
             },
         )
+
+    def _count_proxy(self, scope, account: str | None) -> str | None:
+        """Count the request under the proxy that forwarded it (its header), or None; the LLM stand-in's
+        callers (the ML worker) are not browser traffic and are not counted."""
+        if scope["path"].startswith("/v1/"):
+            return None
+        proxy = _header(scope, PROXY_HEADER_BYTES)
+        if account is None and scope["path"].startswith("/sandbox-static/"):
+            session = self.box.world.session_for(Request(scope).cookies.get("li_at"))
+            account = session.account if session else None
+        self.box.log.count_proxy(account, proxy)
+        return proxy
+
+
+PROXY_HEADER_BYTES = PROXY_HEADER.lower().encode("latin-1")
+
+
+def _header(scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return value.decode("latin-1")
+    return None
 
 
 async def _missing(request: Request, exc: Exception) -> Response:

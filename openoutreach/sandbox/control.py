@@ -16,6 +16,7 @@ GET  /_sandbox/requests[?account=alice]    request log with timings (account omi
 GET  /_sandbox/bot-signals                 bot signals so far
 POST /_sandbox/messages/reply              a person replies now; /_sandbox/messages/by-hand: the operator types
                                            a message on LinkedIn (see sandbox/messaging.py)
+GET  /_sandbox/proxies                     requests per (account, proxy that forwarded them; null = none)
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from starlette.routing import Route
 
 from openoutreach.sandbox import messaging, scenarios
 from openoutreach.sandbox.faults import LLM_FAULTS, FaultError
+from openoutreach.sandbox.signals import PROXY_HEADER
 from openoutreach.sandbox.voyager import quirks
 from openoutreach.sandbox.voyager_graphql import DEFAULT_SHARE, served_as_graphql, top_card
 from openoutreach.sandbox.web import Sandbox, json_error, sb
@@ -301,6 +303,10 @@ async def requests_log(request: Request, box: Sandbox) -> Response:
     return JSONResponse({"account": account, "entries": entries})
 
 
+async def proxies(request: Request, box: Sandbox) -> Response:
+    return JSONResponse({"header": PROXY_HEADER, "counts": box.log.proxies()})
+
+
 async def bot_signals(request: Request, box: Sandbox) -> Response:
     return JSONResponse(box.signals.summary())
 
@@ -318,4 +324,5 @@ routes = [
     Route("/_sandbox/requests", _guard(requests_log)),
     Route("/_sandbox/bot-signals", _guard(bot_signals)),
     *messaging.routes(_guard),
+    Route("/_sandbox/proxies", _guard(proxies)),
 ]

@@ -11,6 +11,8 @@ Signals (each a dict with kind, account, session, detail, real and sandbox time)
   `BURST_PAGES` page loads within `BURST_WINDOW` real seconds;
 - `daily_norm` / `weekly_norm`: more invitations, messages or profile views than the account's norms
   in a sandbox day / week.
+The request log also counts, per account, the forward proxy each request came through: the value of
+the `PROXY_HEADER` a proxy adds (privoxy's `+add-header` action), or none (`make demo ACCOUNTS=N` checks it).
 Session-level signals are recorded once per session; norm signals once per account and day.
 Bursts and off-hours use real time where they are about physical speed, sandbox time where they are
 about the calendar.
@@ -30,16 +32,29 @@ BURST_ACTION_GAP = 3.0
 BURST_PAGES = 25
 BURST_WINDOW = 30.0
 LOG_LIMIT = 5_000  # per account; older entries drop off
+PROXY_HEADER = "X-Sandbox-Proxy"  # added by a forward proxy in front of the sandbox: the proxy's name
 
 
 class RequestLog:
-    """Bounded per-account log of requests with timings (account None = not logged in)."""
+    """Bounded per-account log of requests with timings (account None = not logged in), and unbounded
+    counts of the proxy each account's requests came through (None = no proxy header)."""
 
     def __init__(self) -> None:
         self.entries: dict[str | None, deque[dict]] = defaultdict(lambda: deque(maxlen=LOG_LIMIT))
+        self.via: dict[tuple[str | None, str | None], int] = defaultdict(int)
 
     def add(self, account: str | None, entry: dict) -> None:
         self.entries[account].append(entry)
+
+    def count_proxy(self, account: str | None, proxy: str | None) -> None:
+        self.via[(account, proxy)] += 1
+
+    def proxies(self) -> list[dict]:
+        """[{account, proxy, requests}], account None = not logged in, proxy None = came directly."""
+        return [
+            {"account": account, "proxy": proxy, "requests": n}
+            for (account, proxy), n in sorted(self.via.items(), key=lambda kv: (str(kv[0][0]), str(kv[0][1])))
+        ]
 
     def get(self, account: str | None = None, all_accounts: bool = False) -> list[dict]:
         if all_accounts:
@@ -48,6 +63,7 @@ class RequestLog:
 
     def clear(self) -> None:
         self.entries.clear()
+        self.via.clear()
 
 
 class BotSignals:

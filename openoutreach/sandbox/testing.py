@@ -104,6 +104,11 @@ class SandboxControl:
             "POST", "/messages/by-hand", json={"account": account, "public_id": public_id, "text": text}
         )
 
+    def proxies(self) -> list[dict]:
+        """[{account, proxy, requests}]: which proxy (its header; None = none) each account's requests
+        came through."""
+        return self._call("GET", "/proxies")["counts"]
+
     def close(self) -> None:
         self._http.close()
 

@@ -140,6 +140,9 @@ class World:
     messages: list[Message] = field(default_factory=list)
     _events: list[tuple[float, int, str, int]] = field(default_factory=list)
     _seq: int = 0
+    # Multiplies the time people take to accept an invitation (1 = as drawn: a median near 20 sandbox
+    # hours). A rehearsal that wants acceptances within a few real minutes lowers it (`make demo`).
+    accept_delay_scale: float = 1.0
 
     @classmethod
     def create(cls, population: Population, scenario: Scenario, clock_speed: float = 1.0) -> World:
@@ -283,6 +286,7 @@ class World:
         rng = random.Random(f"{self.population.seed}:invite:{account}:{person.index}:{tries}")
         will_accept = rng.random() < person.accept_prob
         delay = min(14 * DAY, max(600.0, rng.lognormvariate(0, 0.8) * person.accept_median_hours * 3600))
+        delay *= self.accept_delay_scale
         inv = Invitation(
             len(self.invitations) + 1, account, person.index, now, note, will_accept, now + delay
         )

@@ -205,3 +205,19 @@ def test_the_operators_own_picks_become_deals_once_enriched(campaign, redis_clie
     assert {"campaign": campaign.pk, "operator_picks_promoted": 1} in sent
     assert DealState.objects.get(lead=lead).state == stages.NEW
     assert qualify.promote_operator_picks(campaign) == 0  # once
+
+
+def test_the_qualify_lane_sends_no_run_while_one_waits_for_the_ml_worker(campaign, redis_client):
+    """A draft must not queue behind a line of qualify runs: at most one waits in the ML queue."""
+    from django.utils import timezone as tz
+
+    from openoutreach.lanes import qualify
+
+    LinkedInProfile.objects.filter(lead=person(1)).update(enriched_at=tz.now())
+    first = qualify.dispatch(NOON)
+    assert [s["campaign"] for s in first if "task" in s] == [campaign.pk]
+    assert len(queued(redis_client, "ml")) == 1
+
+    assert qualify.dispatch(NOON) == []  # one run already waits
+    redis_client.delete("ml")  # the ML worker took it
+    assert [s["campaign"] for s in qualify.dispatch(NOON) if "task" in s] == [campaign.pk]

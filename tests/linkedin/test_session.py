@@ -170,6 +170,7 @@ def test_proxy_settings_split_credentials():
         "server": "http://10.0.0.1:3128",
         "username": "bob",
         "password": "p@ss",
+        "bypass": "<-loopback>",  # every request through the proxy, loopback included
     }
     assert proxy_settings(None) is None
     with pytest.raises(ValueError, match="proxy"):

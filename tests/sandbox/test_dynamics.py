@@ -100,3 +100,25 @@ def test_weekly_window_rolls(sandbox):
     sandbox.control.advance(3 * DAY + 60)
     assert invite(client, targets[2]["urn"]).status_code == 201
     assert sandbox.control.account("bob")["invitations_this_week"] == 1
+
+
+def test_a_rehearsal_can_make_members_decide_sooner():
+    """`--accept-delay-scale`: the same invitation is decided in that share of its drawn delay."""
+    from openoutreach.sandbox.population import Population
+    from openoutreach.sandbox.scenarios import load
+    from openoutreach.sandbox.world import World
+
+    def delays(scale: float) -> list[float]:
+        world = World.create(Population.generate(60, 7), load("devops"))
+        world.accept_delay_scale = scale
+        people = [
+            p
+            for p in world.population.people[:60]
+            if world.degree("alice", p) == "DISTANCE_2" and not p.private
+        ]
+        return [(inv := world.invite("alice", p)).decide_at - inv.sent_at for p in people[:10]]
+
+    drawn, scaled = delays(1.0), delays(0.02)
+    assert len(drawn) == 10
+    for full, short in zip(drawn, scaled, strict=True):
+        assert short < full and abs(short - full * 0.02) < 1.0  # the clocks started a moment apart
