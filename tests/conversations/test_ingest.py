@@ -67,10 +67,10 @@ def test_a_reply_moves_the_deal_to_replied_and_stops_every_campaign(
 ):
     other = create_campaign("healthcare", "Nurse staffing", "Hospital HR leads")
     bob = make_account("bob", other)
-    now = timezone.now()
     ds = _deal(campaign, alice, "stop-everywhere")
     elsewhere = transitions.mark_already_connected(transitions.promote(ds.lead, other, 0.9), bob)
     claims.release_deal(elsewhere)
+    now = timezone.now()  # after the acceptance: step 1 is due from then on
     assert elsewhere.pk in [d.pk for d in follow_up_lane.due(bob, now)]
 
     with django_capture_on_commit_callbacks(execute=True):
