@@ -88,20 +88,58 @@ class PrivateRedis:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> PrivateRedis:
-        self.port = self.port or free_port()
+        """Start it and make sure the server answering on the port is this one: between probing a free
+        port and binding it another process (a parallel test process's Redis) can take the port, and
+        then this server exits while the other one answers. Three tries on a fresh port."""
+        fixed = self.port
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.process = subprocess.Popen(
-            server_args(self.port, self.workdir),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            preexec_fn=die_with_parent(),  # noqa: PLW1509  (a killed test run takes its Redis along)
+        for _attempt in range(3):
+            self.port = fixed or free_port()
+            self.process = subprocess.Popen(
+                server_args(self.port, self.workdir),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                preexec_fn=die_with_parent(),  # noqa: PLW1509  (a killed test run takes its Redis along)
+            )
+            try:
+                wait_for_port(self.port)
+                if self._answers_here():
+                    return self
+            except TimeoutError:
+                pass
+            error = self._stop_and_read_error()
+            if fixed:
+                break
+        raise TimeoutError(
+            f"redis-server did not start on 127.0.0.1:{self.port}: {error or 'another server answers there'}"
         )
+
+    def _answers_here(self) -> bool:
+        """The listener on the port is this process's server (its working dir is our workdir)."""
+        import redis
+
+        client = redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=5)
         try:
-            wait_for_port(self.port)
-        except TimeoutError:
-            self.stop()
-            raise
-        return self
+            served_from = client.config_get("dir").get("dir", "")
+        except redis.RedisError:
+            return False
+        finally:
+            client.close()
+        return (
+            bool(self.process and self.process.poll() is None)
+            and Path(served_from).resolve() == self.workdir.resolve()
+        )
+
+    def _stop_and_read_error(self) -> str:
+        process = self.process
+        if process is None:
+            return ""
+        exited = process.poll()
+        self.stop()
+        said = process.stderr.read().decode(errors="replace").strip()[-500:] if process.stderr else ""
+        if exited is not None:  # it gave up by itself: most often the port was taken meanwhile
+            said = f"it exited with status {exited} (port taken?) {said}".strip()
+        return said
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

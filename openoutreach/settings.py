@@ -32,11 +32,18 @@ env = Env(eager=True)
 TESTING = "pytest" in sys.modules or sys.argv[1:2] == ["test"]
 
 # A test run gets its own throw-away data directory (inherited by the worker processes tests start),
-# so tests never touch the operator's ./data.
-if TESTING and "DATA_DIR" not in os.environ:
+# so tests never touch the operator's ./data. Parallel test processes (pytest-xdist's gw0, gw1, ...)
+# inherit one environment: each takes its own folder inside it (its SQLite test database, credentials
+# key, cookies, models and captures), marked so that pytest runs started by a test keep their parent's.
+if TESTING:
     import tempfile
 
-    os.environ["DATA_DIR"] = tempfile.mkdtemp(prefix="openoutreach-test-")
+    if "DATA_DIR" not in os.environ:
+        os.environ["DATA_DIR"] = tempfile.mkdtemp(prefix="openoutreach-test-")
+    _xdist_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if _xdist_worker and os.environ.get("OPENOUTREACH_TEST_WORKER") != _xdist_worker:
+        os.environ["DATA_DIR"] = str(Path(os.environ["DATA_DIR"]) / _xdist_worker)
+        os.environ["OPENOUTREACH_TEST_WORKER"] = _xdist_worker
 
 
 def _check(predicate, message: str):

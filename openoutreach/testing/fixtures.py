@@ -150,12 +150,96 @@ def start_celery(processes) -> Callable[..., ManagedProcess]:
     return start
 
 
-@pytest.fixture
-def workspace(db):
-    """DjangoCRM's site, groups and countries (a flushed transactional test needs them again)."""
+def _workspace_rows() -> tuple:
+    """What `ensure_workspace` writes, counted in a few queries (it loads two fixture files itself: over
+    600 queries, seconds per test)."""
+    from crm.models import Country, Currency
+    from django.contrib.auth.models import Group
+    from django.contrib.sites.models import Site
+
+    from openoutreach.pipeline.crm_setup import ROLE_GROUPS
+
+    groups = Group.objects.filter(name__in=ROLE_GROUPS)
+    return (
+        Site.objects.filter(pk=1, name="OpenOutreach").exists(),
+        groups.count(),
+        Group.permissions.through.objects.filter(group__in=groups).count(),
+        Country.objects.count(),
+        Currency.objects.count(),
+    )
+
+
+_workspace_written: tuple | None = None  # the rows after the first `ensure_workspace` of this process
+
+
+def ensure_workspace_once() -> None:
+    """`ensure_workspace`, unless everything it writes is already there."""
+    global _workspace_written
     from openoutreach.pipeline.crm_setup import ensure_workspace
 
-    ensure_workspace()
+    if _workspace_written is None or _workspace_rows() != _workspace_written:
+        ensure_workspace()
+        _workspace_written = _workspace_rows()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, with DjangoCRM's workspace committed in it once: every test starts with it."""
+    with django_db_blocker.unblock():
+        ensure_workspace_once()
+
+
+# The first test of a test process that touches the database creates it (every migration): minutes on a
+# busy machine with several test processes migrating at once. That time is added to that one test's own
+# timeout rather than counted against it; every other test keeps its timeout as it is.
+DB_CREATION_SECONDS = 600
+_database_created = False
+
+
+def _uses_db(item) -> bool:
+    names = item.fixturenames
+    return (
+        "_django_db_helper" in names
+        or "django_db_setup" in names
+        or bool(item.get_closest_marker("django_db"))
+    )
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)  # outside pytest-timeout's wrapper: before it reads the marker
+def pytest_runtest_protocol(item, nextitem):
+    global _database_created
+    if not _database_created and _uses_db(item):
+        _database_created = True
+        try:
+            from pytest_timeout import _get_item_settings
+        except ImportError:  # pytest-timeout not installed: no timeout to extend
+            pass
+        else:
+            timeout = _get_item_settings(item).timeout
+            if timeout:
+                item.add_marker(pytest.mark.timeout(timeout + DB_CREATION_SECONDS), append=False)
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A transactional test ends with a flush of every table: the workspace is committed again right
+    after it, so that the tests after it find it as every other test does."""
+    result = yield
+    uses_db = "_django_db_helper" in item.fixturenames or item.get_closest_marker("django_db")
+    if nextitem is not None and uses_db:
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            ensure_workspace_once()
+    return result
+
+
+@pytest.fixture
+def workspace(db):
+    """DjangoCRM's site, groups and countries: committed once per test database (see `django_db_setup`),
+    and made again should a test start without them."""
+    ensure_workspace_once()
 
 
 @pytest.fixture
