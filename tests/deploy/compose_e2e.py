@@ -261,7 +261,9 @@ def base_image(docker: Docker, work: Path) -> None:
     say(f"debootstrap --variant=minbase bookworm from {mirror} (about a minute or two)")
     run(["debootstrap", "--variant=minbase", "bookworm", str(rootfs), mirror], timeout=1200)
     with subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE) as tar:
-        imported = subprocess.run([docker.cli, "import", "-", BASE_IMAGE], stdin=tar.stdout, capture_output=True)
+        imported = subprocess.run(
+            [docker.cli, "import", "-", BASE_IMAGE], stdin=tar.stdout, capture_output=True
+        )
     if imported.returncode != 0 or tar.returncode != 0:
         raise Failed(f"docker import of the debootstrap tree failed: {imported.stderr.decode()[-2000:]}")
     shutil.rmtree(rootfs, ignore_errors=True)
@@ -285,16 +287,34 @@ def pip_settings() -> tuple[str | None, dict[str, str]]:
         section, _, name = key.partition(".")
         if section in ("global", "install") and name:
             values.setdefault(name, value.strip().strip("'\""))
-    for name in ("cert", "index-url", "extra-index-url", "trusted-host", "timeout", "default-timeout", "retries"):
+    for name in (
+        "cert",
+        "index-url",
+        "extra-index-url",
+        "trusted-host",
+        "timeout",
+        "default-timeout",
+        "retries",
+    ):
         env_value = os.environ.get("PIP_" + name.upper().replace("-", "_"))
         if env_value:
             values[name] = env_value
     if "default-timeout" in values:
         values.setdefault("timeout", values.pop("default-timeout"))
+    for name in ("index-url", "extra-index-url"):  # file:// indexes are this host's folders: not in a build
+        urls = [u for u in values.get(name, "").split() if u.startswith(("http://", "https://"))]
+        if urls:
+            values[name] = " ".join(urls)
+        else:
+            values.pop(name, None)
     cert = values.pop("cert", None)
     if not cert:
         cert = next((c for c in ("/etc/ssl/certs/ca-certificates.crt",) if Path(c).exists()), None)
-    kept = {k: v for k, v in values.items() if k in ("index-url", "extra-index-url", "trusted-host", "timeout", "retries")}
+    kept = {
+        k: v
+        for k, v in values.items()
+        if k in ("index-url", "extra-index-url", "trusted-host", "timeout", "retries")
+    }
     return cert, kept
 
 
@@ -331,17 +351,32 @@ def build_images(docker: Docker, work: Path) -> None:
         log = (work / f"build-{name}.log").open("w")
         procs[name] = (subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env), log, began)
     failed = []
-    for name, (proc, log, start) in procs.items():
-        code = proc.wait(timeout=3600)
-        log.close()
-        say(f"image {name}: {'built' if code == 0 else f'FAILED ({code})'} after {time.monotonic() - start:.0f} s")
+    ended: dict[str, float] = {}
+    try:
+        while len(ended) < len(procs):
+            for name, (proc, _, _) in procs.items():
+                if name not in ended and proc.poll() is not None:
+                    ended[name] = time.monotonic()
+            if time.monotonic() - began > 3600:
+                raise Failed("the image builds took over an hour")
+            time.sleep(1)
+        codes = {name: proc.returncode for name, (proc, _, _) in procs.items()}
+    finally:  # interrupted or timed out: no build goes on behind our back
+        for proc, log, _ in procs.values():
+            if proc.poll() is None:
+                proc.terminate()
+                proc.wait(30)
+            log.close()
+    for name, (_, _, start) in procs.items():
+        code = codes[name]
+        say(f"image {name}: {'built' if code == 0 else f'FAILED ({code})'} after {ended[name] - start:.0f} s")
         if code != 0:
             failed.append(name)
     for name in failed:
         print((work / f"build-{name}.log").read_text(errors="replace")[-4000:], flush=True)
     if failed:
         raise Failed(f"image build failed: {', '.join(failed)}")
-    for name, image in IMAGES.items():
+    for image in IMAGES.values():
         size = run([docker.cli, "image", "inspect", "-f", "{{.Size}}", image]).stdout.strip()
         say(f"  {image}: {int(size) / 1e9:.2f} GB")
     secret_leak = run(
@@ -626,7 +661,9 @@ def checks(stack: Stack) -> dict:
     check(a["status"] == 200 and a["logged_in"] and not a["login_form"],
           f"the admin logs in through the login form with its CSRF token ({a['url']})")  # fmt: skip
     anonymous = probe(stack, {"admin": admin_cfg(stack, login=False)})["admin"]
-    check(anonymous["login_form"] and not anonymous["logged_in"], "without a session the admin asks for a login")
+    check(
+        anonymous["login_form"] and not anonymous["logged_in"], "without a session the admin asks for a login"
+    )
     return a["cookies"]
 
 
@@ -637,7 +674,8 @@ def wait_for_completed(stack: Stack) -> None:
     while True:
         counts = stack.django(FUNNEL)
         line = "; ".join(
-            f"{name}: " + " · ".join(f"{n} {state}" for state, n in c.items() if n) for name, c in counts.items()
+            f"{name}: " + " · ".join(f"{n} {state}" for state, n in c.items() if n)
+            for name, c in counts.items()
         )
         say(f"  {time.monotonic() - began:4.0f} s  {line or 'no campaign'}")
         if any(c.get("completed", 0) > 0 for c in counts.values()):
@@ -650,7 +688,9 @@ def wait_for_completed(stack: Stack) -> None:
         time.sleep(20)
     check(True, f"a campaign reached Completed after {time.monotonic() - began:.0f} s")
     signals = json.loads(
-        stack.exec("sandbox", "python", "-c", SANDBOX_CONTROL, "GET", "/_sandbox/bot-signals").split("E2E-JSON ", 1)[1]
+        stack.exec("sandbox", "python", "-c", SANDBOX_CONTROL, "GET", "/_sandbox/bot-signals").split(
+            "E2E-JSON ", 1
+        )[1]
     )
     found = signals.get("signals", [])
     check(not found, f"the sandbox saw no bot signal ({[s.get('kind') for s in found]})")
@@ -738,7 +778,7 @@ def main() -> int:
             print("(set COMPOSE_E2E_SKIP_OK=1 to make this a skip rather than a failure)", file=sys.stderr)
     except (Failed, subprocess.SubprocessError, OSError, KeyboardInterrupt) as exc:
         failure = exc
-        say(f"FAILED: {exc}")
+        say(f"FAILED: {type(exc).__name__}: {exc}")
         if stack is not None:
             say("the containers' logs:")
             stack.logs()

@@ -46,7 +46,8 @@ def makefile_recipe(target: str) -> list[str]:
 
 
 def test_start_scripts_are_executable_shell_scripts_that_exec_their_process(deploy):
-    assert {p.name for p in deploy.start_scripts} == {f"start-{r}" for r in deploy.django_roles}
+    roles = {*deploy.django_roles, "sandbox"}  # the sandbox: rehearsals only (compose profile `sandbox`)
+    assert {p.name for p in deploy.start_scripts} == {f"start-{r}" for r in roles}
     for script in [*deploy.start_scripts, ROOT / "compose" / "entrypoint"]:
         text = script.read_text()
         assert os.access(script, os.X_OK), f"{script.name} is not executable"
