@@ -478,7 +478,7 @@ class Stack:
 
 # HTTP from inside the stack (the e2e network is internal: nothing is published on the host).
 PROBE = r"""
-import base64, http.cookiejar, json, re, sys, urllib.error, urllib.parse, urllib.request
+import base64, html, http.cookiejar, json, re, sys, urllib.error, urllib.parse, urllib.request
 cfg = json.loads(sys.stdin.read())
 def status(url, auth=None):
     request = urllib.request.Request(url)
@@ -503,12 +503,15 @@ if "admin" in cfg:
     for name, value in a.get("cookies", {}).items():
         jar.set_cookie(http.cookiejar.Cookie(0, name, value, None, False, "127.0.0.1", False, False, "/",
                                              True, False, None, False, None, None, {}))
-    if a.get("login"):
-        page = opener.open(a["base"] + "/admin/login/?next=/admin/", timeout=30).read().decode()
+    if a.get("login"):  # as a person would: the login page (DjangoCRM's, /admin/login/ redirects there)
+        response = opener.open(a["base"] + "/admin/login/?next=/admin/", timeout=30)
+        page = response.read().decode()
+        action = html.unescape(re.search(r'<form action="([^"]*)" method="post" id="login-form"', page).group(1))
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
         form = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "username": a["user"],
                                        "password": a["password"], "next": "/admin/"}).encode()
-        opener.open(a["base"] + "/admin/login/?next=/admin/", form, timeout=30)
+        out["login_page"] = response.geturl()
+        opener.open(urllib.parse.urljoin(response.geturl(), action), form, timeout=30)
     response = opener.open(a["base"] + "/admin/", timeout=30)
     body = response.read().decode()
     out["admin"] = {
@@ -659,7 +662,7 @@ def checks(stack: Stack) -> dict:
     check(f["right"] == 200, f"Flower accepts the right credentials (HTTP {f['right']})")
     a = seen["admin"]
     check(a["status"] == 200 and a["logged_in"] and not a["login_form"],
-          f"the admin logs in through the login form with its CSRF token ({a['url']})")  # fmt: skip
+          f"the admin logs in through the login form ({seen['login_page']}) with its CSRF token; lands on {a['url']}")  # fmt: skip
     anonymous = probe(stack, {"admin": admin_cfg(stack, login=False)})["admin"]
     check(
         anonymous["login_form"] and not anonymous["logged_in"], "without a session the admin asks for a login"
