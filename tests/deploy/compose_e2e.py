@@ -667,6 +667,8 @@ def checks(stack: Stack) -> dict:
     check(
         anonymous["login_form"] and not anonymous["logged_in"], "without a session the admin asks for a login"
     )
+    wrong = probe(stack, {"admin": admin_cfg(stack, login=True, password=stack.admin_password + "-wrong")})
+    check(not wrong["admin"]["logged_in"], "a wrong admin password is refused")
     return a["cookies"]
 
 
