@@ -46,6 +46,13 @@ RUN --mount=type=secret,id=ca --mount=type=secret,id=pipconf \
     && pip install -r requirements/production.txt \
     && pip install --no-deps -r requirements/crm.txt
 
+# Playwright's own driver (a node binary inside the playwright wheel) needs libatomic, which a plain
+# Debian base lacks (found by `make compose-e2e`: the browser worker could not start). Kept after the pip
+# step so that adding it did not invalidate the dependency layer; fold it into the first RUN at will.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libatomic1 \
+    && rm -rf /var/lib/apt/lists/*
+
 COPY . .
 
 # An unprivileged user owning the data directory (a new named volume takes this ownership).
