@@ -380,7 +380,7 @@ def build_images(docker: Docker, work: Path) -> None:
         size = run([docker.cli, "image", "inspect", "-f", "{{.Size}}", image]).stdout.strip()
         say(f"  {image}: {int(size) / 1e9:.2f} GB")
     secret_leak = run(
-        [docker.cli, "run", "--rm", "--network", "none", "--entrypoint", "sh", IMAGES["app"], "-c",
+        [docker.cli, "run", "--rm", "--network", "none", "--mount", "type=tmpfs,destination=/data", "--entrypoint", "sh", IMAGES["app"], "-c",
          "ls /run/secrets 2>/dev/null; env | grep -c '^PIP_CERT=' || true; test -e /etc/pip.conf && echo pipconf; true"],
     ).stdout.split()  # fmt: skip
     if secret_leak != ["0"]:
@@ -416,7 +416,7 @@ class Stack:
             **FAST_TIME,
         }
         env["VOYAGER_GRAPHQL_QUERY_ID"] = run(
-            [docker.cli, "run", "--rm", "--network", "none", "--entrypoint", "python", IMAGES["app"], "-c",
+            [docker.cli, "run", "--rm", "--network", "none", "--mount", "type=tmpfs,destination=/data", "--entrypoint", "python", IMAGES["app"], "-c",
              "from openoutreach.sandbox.voyager_graphql import DEFAULT_QUERY_ID; print(DEFAULT_QUERY_ID)"],
         ).stdout.strip()  # fmt: skip
         (self.dir / ".env").write_text("".join(f"{k}={v}\n" for k, v in env.items()))
