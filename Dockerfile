@@ -6,9 +6,11 @@
 #   image works too (its own Python 3.11 is installed from Debian's packages), e.g. one made with
 #   debootstrap where no image registry is reachable.
 # - the optional BuildKit secret `ca` (`--secret id=ca,src=/etc/ssl/certs/ca-certificates.crt`): a CA
-#   bundle pip trusts while it installs, for networks whose TLS is inspected by a proxy. It is mounted for
-#   that one step only and never stored in a layer. (No `# syntax=` line: that would pull a frontend
-#   image; the secret mount works with the frontend built into Docker 20.10+ with DOCKER_BUILDKIT=1.)
+#   bundle pip trusts while it installs, for networks whose TLS is inspected by a proxy.
+# - the optional BuildKit secret `pipconf` (`--secret id=pipconf,src=pip.conf`): a pip configuration file
+#   for that step (index-url of a mirror or proxy index, which may carry credentials; trusted-host; timeout).
+#   Both are mounted for the pip step only and never stored in a layer. (No `# syntax=` line: that would
+#   pull a frontend image; secret mounts work with the frontend built into Docker 20.10+, DOCKER_BUILDKIT=1.)
 ARG BASE_IMAGE=python:3.11-slim-bookworm
 FROM ${BASE_IMAGE}
 
@@ -38,10 +40,18 @@ WORKDIR /app
 # Dependencies first (cached while only the code changes). DjangoCRM hard-pins versions it does not
 # need, so it goes in without its deps; its real deps are in base.txt (via production.txt).
 COPY requirements/ requirements/
-RUN --mount=type=secret,id=ca \
-    if [ -s /run/secrets/ca ]; then export PIP_CERT=/run/secrets/ca; fi \
+RUN --mount=type=secret,id=ca --mount=type=secret,id=pipconf \
+    if [ -s /run/secrets/pipconf ]; then export PIP_CONFIG_FILE=/run/secrets/pipconf; fi \
+    && if [ -s /run/secrets/ca ]; then export PIP_CERT=/run/secrets/ca; fi \
     && pip install -r requirements/production.txt \
     && pip install --no-deps -r requirements/crm.txt
+
+# Playwright's own driver (a node binary inside the playwright wheel) needs libatomic, which a plain
+# Debian base lacks (found by `make compose-e2e`: the browser worker could not start). Kept after the pip
+# step so that adding it did not invalidate the dependency layer; fold it into the first RUN at will.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libatomic1 \
+    && rm -rf /var/lib/apt/lists/*
 
 COPY . .
 

@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 ACCOUNT ?=
 
 .PHONY: help setup deps system-packages db test test-fast run demo analytics admin beat worker-default worker-ml \
-        worker-browser supervisor flower sandbox lint format bench compose-check clean
+        worker-browser supervisor flower sandbox lint format bench compose-check compose-e2e clean
 
 help: ## this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -106,6 +106,9 @@ format: deps
 
 compose-check: deps ## validate docker-compose.yml against the compose schema (no Docker engine needed)
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
+
+compose-e2e: ## the compose stack for real (root: dockerd, debootstrap base, sandbox profile); ~10-20 min
+	@python3 tests/deploy/compose_e2e.py
 
 clean: ## remove the venv (keeps ./data)
 	rm -rf $(VENV)

@@ -56,6 +56,24 @@ def _check(predicate, message: str):
     return check
 
 
+def _compose_database_url() -> str | None:
+    """The CRM database of a compose deployment, when no DATABASE_URL is given: docker-compose.yml names
+    it by POSTGRES_HOST / POSTGRES_PORT / POSTGRES_DB / POSTGRES_USER and .env gives POSTGRES_PASSWORD
+    (URL-encoded here). compose/entrypoint builds the same URL for the services; this covers what it never
+    sees: `docker compose exec web python manage.py ...` runs without the image's entrypoint."""
+    from urllib.parse import quote
+
+    e = os.environ
+    if not (e.get("POSTGRES_HOST") and e.get("POSTGRES_PASSWORD")):
+        return None
+    user, password = (
+        quote(e.get("POSTGRES_USER", "openoutreach"), safe=""),
+        quote(e["POSTGRES_PASSWORD"], safe=""),
+    )
+    port, name = e.get("POSTGRES_PORT", "5432"), e.get("POSTGRES_DB", "openoutreach")
+    return f"postgres://{user}:{password}@{e['POSTGRES_HOST']}:{port}/{name}"
+
+
 def _fail(exc: Exception) -> None:
     """Stop the process with one readable line: a bad setting must never start a half-working system."""
     raise SystemExit(f"OpenOutreach configuration error: {exc}")
@@ -72,7 +90,11 @@ try:
     LOG_LEVEL = env.str("LOG_LEVEL", "INFO").upper()
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
     CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", [])
-    DATABASES = {"default": env.dj_db_url("DATABASE_URL", f"sqlite:///{DATA_DIR / 'db.sqlite3'}")}
+    DATABASES = {
+        "default": env.dj_db_url(
+            "DATABASE_URL", _compose_database_url() or f"sqlite:///{DATA_DIR / 'db.sqlite3'}"
+        )
+    }
     # Tests start their own Redis; until they do, a closed port makes any stray use fail loudly
     # instead of touching a Redis that happens to run on this machine.
     REDIS_URL = env.str("REDIS_URL", "redis://127.0.0.1:1/0" if TESTING else "redis://127.0.0.1:6379/0")

@@ -40,7 +40,7 @@ def test_the_schema_check_can_fail(tmp_path):
 
 def test_every_role_runs_from_the_one_image_and_settings(services, deploy):
     DJANGO_ROLES, script_of = deploy.django_roles, deploy.script_of
-    assert set(DJANGO_ROLES) | {"postgres", "redis"} == set(services)
+    assert set(DJANGO_ROLES) | {"postgres", "redis", "sandbox"} == set(services)
     for role in DJANGO_ROLES:
         s = services[role]
         assert s["build"] == {"context": ".", "dockerfile": "Dockerfile"}, role
@@ -133,3 +133,21 @@ def test_cheap_healthchecks(services):
 def test_admin_and_flower_are_published_on_this_host_only(services):
     published = {name: s["ports"] for name, s in services.items() if "ports" in s}
     assert published == {"web": ["127.0.0.1:8000:8000"], "flower": ["127.0.0.1:5555:5555"]}
+
+
+def test_the_sandbox_is_a_rehearsal_service_under_its_own_profile(services, deploy):
+    sandbox = services["sandbox"]
+    assert sandbox["profiles"] == ["sandbox"]  # `docker compose up` alone never starts it
+    assert sandbox["image"] == services["web"]["image"] and sandbox["build"] == services["web"]["build"]
+    assert deploy.script_of(sandbox).name == "start-sandbox"
+    argv = deploy.exec_argv(deploy.script_of(sandbox))
+    assert argv[:4] == ["python", "-m", "openoutreach.sandbox", "serve"]
+    # every interface of its own container: the stack's network reaches it, the host does not (no ports)
+    assert argv[argv.index("--host") + 1] == "0.0.0.0" and argv[argv.index("--port") + 1] == "8765"  # noqa: S104
+    assert argv[argv.index("--clock-speed") + 1] == "${TIME_SCALE:-1}"  # the app's own compression
+    assert sandbox["environment"]["TIME_SCALE"] == "${TIME_SCALE:-1}"
+    # no secrets (no .env), no data volume, not published: it serves the stack's own network
+    assert "env_file" not in sandbox and "volumes" not in sandbox and "ports" not in sandbox
+    assert "http://127.0.0.1:8765/_sandbox/health" in " ".join(sandbox["healthcheck"]["test"])
+    for role in deploy.django_roles:  # the app never needs it
+        assert "sandbox" not in (services[role].get("depends_on") or {}), role

@@ -53,9 +53,13 @@ def test_the_python_version_check_accepts_311_and_names_any_other():
 def test_the_ca_bundle_is_a_secret_of_the_pip_step_only():
     steps = instructions()
     pip = [args for word, args in steps if word == "RUN" and "pip install" in args]
-    assert len(pip) == 1 and pip[0].startswith("--mount=type=secret,id=ca ")
+    assert len(pip) == 1 and pip[0].startswith("--mount=type=secret,id=ca --mount=type=secret,id=pipconf ")
     assert "if [ -s /run/secrets/ca ]; then export PIP_CERT=/run/secrets/ca; fi" in pip[0]
+    # a pip.conf (mirror / proxy index, possibly with credentials) the same way; PIP_CERT still wins
+    conf = "if [ -s /run/secrets/pipconf ]; then export PIP_CONFIG_FILE=/run/secrets/pipconf; fi"
+    assert conf in pip[0] and pip[0].index(conf) < pip[0].index("PIP_CERT")
     assert "pip install -r requirements/production.txt" in pip[0]
     everything_else = " ".join(f"{w} {a}" for w, a in steps if a not in pip)
     assert "secrets" not in everything_else and "PIP_CERT" not in everything_else
+    assert "PIP_CONFIG_FILE" not in everything_else
     assert not [a for w, a in steps if w in ("COPY", "ADD") and re.search(r"\.(crt|pem)\b", a)]

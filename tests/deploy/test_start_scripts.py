@@ -46,7 +46,8 @@ def makefile_recipe(target: str) -> list[str]:
 
 
 def test_start_scripts_are_executable_shell_scripts_that_exec_their_process(deploy):
-    assert {p.name for p in deploy.start_scripts} == {f"start-{r}" for r in deploy.django_roles}
+    roles = {*deploy.django_roles, "sandbox"}  # the sandbox: rehearsals only (compose profile `sandbox`)
+    assert {p.name for p in deploy.start_scripts} == {f"start-{r}" for r in roles}
     for script in [*deploy.start_scripts, ROOT / "compose" / "entrypoint"]:
         text = script.read_text()
         assert os.access(script, os.X_OK), f"{script.name} is not executable"
@@ -177,3 +178,34 @@ def test_the_web_healthcheck_passes_behind_a_strict_host_list_and_tls_proxy(proc
     proc.stop()
     run = subprocess.run(check, env={**os.environ, **env}, capture_output=True, text=True)
     assert run.returncode == 1 and "Connection refused" in run.stderr
+
+
+def test_manage_py_in_a_container_reaches_the_same_database_as_the_services(tmp_path):
+    """`docker compose exec web python manage.py ...` skips the image's entrypoint: the settings build the
+    same PostgreSQL URL from the POSTGRES_* values (found by `make compose-e2e`: onboarding wrote to SQLite)."""
+    password = "p@ss:w/rd %d#1"
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+        "DATA_DIR": str(tmp_path),
+        "POSTGRES_HOST": "postgres",
+        "POSTGRES_PASSWORD": password,
+        "DJANGO_SETTINGS_MODULE": "openoutreach.settings",
+    }
+    show = (
+        "from django.conf import settings; d = settings.DATABASES['default']; "
+        f"print(d['ENGINE'], d['HOST'], d['PORT'], d['NAME'], d['USER'], d['PASSWORD'] == {password!r})"
+    )
+    direct = subprocess.run([sys.executable, "-c", show], env=env, cwd=ROOT, capture_output=True, text=True)
+    assert direct.returncode == 0, direct.stderr
+    assert direct.stdout.split() == [
+        "django.db.backends.postgresql", "postgres", "5432", "openoutreach", "openoutreach", "True",
+    ]  # fmt: skip
+    via_entrypoint = subprocess.run(
+        [str(ROOT / "compose" / "entrypoint"), sys.executable, "-c", show],
+        env=env, cwd=ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    assert via_entrypoint.stdout == direct.stdout
+    # without a POSTGRES_HOST (a developer's shell with a stray POSTGRES_PASSWORD) nothing changes
+    del env["POSTGRES_HOST"]
+    local = subprocess.run([sys.executable, "-c", show], env=env, cwd=ROOT, capture_output=True, text=True)
+    assert local.stdout.split()[0] == "django.db.backends.sqlite3", local.stderr
