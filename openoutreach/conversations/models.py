@@ -94,6 +94,9 @@ class Message(models.Model):
     stage_before = models.CharField(max_length=20, blank=True, default="")
 
     class Meta:
+        # not plain "Messages": DjangoCRM has a mailing-list part by that name (hidden from the menus)
+        verbose_name = "conversation message"
+        verbose_name_plural = "conversation messages"
         constraints = [
             models.UniqueConstraint(
                 fields=["account", "thread", "message_id"], name="uniq_message_per_thread"

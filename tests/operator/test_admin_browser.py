@@ -131,7 +131,7 @@ def test_an_account_added_in_the_admin_gets_its_user_and_campaigns(campaign, adm
     carol.pause_lane(Lane.CONNECT, LanePauseReason.PAGE_CHANGED, "no Connect control")
     page.goto("/admin/outreach/linkedinaccount/")
     row = page.locator("#result_list tr", has_text="carol")
-    assert "connect paused: LinkedIn's page may have changed: see captures" in row.inner_text()
+    assert "connect paused: linkedin's page may have changed: see captures" in row.inner_text().lower()
     run_action(page, "resume_lanes", "carol")
     page.wait_for_selector("ul.messagelist")
     assert carol.paused_lanes() == []

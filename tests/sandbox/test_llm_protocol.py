@@ -292,6 +292,7 @@ def test_stats_count_calls_and_the_tokens_reported_by_kind_and_reset_clears_them
         "keywords": 1,
         "followup": 1,
         "chat": 1,
+        "reply": 0,
     }
     assert stats["calls"] == 4
     assert stats["by_kind"]["followup"]["prompt_tokens"] == usages[0]["prompt_tokens"]
