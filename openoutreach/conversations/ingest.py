@@ -11,8 +11,12 @@ participant is no lead of ours is stored, and nothing else happens.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 
+from chat.models import ChatMessage
+from crm.models import Deal
+from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -110,10 +114,19 @@ def _sent_by_product(ds: DealState | None, text: str) -> bool:
     if ds.outward == OutwardPhase.SENDING:
         return True  # our own send, whose outcome the follow-up unit records (message_delivered)
     folded = _fold(text)
-    sent = ActionLog.objects.filter(
+    details = ActionLog.objects.filter(
         lead_id=ds.lead_id, kind=ActionLog.Kind.FOLLOW_UP, outcome=ActionLog.Outcome.OK
     ).values_list("detail", flat=True)
+    # a sequence step's row reads "sequence step N/M: <text>" (transitions.mark_message_sent)
+    sent = [_STEP_PREFIX.sub("", detail) for detail in details]
+    deals = DealState.objects.filter(lead_id=ds.lead_id).values_list("deal_id", flat=True)
+    sent += ChatMessage.objects.filter(  # the exact texts the follow-up unit recorded
+        content_type=ContentType.objects.get_for_model(Deal), object_id__in=list(deals)
+    ).values_list("content", flat=True)
     return any(_fold(detail) == folded[: len(_fold(detail))] and detail for detail in sent)
+
+
+_STEP_PREFIX = re.compile(r"^sequence step \d+/\d+: ")
 
 
 def _is_reply(ds: DealState, read: ReadMessage, ours_before: bool) -> bool:

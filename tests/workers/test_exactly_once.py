@@ -200,4 +200,5 @@ def test_kill_9_after_the_invitation_then_the_next_dispatch_reads_it_as_pending(
     assert again["deal_state"] == ds.pk
     wait_for(lambda: DealState.objects.get(pk=ds.pk).state == stages.PENDING, "the live read", restarted)
     assert len(_invitations(sandbox, person)) == 1
-    assert "already_pending" in restarted.log_tail(200)
+    # the worker logs the task's result after its transaction committed: wait for the line, not a moment
+    wait_for(lambda: "already_pending" in restarted.log_tail(200), "the task's result in the log", restarted)

@@ -16,6 +16,7 @@ from openoutreach.forward_proxy import LocalProxy, find_privoxy, proxy_name, pro
 from openoutreach.local_redis import wait_for_port
 from openoutreach.outreach.models import LinkedInProfile, SearchKeyword
 from openoutreach.ports import free_port
+from openoutreach.sandbox.testing import SandboxProcess
 from openoutreach.worker_memory import MB, browser_worker_memory
 
 try:
@@ -24,6 +25,14 @@ except RuntimeError:  # ProxyNotFound: `make setup` installs Debian's privoxy wh
     PRIVOXY = None
 
 needs_privoxy = pytest.mark.skipif(PRIVOXY is None, reason="privoxy is not installed (make setup)")
+
+
+@pytest.fixture
+def sandbox():
+    """A sandbox of these tests' own, on a new port (not the session's shared one): a browser an earlier
+    test left closing can never send a request that would be counted against these proxies."""
+    with SandboxProcess(people=500, seed=7, scenario="devops") as server:
+        yield server
 
 
 @pytest.fixture
