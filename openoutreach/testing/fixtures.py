@@ -80,8 +80,9 @@ def redis_client(redis_server):
 
 
 @pytest.fixture
-def process_env(redis_server, transactional_db) -> dict[str, str]:
-    """The environment of a child process: same data dir, the test database, the private Redis."""
+def process_env(redis_server, redis_client, transactional_db) -> dict[str, str]:
+    """The environment of a child process: same data dir, the test database, the private Redis (flushed
+    before the test through `redis_client`: no lease, queue or lock of an earlier test is inherited)."""
     from django.db import connection
 
     return {
