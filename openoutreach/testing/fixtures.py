@@ -15,6 +15,7 @@ import os
 import signal
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -308,3 +309,14 @@ def browser_worker(processes, sandbox):
         return proc
 
     return start
+
+
+def wait_for(predicate, what: str, worker=None, timeout: float = 240):
+    """Poll `predicate` until it returns something truthy (returned); on timeout fail with what was
+    awaited and the tail of the worker's log (a condition, never a fixed sleep)."""
+    deadline = time.monotonic() + timeout
+    while not (value := predicate()):
+        if time.monotonic() >= deadline:
+            pytest.fail(f"timed out waiting for {what}\n{worker.log_tail() if worker else ''}")
+        time.sleep(0.05)
+    return value

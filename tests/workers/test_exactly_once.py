@@ -10,7 +10,6 @@ delivered; `deliver_then_fail_rate` delivers and then answers with an error.
 from __future__ import annotations
 
 import random
-import time
 from datetime import time as clock
 from datetime import timedelta
 
@@ -22,20 +21,11 @@ from openoutreach.lanes import connect, follow_up
 from openoutreach.linkedin.urls import profile_url
 from openoutreach.outreach.models import DealState
 from openoutreach.pipeline import leads, stages, transitions
+from openoutreach.testing.fixtures import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 LEASE = {"ACCOUNT_LEASE_SECONDS": "4"}  # a dead worker's lease lapses sooner; the broker keeps its defaults
-
-
-def wait_for(predicate, what: str, worker=None, timeout: float = 180):
-    deadline = time.monotonic() + timeout
-    while not (value := predicate()):
-        assert time.monotonic() < deadline, (
-            f"timed out waiting for {what}\n{worker.log_tail() if worker else ''}"
-        )
-        time.sleep(0.05)
-    return value
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ page in an unknown markup leaves a capture and pauses the inbox lane, storing no
 from __future__ import annotations
 
 import random
-import time
 from datetime import time as clock
 from datetime import timedelta
 from pathlib import Path
@@ -27,18 +26,9 @@ from openoutreach.outreach.models import ActionLog, DealState, DoNotContact, Lan
 from openoutreach.outreach.work_models import LanePauseReason
 from openoutreach.pipeline import leads, stages, transitions
 from openoutreach.safety import compliance
+from openoutreach.testing.fixtures import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.timeout(600)]
-
-
-def wait_for(predicate, what: str, worker=None, timeout: float = 240):
-    deadline = time.monotonic() + timeout
-    while not (value := predicate()):
-        assert time.monotonic() < deadline, (
-            f"timed out waiting for {what}\n{worker.log_tail() if worker else ''}"
-        )
-        time.sleep(0.1)
-    return value
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ sees days pass by the deal's schedule moving back), one message per step, and no
 from __future__ import annotations
 
 import random
-import time
 from datetime import time as clock
 from datetime import timedelta
 
@@ -20,6 +19,7 @@ from openoutreach.linkedin.urls import profile_url
 from openoutreach.outreach.models import ActionLog, DealState, LaneSlot, SequenceStep
 from openoutreach.pipeline import leads, stages, transitions
 from openoutreach.pipeline.campaigns import create_campaign
+from openoutreach.testing.fixtures import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -28,16 +28,6 @@ STEPS = [  # (delay in days, template)
     (4, "Step two for {{ first_name }}: one more thought on {{ campaign }}."),
     (7, "Step three for {{ first_name }}: last note, {{ booking_link }}"),
 ]
-
-
-def wait_for(predicate, what: str, worker=None, timeout: float = 180):
-    deadline = time.monotonic() + timeout
-    while not (value := predicate()):
-        assert time.monotonic() < deadline, (
-            f"timed out waiting for {what}\n{worker.log_tail() if worker else ''}"
-        )
-        time.sleep(0.05)
-    return value
 
 
 @pytest.fixture

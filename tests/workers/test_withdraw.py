@@ -6,7 +6,6 @@ withdrawal interrupted after its click is resolved from the live state, never cl
 from __future__ import annotations
 
 import random
-import time
 from datetime import time as clock
 from datetime import timedelta
 
@@ -21,22 +20,13 @@ from openoutreach.linkedin.urls import profile_url
 from openoutreach.outreach.models import ActionLog, DealState, LaneSlot
 from openoutreach.pipeline import leads, stages, transitions
 from openoutreach.pipeline.withdrawal import REINVITE_BLOCK_DAYS
+from openoutreach.testing.fixtures import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 LEASE = {"ACCOUNT_LEASE_SECONDS": "4"}
 INVITE = "/voyager/api/voyagerRelationshipsDashMemberRelationships?action=verifyQuotaAndCreateV2"
 WITHDRAW_API = "/voyager/api/voyagerRelationshipsDashInvitations"
-
-
-def wait_for(predicate, what: str, worker=None, timeout: float = 180):
-    deadline = time.monotonic() + timeout
-    while not (value := predicate()):
-        assert time.monotonic() < deadline, (
-            f"timed out waiting for {what}\n{worker.log_tail() if worker else ''}"
-        )
-        time.sleep(0.05)
-    return value
 
 
 @pytest.fixture
