@@ -41,6 +41,7 @@ import shutil
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from openoutreach import demo_accounts
@@ -54,12 +55,13 @@ from openoutreach.worker_memory import MB
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 TIME_SCALE = 720  # one real minute = 12 sandbox hours: a day of pacing in two minutes
 ACCEPT_DELAY_SCALE = 0.02  # acceptances after ~25 sandbox minutes (median) instead of ~20 h: ~2 real s
-CHECK_PENDING_HOURS = 1  # first acceptance check one sandbox hour (5 real s) after the invitation
+CHECK_PENDING_HOURS = 0.5  # first acceptance check half a sandbox hour (2.5 real s) after the invitation
 MEMORY_SAMPLE_SECONDS = 15.0
 OPERATOR_KEYWORDS = 3  # the campaign starts with these; the LLM stand-in adds more when they run out
-HUMAN_SPEED = 0.5  # people read and type twice as fast as the product's default human pace
+HUMAN_SPEED = 0.25  # people read and type four times as fast as the product's default human pace
 SCENARIO = os.environ.get("DEMO_SCENARIO", "devops")
 PEOPLE = int(os.environ.get("DEMO_PEOPLE", "500"))
+DEFERRED_START_SECONDS = 45.0  # the admin and Flower start at the first action, or after this at most
 
 
 # Preferred ports (the same variables as `make run`'s); a busy one is replaced by a free one.
@@ -88,6 +90,8 @@ class Demo:
     peak_memory: dict = field(default_factory=dict)  # handle -> TreeMemory with the largest PSS
     proxy_counts: list = field(default_factory=list)  # the sandbox's [{account, proxy, requests}] at the end
     database_note: str = ""
+    deferred_started: bool = False  # the admin and Flower (start_deferred)
+    started_at: datetime | None = None  # wall clock, for the times read from the CRM
 
     @property
     def template(self) -> Path:
@@ -126,7 +130,7 @@ class Demo:
             "MIN_ACTION_INTERVAL_SECONDS": "0",
             "ENRICH_MIN_INTERVAL_SECONDS": "0",
             "OUTWARD_ACTION_GAP_SECONDS": "4",
-            # Human pauses and typing at HUMAN_SPEED x the default (a follow-up typed in ~20 s, not ~45 s);
+            # Human pauses and typing at HUMAN_SPEED x the default (a follow-up typed in ~8 s, not ~30 s);
             # the floor between page loads (BROWSER_MIN_PAGE_GAP_SECONDS) and the outward gap stay, and
             # the sandbox's burst signals judge every page load in real time.
             "BROWSER_HUMAN_SPEED": str(HUMAN_SPEED),
@@ -138,53 +142,71 @@ class Demo:
         os.environ.update({k: self.env[k] for k in ("DATA_DIR", "DATABASE_URL", "REDIS_URL", "TIME_SCALE")})
 
     def start(self) -> None:
+        """Start every process, in the order that gets the first person through soonest (see the module
+        docstring): what the browser worker waits for, then the browser worker and the ML worker (their
+        long imports overlap the sandbox's start), then the lanes; the admin and Flower later
+        (`start_deferred`)."""
         from openoutreach.local_redis import server_args, wait_for_port
-        from openoutreach.processes import ManagedProcess, celery_argv
-
-        def run(name: str, argv: list[str], stage: int = STAGE_WORK) -> ManagedProcess:
-            log = self.data_dir / "logs" / f"{name}.log"
-            proc = ManagedProcess(name, argv, self.env, log, stage=stage).start()
-            self.procs.append(proc)
-            if self.record is not None:
-                self.record.update(name, proc.record())
-            return proc
+        from openoutreach.processes import celery_argv
 
         py = sys.executable
-        run("redis", server_args(self.ports["redis"], self.data_dir), STAGE_REDIS)
-        run("sandbox", [py, "-m", "openoutreach.sandbox", "serve", "--port", str(self.ports["sandbox"]),
-                        "--people", str(PEOPLE), "--scenario", SCENARIO, "--clock-speed", str(TIME_SCALE),
-                        "--accept-delay-scale", str(ACCEPT_DELAY_SCALE)], STAGE_SERVICES)  # fmt: skip
+        self._run("redis", server_args(self.ports["redis"], self.data_dir), STAGE_REDIS)
+        self._run("sandbox", [py, "-m", "openoutreach.sandbox", "serve", "--port", str(self.ports["sandbox"]),
+                              "--people", str(PEOPLE), "--scenario", SCENARIO, "--clock-speed", str(TIME_SCALE),
+                              "--accept-delay-scale", str(ACCEPT_DELAY_SCALE)], STAGE_SERVICES)  # fmt: skip
         for proxy in self.accounts.proxies.values():
-            run(proxy.name, proxy.argv(), STAGE_SERVICES)
+            self._run(proxy.name, proxy.argv(), STAGE_SERVICES)
         wait_for_port(self.ports["redis"])
         for proxy in self.accounts.proxies.values():
             wait_for_port(proxy.port)
-        # the CRM exists before any worker reads it
+        # the CRM, the campaign and the accounts exist before any worker reads them
         self.database_note = prepare_database(self.data_dir / "db.sqlite3", self.template)
-        wait_for_port(self.ports["sandbox"], timeout=60)
-        seed(f"http://127.0.0.1:{self.ports['sandbox']}", self.accounts)
-        # The browser's path is the longest (supervisor, then its worker, then Chromium and a login):
-        # it starts first; the admin and Flower, which no work waits for, last.
-        run("supervisor", [py, "-m", "workers.supervisor"])
-        run(
-            "worker-default",
-            celery_argv("worker", "-Q", "default", "-n", "default@%h", "-c", "2", "-l", "INFO"),
-        )
-        run(
+        seed(self.accounts)
+        # The browser's path is the longest (supervisor, then its worker, then Chromium and a login) and the
+        # ML worker's first run loads the embedding model: both start now, while the sandbox builds its
+        # population. No browser task can reach the worker before the lanes run (below).
+        self._run("supervisor", [py, "-m", "workers.supervisor"])
+        self._run(
             "worker-ml",
             celery_argv("worker", "-Q", "ml", "-n", "ml@%h", "-P", "solo", "-c", "1", "-l", "INFO"),
         )
-        run(
+        wait_for_port(self.ports["sandbox"], timeout=60)
+        # the sandbox's accounts work around its sped-up clock before any lane acts for them
+        demo_accounts.open_sandbox_hours(self.accounts, self.env["LINKEDIN_BASE_URL"])
+        self._run(
+            "worker-default",
+            celery_argv("worker", "-Q", "default", "-n", "default@%h", "-c", "2", "-l", "INFO"),
+        )
+        self._run(
             "beat",
             celery_argv("beat", "-s", str(self.data_dir / "celerybeat-schedule"), "-l", "INFO"),
             STAGE_BEAT,
         )
-        run("web", [py, "-m", "gunicorn", "openoutreach.wsgi", "--bind", f"127.0.0.1:{self.ports['web']}",
-                    "--workers", "1", "--threads", "4"])  # fmt: skip
+
+    def start_deferred(self) -> None:
+        """The admin and Flower, which no work waits for: started once the browser worker is at work (or
+        DEFERRED_START_SECONDS after the start), so that their imports do not slow the first person's path."""
         from django.conf import settings
 
+        from openoutreach.processes import celery_argv
+
+        if self.deferred_started:
+            return
+        self.deferred_started = True
+        self._run("web", [sys.executable, "-m", "gunicorn", "openoutreach.wsgi", "--bind",
+                          f"127.0.0.1:{self.ports['web']}", "--workers", "1", "--threads", "4"])  # fmt: skip
         self.env["FLOWER_BASIC_AUTH"] = f"{settings.FLOWER_USER}:{settings.FLOWER_PASSWORD}"
-        run("flower", celery_argv("flower", "--address=127.0.0.1", f"--port={self.ports['flower']}"))
+        self._run("flower", celery_argv("flower", "--address=127.0.0.1", f"--port={self.ports['flower']}"))
+
+    def _run(self, name: str, argv: list[str], stage: int = STAGE_WORK):
+        from openoutreach.processes import ManagedProcess
+
+        log = self.data_dir / "logs" / f"{name}.log"
+        proc = ManagedProcess(name, argv, self.env, log, stage=stage).start()
+        self.procs.append(proc)
+        if self.record is not None:
+            self.record.update(name, proc.record())
+        return proc
 
     def proc(self, name: str):
         return next((p for p in self.procs if p.name == name), None)
@@ -207,10 +229,16 @@ class Demo:
             if handle not in self.peak_memory or memory.pss > self.peak_memory[handle].pss:
                 self.peak_memory[handle] = memory
 
-    def stop(self, grace: float, urgent=None, say=print) -> None:
+    def stop(self, grace: float, urgent=None, say=print, between=None) -> None:
+        """Stop every process in order; `between` runs once the workers and beat have stopped (nothing
+        acts any more) while the sandbox and Redis still run: the safety verdict sees every action, also
+        one a worker finished during its grace."""
         from openoutreach.shutdown import stop_in_order
 
-        stop_in_order(self.procs, grace, urgent, say)
+        stop_in_order([p for p in self.procs if p.stage <= STAGE_BEAT], grace, urgent, say)
+        if between is not None:
+            between()
+        stop_in_order([p for p in self.procs if p.stage > STAGE_BEAT], grace, urgent, say)
 
 
 def prepare_database(database: Path, template: Path) -> str:
@@ -234,8 +262,9 @@ def prepare_database(database: Path, template: Path) -> str:
     return f"CRM database migrated and set up ({time.monotonic() - began:.0f} s; kept in {template} for the next demo)"
 
 
-def seed(sandbox_url: str, accounts: DemoAccounts) -> None:
-    """A campaign from the scenario's own product and objective, and the sandbox accounts for it."""
+def seed(accounts: DemoAccounts) -> None:
+    """A campaign from the scenario's own product and objective, and the sandbox accounts for it (in the
+    CRM; their working hours in the sandbox are set once it answers: `demo_accounts.open_sandbox_hours`)."""
     from openoutreach.outreach.models import SearchKeyword
     from openoutreach.pipeline.campaigns import create_campaign
     from openoutreach.sandbox.scenarios import load_all
@@ -256,7 +285,7 @@ def seed(sandbox_url: str, accounts: DemoAccounts) -> None:
     from openoutreach.operator import legal
 
     legal.accept("demo (sandbox only)")
-    demo_accounts.seed_accounts(accounts, campaign, sandbox_url)
+    demo_accounts.seed_accounts(accounts, campaign)
 
 
 def _rows() -> list:
@@ -273,11 +302,75 @@ def _caption(demo: Demo) -> str:
     )
 
 
-def _table(elapsed: float, demo: Demo):
+def _table(elapsed: float, demo: Demo, rows: list):
     from openoutreach.demo_view import funnel_table
 
     title = f"OpenOutreach demo — {elapsed:.0f}s (sandbox clock x{TIME_SCALE})"
-    return funnel_table(title, _rows(), _caption(demo))
+    return funnel_table(title, rows, _caption(demo))
+
+
+def completed_count(rows: list) -> int:
+    return sum(counts.get("completed", 0) for _name, counts in rows)
+
+
+def first_completed_at() -> datetime | None:
+    """When the first person now at Completed got there: for each Completed deal, its last follow-up row
+    in the ActionLog (the move to Completed writes it); the earliest of those."""
+    from django.db.models import Max
+
+    from openoutreach.outreach.models import ActionLog, DealState
+    from openoutreach.pipeline import stages
+
+    completed = DealState.objects.filter(state=stages.COMPLETED).values("deal_id")
+    reached = (
+        ActionLog.objects.filter(kind=ActionLog.Kind.FOLLOW_UP, deal_id__in=completed)
+        .values("deal_id")
+        .annotate(at=Max("at"))
+    )
+    return min((row["at"] for row in reached), default=None)
+
+
+def first_completed_seconds(started_at: datetime | None, fallback: float) -> float:
+    """Seconds from the demo's start to the first Completed person, from the CRM (`fallback` when it
+    cannot tell: the moment the funnel showed it)."""
+    at = first_completed_at()
+    if at is None or started_at is None:
+        return fallback
+    return max(0.0, (at - started_at).total_seconds())
+
+
+def completed_message(first_completed: float | None, elapsed: float) -> str:
+    if first_completed is None:
+        return f"No one reached Completed in {elapsed:.0f} s"
+    return f"First Completed after {first_completed:.0f} s"
+
+
+FIRST_STEPS = {  # what the closing line names -> the ActionLog rows that mark it (kind, detail start)
+    "search": ("search", ""),
+    "enrichment": ("enrich", ""),
+    "qualification": ("qualify", ""),
+    "invitation": ("connect", "invitation sent"),
+    "acceptance": ("check_pending", "invitation accepted"),
+    "follow-up": ("follow_up", ""),
+}
+
+
+def first_steps(started_at: datetime | None) -> dict[str, float]:
+    """Seconds from the start to the first successful action of each step (where the time went)."""
+    from openoutreach.outreach.models import ActionLog
+
+    if started_at is None:
+        return {}
+    firsts = {}
+    for what, (kind, detail) in FIRST_STEPS.items():
+        row = (
+            ActionLog.objects.filter(kind=kind, outcome="ok", detail__startswith=detail)
+            .order_by("at")
+            .first()
+        )
+        if row is not None:
+            firsts[what] = max(0.0, (row.at - started_at).total_seconds())
+    return firsts
 
 
 def safety_report(sandbox_url: str, expected_proxies: dict[str, str] | None = None) -> list[str]:
@@ -315,7 +408,7 @@ def safety_report(sandbox_url: str, expected_proxies: dict[str, str] | None = No
 def main(argv: list[str] | None = None) -> int:
     from openoutreach.runstate import AlreadyRunning
 
-    started = time.monotonic()
+    started, started_at = time.monotonic(), datetime.now(UTC)
     seconds = float(os.environ["DEMO_SECONDS"]) if os.environ.get("DEMO_SECONDS") else None
     try:
         count, with_proxies = demo_accounts.from_env(dict(os.environ))
@@ -329,6 +422,7 @@ def main(argv: list[str] | None = None) -> int:
         seconds,
         account_count=count,
         with_proxies=with_proxies,
+        started_at=started_at,
     )
     # The record lives beside the data dir, which prepare() wipes: a live demo's files are never wiped.
     record = RunRecord(demo.data_dir.parent / f"{demo.data_dir.name}.processes.json", "`make demo`")
@@ -386,8 +480,13 @@ def _run(demo: Demo, started: float) -> int:
             signals.stopping()
             with contextlib.suppress(Exception):  # the browsers are still up: their memory now
                 demo.sample_memory()
-            problems = _safety(demo, sandbox_url)
-            demo.stop(settings.SHUTDOWN_GRACE_SECONDS, signals.urgent, say)
+            problems: list[str] = []
+            demo.stop(
+                settings.SHUTDOWN_GRACE_SECONDS,
+                signals.urgent,
+                say,
+                between=lambda: problems.extend(_safety(demo, sandbox_url)),
+            )
     with contextlib.suppress(OSError, ValueError):
         return _summary(demo, console, started, problems)
     return 1 if problems else 0
@@ -400,6 +499,7 @@ def _live(demo: Demo, console, started: float) -> None:
 
     from openoutreach.demo_view import FunnelView
     from openoutreach.launcher import ensure_admin_credentials
+    from openoutreach.outreach.models import ActionLog
 
     user, password = ensure_admin_credentials(demo.data_dir)
     console.print(
@@ -422,9 +522,13 @@ def _live(demo: Demo, console, started: float) -> None:
             time.sleep(1)
             rows = _rows()
             elapsed = time.monotonic() - started
-            if demo.first_completed is None and any(counts.get("completed") for _name, counts in rows):
-                demo.first_completed = elapsed
-                console.print(f"First Completed after {elapsed:.0f} s")
+            if not demo.deferred_started and (
+                elapsed >= DEFERRED_START_SECONDS or ActionLog.objects.exists()
+            ):
+                demo.start_deferred()
+            if demo.first_completed is None and completed_count(rows):
+                demo.first_completed = first_completed_seconds(demo.started_at, elapsed)
+                console.print(f"First Completed after {demo.first_completed:.0f} s")
             view.show(elapsed, rows)
 
 
@@ -443,19 +547,29 @@ def _safety(demo: Demo, sandbox_url: str) -> list[str]:
 
 
 def _summary(demo: Demo, console, started: float, problems: list[str]) -> int:
+    """The final funnel and, read from the same CRM after every worker stopped, the first Completed person
+    (a follow-up a worker finished during its grace counts in both), the time to each first step, the
+    browser workers' memory and the safety verdict; the exit status."""
+    from openoutreach.demo_view import print_whole
     from openoutreach.outreach.models import ActionLog
 
+    elapsed = time.monotonic() - started
     try:
-        console.print(_table(time.monotonic() - started, demo))
+        rows = _rows()
+        print_whole(console, _table(elapsed, demo, rows))
         nothing_done = not ActionLog.objects.exists()
+        if completed_count(rows) and demo.first_completed is None:  # reached after the last live look
+            demo.first_completed = first_completed_seconds(demo.started_at, elapsed)
+        firsts = first_steps(demo.started_at)
     except Exception:  # stopped before the CRM was migrated
-        nothing_done = True
+        rows, nothing_done, firsts = [], True, {}
     if nothing_done:
         console.print(f"[yellow]Nothing was done in this run: see the logs in {demo.data_dir / 'logs'}.[/]")
-    if demo.first_completed is not None:
-        console.print(f"First Completed after {demo.first_completed:.0f} s")
-    else:
-        console.print(f"No one reached Completed in {time.monotonic() - started:.0f} s")
+    console.print(completed_message(demo.first_completed, elapsed))
+    if firsts:
+        console.print(
+            "First of each step: " + ", ".join(f"{what} {seconds:.0f} s" for what, seconds in firsts.items())
+        )
     for handle, memory in demo.memory.items():
         console.print(
             f"Browser worker of {handle}: {memory} at the end, at most {demo.peak_memory[handle].pss / MB:.0f} MB PSS"

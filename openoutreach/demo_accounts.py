@@ -66,15 +66,13 @@ def plan(count: int, with_proxies: bool, ports: list[int], directory: Path) -> D
     return DemoAccounts(handles, proxies)
 
 
-def seed_accounts(accounts: DemoAccounts, campaign, sandbox_url: str) -> None:
-    """Each sandbox member as an account of `campaign`, open around the clock (on our clock and on the
-    sandbox's sped-up one), already warm, its proxy URL stored encrypted."""
+def seed_accounts(accounts: DemoAccounts, campaign) -> None:
+    """Each sandbox member as an account of `campaign`, open around the clock on our clock, already warm,
+    its proxy URL stored encrypted."""
     from datetime import time
 
     from openoutreach.pipeline.campaigns import create_account
-    from openoutreach.sandbox.testing import SandboxControl
 
-    control = SandboxControl(sandbox_url)
     for handle in accounts.handles:
         account = create_account(
             handle, f"{handle}@sandbox.test", f"{handle}-pass", campaign, warmup_started_on=None
@@ -83,6 +81,16 @@ def seed_accounts(accounts: DemoAccounts, campaign, sandbox_url: str) -> None:
         if handle in accounts.proxies:
             account.set_proxy(accounts.proxies[handle].url)
         account.save()
-        # The sandbox judges working hours on its own (sped-up) clock: the account works around it.
-        control.update_account(handle, working_hours=[0, 24])
-    control.close()
+
+
+def open_sandbox_hours(accounts: DemoAccounts, sandbox_url: str) -> None:
+    """The sandbox judges working hours on its own (sped-up) clock: each account works around it. Done
+    before the lanes start, so no action of the demo can meet the sandbox's default hours."""
+    from openoutreach.sandbox.testing import SandboxControl
+
+    control = SandboxControl(sandbox_url)
+    try:
+        for handle in accounts.handles:
+            control.update_account(handle, working_hours=[0, 24])
+    finally:
+        control.close()

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from rich.console import Console
 from rich.live import Live
+from rich.measure import Measurement
 from rich.table import Table
 
 from openoutreach.operator.funnel import STATES
@@ -25,6 +26,21 @@ def funnel_table(title: str, rows: Sequence[FunnelRow], caption: str = "") -> Ta
     for name, counts in rows:
         table.add_row(name, *(str(counts[s]) for s in STATES))
     return table
+
+
+def print_whole(console: Console, table: Table) -> None:
+    """Print `table` once: on a terminal within its width; elsewhere (no width is known: a log file) at its
+    natural width, never squeezed into 80 columns with its names cut to `camp…`."""
+    if console.is_terminal:
+        console.print(table)
+        return
+    natural = Measurement.get(console, console.options.update_width(10_000), table).maximum
+    narrow = console.width
+    console.width = max(narrow, natural)  # print() never renders wider than the console
+    try:
+        console.print(table)
+    finally:
+        console.width = narrow
 
 
 def progress_line(elapsed: float, rows: Sequence[FunnelRow]) -> str:
