@@ -2,9 +2,13 @@
 
 Steps:
 1. A fresh data directory (`data/demo`): its own SQLite CRM, migrated, with the CRM set up.
-2. Processes, each with its log in `data/demo/logs/`: a private Redis, the sandbox (a fresh scenario,
-   its clock sped up by TIME_SCALE), the admin web process, beat, the lanes worker, the ML worker, the
-   browser-worker supervisor and Flower.
+2. Processes, each with its log in `data/demo/logs/`, in the order that gets the first person through
+   soonest: a private Redis and the sandbox (a fresh scenario, its clock sped up by TIME_SCALE); the
+   campaign and accounts (step 3) in the CRM; the browser-worker supervisor and the ML worker, whose
+   imports overlap the sandbox building its population (the ML worker then loads its embedding model
+   before any task: ML_WARM_START, from the build the last demo kept); once the sandbox answers, the
+   lanes worker and beat; the admin web process and Flower, which no work waits for, at the first
+   action (at most DEFERRED_START_SECONDS after the start).
 3. A campaign seeded from the sandbox scenario's product and objective, and ACCOUNTS (default 1, up to
    3) sandbox LinkedIn accounts working for it, each with its own browser worker; with more than one
    (or DEMO_PROXIES=1) each account goes through its own forward proxy, a real `privoxy` on loopback
@@ -14,18 +18,20 @@ Steps:
    stand-in when those run out, invitations, acceptance checks, follow-ups.
 4. A live view of the funnel per campaign until Ctrl-C (or SIGTERM, SIGHUP), or for DEMO_SECONDS seconds
    (the moment the first person reaches Completed is printed); then every process is stopped in order
-   (work, beat, sandbox, Redis; a second signal skips the grace), the final funnel, the memory of each
-   browser worker and the safety summary are printed, and the exit status is non-zero if any safety
-   rule was broken (a bot signal in the sandbox, a cap exceeded, an action outside hours, an account's
-   request through another account's proxy or through none).
+   (work, beat, sandbox, Redis; a second signal skips the grace); the safety verdict is read once the
+   workers have stopped (so an action finished during their grace is judged too) while the sandbox
+   still runs; the final funnel, the first Completed person and the first of each step (read from the
+   same CRM), the memory of each browser worker and the safety summary are printed, and the exit status
+   is non-zero if any safety rule was broken (a bot signal in the sandbox, a cap exceeded, an action
+   outside hours, an account's request through another account's proxy or through none).
 
 Compressed time: the sandbox's clock runs TIME_SCALE times faster and the lanes' pacing is divided by it
 (the product's TIME_SCALE setting); caps are per real day, as always. The sandbox's members also decide
 on invitations in ACCEPT_DELAY_SCALE times their drawn delay, and pending invitations are
 first checked after CHECK_PENDING_HOURS sandbox hours (doubling): so an invitation is typically read as
-accepted within a minute, not after a simulated day. People read and type at HUMAN_SPEED times the
-product's default pauses; the floors (page-load gap, gap between outward actions, caps) are the
-product's.
+accepted within seconds, not after a simulated day. People read and type at HUMAN_SPEED times the
+product's default pauses; the floors (page-load gap, gap between outward actions, caps, working hours)
+are the product's, and the sandbox judges every page load and outward action in real time.
 
 Ports: WEB_PORT, FLOWER_PORT, PRIVATE_REDIS_PORT, SANDBOX_PORT (default 8000, 5555, 6391, 8766) when
 free, else free ones; the chosen ports are printed (and why one moved). A demo still running in the same
@@ -44,7 +50,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from openoutreach import demo_accounts
+from openoutreach import demo_accounts, demo_template
 from openoutreach.demo_accounts import DemoAccounts
 from openoutreach.forward_proxy import ProxyNotFound, find_privoxy
 from openoutreach.processes import STAGE_BEAT, STAGE_REDIS, STAGE_SERVICES, STAGE_WORK
@@ -98,6 +104,11 @@ class Demo:
         """The set-up CRM kept beside the data dir (which prepare() wipes): `openoutreach.demo_template`."""
         return self.data_dir.parent / f"{self.data_dir.name}-template.sqlite3"
 
+    @property
+    def kept_models(self) -> Path:
+        """The MiniLM build kept beside the data dir for the next demo (`openoutreach.demo_template`)."""
+        return self.data_dir.parent / f"{self.data_dir.name}-models"
+
     def prepare(self) -> None:
         shutil.rmtree(self.data_dir, ignore_errors=True)
         (self.data_dir / "logs").mkdir(parents=True)
@@ -126,6 +137,9 @@ class Demo:
             "AI_MODEL": "sandbox-model",
             "TIME_SCALE": str(TIME_SCALE),
             "CHECK_PENDING_HOURS": str(CHECK_PENDING_HOURS),
+            # the inbox is read every two sandbox hours (~10 real s; the default hour would take the
+            # one browser every 5 s, ahead of invitations and follow-ups waiting in its queue)
+            "INBOX_SYNC_MINUTES": "120",
             "LANE_TICK_SECONDS": "2",
             "MIN_ACTION_INTERVAL_SECONDS": "0",
             "ENRICH_MIN_INTERVAL_SECONDS": "0",
@@ -166,9 +180,14 @@ class Demo:
         # ML worker's first run loads the embedding model: both start now, while the sandbox builds its
         # population. No browser task can reach the worker before the lanes run (below).
         self._run("supervisor", [py, "-m", "workers.supervisor"])
+        # The ML worker loads its embedding model as soon as it is up (ML_WARM_START), from the build the
+        # last demo kept when there is one, so the first qualification does not wait for either.
+        if demo_template.restore_model(self.kept_models, self.data_dir / "models"):
+            self.database_note += f"; embedding model linked from {self.kept_models}"
         self._run(
             "worker-ml",
             celery_argv("worker", "-Q", "ml", "-n", "ml@%h", "-P", "solo", "-c", "1", "-l", "INFO"),
+            env={"ML_WARM_START": "1"},
         )
         wait_for_port(self.ports["sandbox"], timeout=60)
         # the sandbox's accounts work around its sped-up clock before any lane acts for them
@@ -198,11 +217,11 @@ class Demo:
         self.env["FLOWER_BASIC_AUTH"] = f"{settings.FLOWER_USER}:{settings.FLOWER_PASSWORD}"
         self._run("flower", celery_argv("flower", "--address=127.0.0.1", f"--port={self.ports['flower']}"))
 
-    def _run(self, name: str, argv: list[str], stage: int = STAGE_WORK):
+    def _run(self, name: str, argv: list[str], stage: int = STAGE_WORK, env: dict[str, str] | None = None):
         from openoutreach.processes import ManagedProcess
 
         log = self.data_dir / "logs" / f"{name}.log"
-        proc = ManagedProcess(name, argv, self.env, log, stage=stage).start()
+        proc = ManagedProcess(name, argv, {**self.env, **(env or {})}, log, stage=stage).start()
         self.procs.append(proc)
         if self.record is not None:
             self.record.update(name, proc.record())
@@ -247,7 +266,6 @@ def prepare_database(database: Path, template: Path) -> str:
     from django.core.management import call_command
     from django.db import connection
 
-    from openoutreach import demo_template
     from openoutreach.pipeline.crm_setup import ensure_workspace
 
     began = time.monotonic()
@@ -487,6 +505,9 @@ def _run(demo: Demo, started: float) -> int:
                 say,
                 between=lambda: problems.extend(_safety(demo, sandbox_url)),
             )
+            with contextlib.suppress(OSError):  # the ML worker's model build, for the next demo
+                if demo_template.keep_model(demo.data_dir / "models", demo.kept_models):
+                    say(f"embedding model kept in {demo.kept_models} for the next demo")
     with contextlib.suppress(OSError, ValueError):
         return _summary(demo, console, started, problems)
     return 1 if problems else 0

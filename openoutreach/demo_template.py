@@ -6,12 +6,18 @@ saves the result (`<demo dir>-template.sqlite3`, an SQLite online backup, so a W
 with a key naming every migration on disk, the DjangoCRM version and the workspace setup code; a later
 demo whose key matches copies it instead (under a second). Any change to those makes a new one.
 The template holds no campaign, account, secret or credential: only the empty, set-up workspace.
+
+The same goes for the ML worker's MiniLM ONNX build (3-6 s of the first qualification, built from the
+packaged weights into the data dir's models): the first demo keeps a copy beside the data dir
+(`<demo dir>-models/`), later demos link it in before the ML worker starts; `onnx_minilm.is_built` (the
+weights' sha256 and the builder version) decides whether a kept copy is still good.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import sqlite3
 from importlib import metadata
 from pathlib import Path
@@ -66,3 +72,47 @@ def save(database: Path, template: Path, key: str) -> None:
     _copy(database, template)
     key_file = template.with_name(template.name + KEY_SUFFIX)
     key_file.write_text(key + "\n")
+
+
+MINILM_DIR = (
+    "all-MiniLM-L6-v2-onnx"  # the Embedder's directory inside MODELS_DIR (embeddings.local_model_dir)
+)
+
+
+def _link_tree(source: Path, target: Path) -> None:
+    """`source` copied to `target` as hard links where the filesystem allows (read-only files: the
+    builder never writes into a finished build), else as copies; written beside it, then renamed."""
+    partial = target.with_name(f".{target.name}.partial")
+    shutil.rmtree(partial, ignore_errors=True)
+
+    def link(src: str, dst: str) -> None:
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)
+
+    shutil.copytree(source, partial, copy_function=link)
+    shutil.rmtree(target, ignore_errors=True)
+    os.replace(partial, target)
+
+
+def restore_model(kept: Path, models_dir: Path) -> bool:
+    """Put the kept MiniLM build into `models_dir` when it is a complete, current one."""
+    from openoutreach.ml.onnx_minilm import is_built
+
+    if not is_built(kept / MINILM_DIR):
+        return False
+    models_dir.mkdir(parents=True, exist_ok=True)
+    _link_tree(kept / MINILM_DIR, models_dir / MINILM_DIR)
+    return True
+
+
+def keep_model(models_dir: Path, kept: Path) -> bool:
+    """Keep the MiniLM build this demo's ML worker made (when there is one and none is kept yet)."""
+    from openoutreach.ml.onnx_minilm import is_built
+
+    if is_built(kept / MINILM_DIR) or not is_built(models_dir / MINILM_DIR):
+        return False
+    kept.mkdir(parents=True, exist_ok=True)
+    _link_tree(models_dir / MINILM_DIR, kept / MINILM_DIR)
+    return True

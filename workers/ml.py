@@ -8,10 +8,11 @@ settings), calls a plain function in openoutreach.ml, and returns its report as 
 from __future__ import annotations
 
 import logging
+import os
 
 import redis
 from celery import shared_task
-from celery.signals import worker_init, worker_process_init
+from celery.signals import worker_init, worker_process_init, worker_ready
 from django.conf import settings
 
 from openoutreach.ml import drafting, service
@@ -34,6 +35,16 @@ def _limit_math_threads(**kwargs) -> None:
     """At worker start (and in each pool child), cap the math libraries' threads to settings.ML_THREADS.
     Every worker imports this module; only the ML worker does math, the others are unaffected."""
     log.info("math libraries limited to %s", limit_math_threads(settings.ML_THREADS))
+
+
+@worker_ready.connect
+def _warm_start(**kwargs) -> None:
+    """ML_WARM_START=1 in the ML worker's environment (`make demo` sets it for that process only): load
+    the embedding model (building its ONNX files if needed) while the worker waits for its first task,
+    not inside the first qualification."""
+    if os.environ.get("ML_WARM_START") == "1":
+        context().embedder.model  # noqa: B018 (the property loads it)
+        log.info("embedding model loaded at start (ML_WARM_START)")
 
 
 def context() -> MLContext:
