@@ -105,7 +105,7 @@ _last_outward: float | None = None
 
 def keep_outward_gap() -> None:
     """Sleep until OUTWARD_ACTION_GAP_SECONDS (+ up to 30 % jitter) have passed since this worker's
-    last invitation or message."""
+    last invitation or message ended (`outward_gap`)."""
     global _last_outward
     if _last_outward is not None:
         gap = settings.OUTWARD_ACTION_GAP_SECONDS * random.uniform(1.0, 1.3)
@@ -113,6 +113,33 @@ def keep_outward_gap() -> None:
         if wait > 0:
             time.sleep(wait)
     _last_outward = time.monotonic()
+
+
+@contextmanager
+def outward_gap():
+    """The `before_outward` of one outward unit: the gap is kept before its action, and counted again from
+    the unit's end. The click or send comes at the end of a unit (a message is typed first, which can take
+    longer than the gap itself): counted from the gap check alone, the next invitation could follow a
+    message by less than the gap (the sandbox flagged one 2.98 s after a message with a 4 s gap)."""
+    global _last_outward
+    used = False
+
+    def before() -> None:
+        nonlocal used
+        used = True
+        keep_outward_gap()
+
+    try:
+        yield before
+    finally:
+        if used:
+            _last_outward = time.monotonic()
+
+
+def _outward(unit):
+    """Run `unit(before_outward)` inside `outward_gap`."""
+    with outward_gap() as before:
+        return unit(before)
 
 
 @contextmanager
@@ -229,9 +256,11 @@ def connect(self, *, account: str, deal_state_id: int) -> dict:
     """Send the connection request of a claimed deal (idempotent: re-reads the deal and live state)."""
     return self.act(
         account,
-        lambda client, acct, task_id: connect_work.connect_deal(
-            client, acct, deal_state_id, task_id, before_outward=keep_outward_gap
-        ).as_dict(),
+        lambda client, acct, task_id: _outward(
+            lambda before: connect_work.connect_deal(
+                client, acct, deal_state_id, task_id, before_outward=before
+            ).as_dict()
+        ),
     )
 
 
@@ -253,9 +282,11 @@ def follow_up(
     """Send sequence step `step` of a connected deal (`draft`: the ML worker's draft, chained in, if any)."""
     return self.act(
         account,
-        lambda client, acct, task_id: follow_up_work.follow_up(
-            client, acct, deal_state_id, draft, task_id, before_outward=keep_outward_gap, step=step
-        ).as_dict(),
+        lambda client, acct, task_id: _outward(
+            lambda before: follow_up_work.follow_up(
+                client, acct, deal_state_id, draft, task_id, before_outward=before, step=step
+            ).as_dict()
+        ),
     )
 
 
@@ -264,9 +295,11 @@ def withdraw(self, *, account: str, deal_state_id: int) -> dict:
     """Withdraw the stale invitation of a claimed Pending deal (idempotent: reads the live state first)."""
     return self.act(
         account,
-        lambda client, acct, task_id: withdraw_work.withdraw_deal(
-            client, acct, deal_state_id, task_id, before_outward=keep_outward_gap
-        ).as_dict(),
+        lambda client, acct, task_id: _outward(
+            lambda before: withdraw_work.withdraw_deal(
+                client, acct, deal_state_id, task_id, before_outward=before
+            ).as_dict()
+        ),
     )
 
 
