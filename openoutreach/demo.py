@@ -526,7 +526,7 @@ def _live(demo: Demo, console, started: float) -> None:
     console.print(
         f"Admin http://127.0.0.1:{demo.ports['web']}/admin/ (user {user!r}, password {password!r}) · "
         f"Flower http://127.0.0.1:{demo.ports['flower']}/ (user {settings.FLOWER_USER!r}, "
-        f"password {settings.FLOWER_PASSWORD!r})"
+        f"password {settings.FLOWER_PASSWORD!r}); both answer once the first action is done"
     )
     next_refresh = next_memory = 0.0
     with FunnelView(console, f"OpenOutreach demo (sandbox clock x{TIME_SCALE})", _caption(demo)) as view:
