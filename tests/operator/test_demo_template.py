@@ -14,7 +14,9 @@ def built(models_dir):
     model.mkdir(parents=True)
     for name in MODEL_FILES:
         (model / name).write_text(f"{name} of this build")
-    (model / BUILD_INFO).write_text(json.dumps({"weights_sha256": WEIGHTS_SHA256, "build_version": BUILD_VERSION}))
+    (model / BUILD_INFO).write_text(
+        json.dumps({"weights_sha256": WEIGHTS_SHA256, "build_version": BUILD_VERSION})
+    )
     return model
 
 
