@@ -5,6 +5,12 @@ without a label for it): keep paging a keyword that keeps yielding new people, e
 keyword; when none is left, ask the ML worker for more (excluding the used ones). The keyword is marked
 used by the browser task only when its search succeeded. One of the campaign's accounts searches, on
 its own slot.
+
+A page is claimed on its keyword (pipeline.claims) before it is sent, and a campaign with a page in
+flight gets no other search until that task ends: the next page depends on what this one found, and
+neither another tick of this account's slot nor another account's may fetch the same page again (a
+make demo run fetched page 1 twice, its slot due again while the first fetch still ran). A page whose
+task failed is released by it and chosen again; a task that died leaves its claim to expire.
 """
 
 from __future__ import annotations
@@ -16,9 +22,19 @@ from django.conf import settings
 from django.utils import timezone
 
 from openoutreach.outreach.models import Campaign, Lane, LinkedInProfile, SearchKeyword
+from openoutreach.pipeline import claims
 
 from . import campaigns as campaign_choice
-from .common import GAP_FILLER_QUEUE_LIMIT, backed_up, runnable_accounts, send, slot_due, take_slot
+from .common import (
+    GAP_FILLER_QUEUE_LIMIT,
+    backed_up,
+    claim_until,
+    new_task_id,
+    runnable_accounts,
+    send,
+    slot_due,
+    take_slot,
+)
 
 LANE = Lane.SEARCH
 PRODUCTIVE_NEW_PER_PAGE = 3  # page deeper while a keyword brings at least this many new people a page
@@ -65,6 +81,8 @@ def dispatch(now: datetime | None = None, rng: random.Random | None = None) -> l
     for campaign in Campaign.objects.filter(active=True).select_related("department").order_by("id"):
         if awaiting_qualification(campaign, campaign.min_qualifiable_leads) >= campaign.min_qualifiable_leads:
             continue
+        if claims.search_in_flight(campaign.pk, now):
+            continue  # its next page is unknown until the page in flight is in
         choice = next_search(campaign)
         if choice is None:
             if task := _ask_for_keywords(campaign):
@@ -75,9 +93,19 @@ def dispatch(now: datetime | None = None, rng: random.Random | None = None) -> l
             if account.pk in busy or campaign not in campaign_choice.active_campaigns(account):
                 continue
             pace = settings.SEARCH_MIN_INTERVAL_SECONDS * rng.uniform(0.8, 1.2) / settings.TIME_SCALE
+            task_id = new_task_id()
+            if not claims.take_keyword(keyword.pk, task_id, now):
+                break  # another dispatcher sent this page a moment ago
             if take_slot(account, LANE, pace, now):
                 busy.add(account.pk)
-                task = send("browser.search", account=account.handle, keyword_id=keyword.pk, page=page)
+                task = send(
+                    "browser.search",
+                    claim_until(now),
+                    task_id,
+                    account=account.handle,
+                    keyword_id=keyword.pk,
+                    page=page,
+                )
                 sent.append(
                     {
                         "campaign": campaign.name,
@@ -88,4 +116,5 @@ def dispatch(now: datetime | None = None, rng: random.Random | None = None) -> l
                     }
                 )
                 break
+            claims.release_keyword(keyword.pk, task_id)  # this account's slot went to another dispatcher
     return sent

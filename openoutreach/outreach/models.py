@@ -212,6 +212,10 @@ class SearchKeyword(models.Model):
     pages_searched = models.PositiveIntegerField(default=0)
     profiles_found = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
+    # A search page of this keyword is in flight (pipeline.claims): its campaign gets no other search
+    # until the task ends, so the same page is never fetched twice.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    claim_task_id = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         constraints = [

@@ -28,6 +28,7 @@ from openoutreach.outreach.models import (
     LinkedInProfile,
     OutwardPhase,
     PersonClaim,
+    SearchKeyword,
 )
 
 
@@ -221,6 +222,42 @@ def release_profiles(lead_ids: list[int]) -> None:
     LinkedInProfile.objects.filter(lead_id__in=lead_ids).update(enrich_claimed_until=None)
 
 
+# -- search pages -------------------------------------------------------------------------------------
+
+
+def search_in_flight(campaign_id: int, now: datetime) -> bool:
+    """A search page of this campaign is claimed: its next page is unknown until that task ends."""
+    return SearchKeyword.objects.filter(campaign_id=campaign_id).filter(held(now)).exists()
+
+
+def take_keyword(keyword_id: int, task_id: str, now: datetime) -> bool:
+    """A dispatcher claims a keyword's next page for `task_id` (0 rows changed: another one has it)."""
+    return bool(
+        SearchKeyword.objects.filter(pk=keyword_id)
+        .filter(unclaimed(now))
+        .update(claimed_until=until(now), claim_task_id=task_id)
+    )
+
+
+def renew_keyword(keyword_id: int, task_id: str, now: datetime | None = None) -> bool:
+    """The search task takes (or renews) its claim: its own, or an unclaimed keyword (an operator's manual
+    task). False: another task holds the keyword, so this one must not fetch."""
+    now = now or timezone.now()
+    mine = Q(claim_task_id=task_id) | unclaimed(now)
+    return bool(
+        SearchKeyword.objects.filter(pk=keyword_id)
+        .filter(mine)
+        .update(claimed_until=until(now), claim_task_id=task_id)
+    )
+
+
+def release_keyword(keyword_id: int, task_id: str) -> None:
+    """The search task ended (fetched, limited or failed): the campaign may search again."""
+    SearchKeyword.objects.filter(pk=keyword_id, claim_task_id=task_id).update(
+        claimed_until=None, claim_task_id=""
+    )
+
+
 # -- housekeeping --------------------------------------------------------------------------------------
 
 
@@ -233,4 +270,5 @@ def release_expired(now: datetime | None = None) -> dict[str, int]:
         deals = DealState.objects.filter(expired).update(claimed_until=None, claim_task_id="")
         people = PersonClaim.objects.filter(expired).update(claimed_until=None, task_id="")
     profiles = LinkedInProfile.objects.filter(enrich_claimed_until__lte=now).update(enrich_claimed_until=None)
-    return {"deals": deals, "people": people, "profiles": profiles}
+    keywords = SearchKeyword.objects.filter(expired).update(claimed_until=None, claim_task_id="")
+    return {"deals": deals, "people": people, "profiles": profiles, "keywords": keywords}
