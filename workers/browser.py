@@ -34,6 +34,7 @@ from openoutreach.linkedin.errors import CheckpointRequired, WrongCredentials
 from openoutreach.linkedin.login import Credentials
 from openoutreach.linkedin.session import BrowserSession, SessionConfig
 from openoutreach.outreach.models import Lane, LinkedInAccount
+from openoutreach.pipeline import claims
 from openoutreach.redaction import register_secret
 from openoutreach.safety import health
 from workers.base import ACCOUNT_ENV, BrowserTask, identity
@@ -176,7 +177,9 @@ class BrowserAction(BrowserTask):
     the dispatcher decided); runs `work(client, account, task_id)` under the watchdog; turns a
     checkpoint or refused credentials into a paused account (never retried); counts any other exception
     as a failure (N in a row back off) and lets it propagate; keeps a Voyager path move. The result is
-    the unit's dict, or `{"skipped": why}` / `{"paused": why}`. Outward units (connect, follow-up) make
+    the unit's dict, or `{"skipped": why}` / `{"paused": why}`. On a refusal, `refused(task_id)` gives
+    back the claims the lane took for this task (a search page, enrichment profiles: only this task's),
+    so that the work waits for no claim to run out. Outward units (connect, follow-up) make
     the same check themselves right after re-taking their deal and person (`browser_work.outward.begin`),
     so that a refusal gives those claims back at once (`checks_in_unit`).
     """
@@ -184,16 +187,18 @@ class BrowserAction(BrowserTask):
     lane: str | None = None  # None: no lane (logging in), only the account's own pause applies
     checks_in_unit = False
 
-    def act(self, handle: str, work) -> dict:
+    def act(self, handle: str, work, refused=None) -> dict:
         account = _account(handle)
-        if account.is_paused():
-            return {"skipped": f"account paused: {account.paused_reason}"}
-        if self.lane is not None and not self.checks_in_unit:
-            allowed, why = account.may_act(self.lane)
-            if not allowed:
-                return {"skipped": f"{why} (re-checked in the worker)"}
-        client = client_for(account)
         task_id = self.request.id or ""
+        why = f"account paused: {account.paused_reason}" if account.is_paused() else ""
+        if not why and self.lane is not None and not self.checks_in_unit:
+            allowed, reason = account.may_act(self.lane)
+            why = "" if allowed else f"{reason} (re-checked in the worker)"
+        if why:
+            if refused is not None:
+                refused(task_id)  # the claims the lane took for this task go back at once
+            return {"skipped": why}
+        client = client_for(account)
         try:
             with watchdog(settings.BROWSER_TASK_TIMEOUT_SECONDS, self.name):
                 outcome = work(client, account, task_id)
@@ -239,6 +244,7 @@ def enrich(self, *, account: str, lead_ids: list[int]) -> dict:
     return self.act(
         account,
         lambda client, acct, task_id: enrich_work.enrich(client, acct, lead_ids, task_id).as_dict(),
+        refused=lambda task_id: claims.release_profiles(lead_ids, task_id),
     )
 
 
@@ -248,6 +254,7 @@ def search(self, *, account: str, keyword_id: int, page: int = 1) -> dict:
     return self.act(
         account,
         lambda client, acct, task_id: search_work.search(client, acct, keyword_id, page, task_id).__dict__,
+        refused=lambda task_id: claims.release_keyword(keyword_id, task_id),
     )
 
 

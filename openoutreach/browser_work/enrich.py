@@ -1,7 +1,9 @@
 """browser.enrich's unit of work: fetch discovered leads' Voyager profiles and write them to the CRM.
 
 The account's right to act (hours, today's view cap, pauses) is re-checked before every profile view; a
-throttle (429/999) pauses the enrich lane and ends the unit.
+throttle (429/999) pauses the enrich lane and ends the unit. Right before each fetch the task renews
+its claim on the profile (pipeline.claims): one another task holds now, or one already enriched or found
+unavailable, is skipped; at the end it gives back only the claims it still holds.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class EnrichReport:
     discovered: int = 0
     throttled_for: float | None = None
     not_viewed: list[int] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)  # held by another task, or enriched meanwhile
     why_not: str = ""
 
     def as_dict(self) -> dict:
@@ -53,15 +56,28 @@ def enrich(
     """Fetch each lead's Voyager profile and write it to the CRM; stop at the first throttle, and stop
     as soon as the account may no longer act (re-checked before every profile view: hours, cap, pauses)."""
     report = EnrichReport()
-    profiles = LinkedInProfile.objects.select_related("lead").filter(
-        lead_id__in=lead_ids, enriched_at__isnull=True
-    )
-    for profile in profiles:
+    try:
+        _enrich(client, account, lead_ids, task_id, report)
+    finally:  # however the unit ends, the profiles it still holds go back (only its own)
+        claims.release_profiles(lead_ids, task_id)
+    return report
+
+
+def _enrich(
+    client: LinkedInClient, account: LinkedInAccount, lead_ids: list[int], task_id: str, report: EnrichReport
+) -> None:
+    for lead_id in lead_ids:
+        # Right before the fetch: this task still holds the profile (its claim may have run out before
+        # it started, and another task taken it) and nobody enriched it meanwhile.
+        if not claims.renew_profile(lead_id, task_id):
+            report.skipped.append(lead_id)
+            continue
         allowed, why = account.may_act(Lane.ENRICH)
         if not allowed:
-            report.not_viewed.append(profile.lead_id)
+            report.not_viewed.append(lead_id)
             report.why_not = why
             continue
+        profile = LinkedInProfile.objects.select_related("lead").get(lead_id=lead_id)
         try:
             result = scrape_profile(client, profile.url)
         except ProfileUnavailable as exc:
@@ -83,5 +99,3 @@ def enrich(
         )  # fmt: skip
         report.enriched.append(profile.lead_id)
         report.discovered += discover(result.discovered, client, account)
-    claims.release_profiles(lead_ids)
-    return report

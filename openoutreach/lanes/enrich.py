@@ -1,6 +1,10 @@
 """The enrich lane (gap filler): discovered leads get their Voyager profile, a small batch per account
 slot, spaced by at least ENRICH_MIN_INTERVAL_SECONDS per profile and capped per account per day.
-An account whose Voyager calls were throttled (429/999) waits until its enrichment pause ends."""
+An account whose Voyager calls were throttled (429/999) waits until its enrichment pause ends.
+
+Each profile is claimed for the task's id (drawn before the claim, pipeline.claims) before it is sent:
+the task renews that claim right before each fetch and gives back only its own, so a profile is never
+fetched by two accounts, even when a task starts late and its claims ran out meanwhile."""
 
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from .common import (
     backed_up,
     claim_until,
     interval_seconds,
+    new_task_id,
     runnable_accounts,
     send,
     slot_due,
@@ -60,12 +65,11 @@ def dispatch_account(account, now: datetime, rng: random.Random) -> dict | None:
     )
     if not take_slot(account, LANE, per_profile * len(lead_ids), now):
         return None
-    claimed = claims.take_each(
-        LinkedInProfile.objects.all(), "lead_id", lead_ids, now, "enrich_claimed_until"
-    )
+    task_id = new_task_id()
+    claimed = claims.take_profiles(lead_ids, task_id, now)
     if not claimed:
         return None
-    task_id = send("browser.enrich", claim_until(now), account=account.handle, lead_ids=claimed)
+    send("browser.enrich", claim_until(now), task_id, account=account.handle, lead_ids=claimed)
     return {"account": account.handle, "lead_ids": claimed, "task": task_id}
 
 

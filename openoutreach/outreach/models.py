@@ -342,7 +342,9 @@ class LinkedInProfile(models.Model):
     discovered_at = models.DateTimeField(default=timezone.now)
     enriched_at = models.DateTimeField(null=True, blank=True, db_index=True)
     unavailable_reason = models.CharField(max_length=200, blank=True, default="")
+    # An enrichment task holds this profile (pipeline.claims): only that task may fetch it.
     enrich_claimed_until = models.DateTimeField(null=True, blank=True)
+    enrich_claim_task_id = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         indexes = [

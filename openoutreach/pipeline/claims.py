@@ -206,7 +206,7 @@ def mark_person_sending(ds: DealState) -> None:
     PersonClaim.objects.filter(lead_id=ds.lead_id, deal_state_id=ds.pk).update(sending=True)
 
 
-# -- batches (check_pending, enrich) ----------------------------------------------------------------
+# -- batches (check_pending) ------------------------------------------------------------------------
 
 
 def take_each(queryset: QuerySet, key: str, ids: list, now: datetime, field: str = "claimed_until") -> list:
@@ -218,8 +218,49 @@ def take_each(queryset: QuerySet, key: str, ids: list, now: datetime, field: str
     ]
 
 
-def release_profiles(lead_ids: list[int]) -> None:
-    LinkedInProfile.objects.filter(lead_id__in=lead_ids).update(enrich_claimed_until=None)
+# -- enrichment (a profile's Voyager fetch) -----------------------------------------------------------
+
+
+def _to_enrich():
+    return LinkedInProfile.objects.filter(enriched_at__isnull=True, unavailable_reason="")
+
+
+def take_profiles(lead_ids: list[int], task_id: str, now: datetime) -> list[int]:
+    """A dispatcher claims each profile for `task_id` with a conditional UPDATE; the ones another
+    dispatcher took first (or that got enriched meanwhile) are left out of the result."""
+    end = until(now)
+    return [
+        i
+        for i in lead_ids
+        if _to_enrich()
+        .filter(lead_id=i)
+        .filter(unclaimed(now, "enrich_claimed_until"))
+        .update(enrich_claimed_until=end, enrich_claim_task_id=task_id)
+    ]
+
+
+def renew_profile(lead_id: int, task_id: str, now: datetime | None = None) -> bool:
+    """The enrichment task takes (or renews) its claim right before it fetches the profile: its own
+    claim, or an unclaimed profile (an operator's manual task). False: another task holds it (this
+    task's claim ran out and went elsewhere), or it was enriched or found unavailable meanwhile; this
+    task must not fetch it."""
+    now = now or timezone.now()
+    mine = unclaimed(now, "enrich_claimed_until")
+    if task_id:
+        mine |= Q(enrich_claim_task_id=task_id)
+    return bool(
+        _to_enrich()
+        .filter(lead_id=lead_id)
+        .filter(mine)
+        .update(enrich_claimed_until=until(now), enrich_claim_task_id=task_id)
+    )
+
+
+def release_profiles(lead_ids: list[int], task_id: str) -> None:
+    """The enrichment task ended (or was refused): give back the profiles it still holds, and only those."""
+    LinkedInProfile.objects.filter(lead_id__in=lead_ids, enrich_claim_task_id=task_id).update(
+        enrich_claimed_until=None, enrich_claim_task_id=""
+    )
 
 
 # -- search pages -------------------------------------------------------------------------------------
@@ -269,6 +310,8 @@ def release_expired(now: datetime | None = None) -> dict[str, int]:
     with transaction.atomic():
         deals = DealState.objects.filter(expired).update(claimed_until=None, claim_task_id="")
         people = PersonClaim.objects.filter(expired).update(claimed_until=None, task_id="")
-    profiles = LinkedInProfile.objects.filter(enrich_claimed_until__lte=now).update(enrich_claimed_until=None)
+    profiles = LinkedInProfile.objects.filter(enrich_claimed_until__lte=now).update(
+        enrich_claimed_until=None, enrich_claim_task_id=""
+    )
     keywords = SearchKeyword.objects.filter(expired).update(claimed_until=None, claim_task_id="")
     return {"deals": deals, "people": people, "profiles": profiles, "keywords": keywords}

@@ -16,6 +16,7 @@ from datetime import timedelta
 from urllib.parse import parse_qs
 
 import pytest
+from celery.result import AsyncResult
 from django.utils import timezone
 
 from openoutreach.lanes import search
@@ -134,3 +135,29 @@ def test_the_browser_fetches_each_search_page_once_however_often_the_lane_ticks(
         int(d.split(" page ")[1].split(":")[0]) for d in ok.values_list("detail", flat=True)
     ) == list(range(1, pages + 1))
     assert not SearchKeyword.objects.filter(claims.held(timezone.now())).exists(), "every claim given back"
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_a_page_the_worker_turns_down_is_given_back_at_once(sandbox, campaign, hungry, alice, browser_worker):
+    """Sent within working hours, taken by the worker outside them: nothing is fetched, and the page is
+    free again at once (the campaign's search does not wait for the claim time), its claim given back
+    by the task that held it only."""
+    always_open(alice)
+    [sent] = search.dispatch(timezone.now(), random.Random(5))
+    assert claims.search_in_flight(campaign.pk, timezone.now())
+    now = timezone.now()
+    alice.working_hours_start = (now + timedelta(hours=2)).time().replace(second=0, microsecond=0)
+    alice.working_hours_end = (now + timedelta(hours=3)).time().replace(second=0, microsecond=0)
+    alice.save()
+
+    browser_worker("alice")
+    report = AsyncResult(sent["task"]).get(timeout=240)
+
+    assert report == {"skipped": "outside working hours (re-checked in the worker)"}
+    assert not claims.search_in_flight(campaign.pk, timezone.now()), "the page's claim was not given back"
+    assert not [e for e in sandbox.control.request_log("alice") if e["path"].startswith("/search/")]
+    # A refused task that no longer holds the page (another task does) leaves that claim alone.
+    assert claims.take_keyword(hungry.pk, "another-task", timezone.now())
+    claims.release_keyword(hungry.pk, sent["task"])
+    assert claims.search_in_flight(campaign.pk, timezone.now())
