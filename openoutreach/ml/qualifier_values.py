@@ -56,6 +56,23 @@ class QualifierConfig:
     # lead whose rejection audit the LLM contradicted goes to the LLM instead: one audit that finds a fit
     # opens its neighbourhood, so a cluster of fits the model puts low is not rejected unseen. 0 = off.
     protect_k: int = 0
+    # The posterior (Qualifier.noise_rate / fit_posterior). The model's calibrated p is the probability
+    # that the LLM says "fits", which an LLM wrong about a share e of people keeps within [e, 1 - e]; e is
+    # estimated per campaign from its own labels (the LLM's "fits" among the labels the model, trained on
+    # the others, ranks lowest) and the model's evidence is de-noised, t = (p - e) / (1 - 2e), then
+    # combined with the LLM's answer by Bayes' rule. `keep_posterior` > 0 turns it on: the second look
+    # holds an LLM "fits" whose posterior is below it (instead of the constant `review_p`), the gates of
+    # automatic decisions read t (`accept_t` / `reject_t`), and an automatic decision kind is allowed while
+    # its audits disagree no more than the estimated LLM error plus `max_excess`. 0 = off (the constants).
+    keep_posterior: float = 0.0
+    # In posterior mode, an LLM "does not fit" whose posterior is at or above this is qualified anyway
+    # (the model overrules it: at 10% noise the LLM misses a tenth of the fits). 1.0 = off.
+    overrule_no: float = 1.0
+    accept_t: float = 0.9  # auto-accept when the de-noised fit probability is at or above this
+    reject_t: float = 0.02  # auto-reject when it is at or below this
+    max_excess: float = 0.05  # audits' disagreement allowed beyond the estimated LLM error rate
+    noise_prior: float = 0.05  # prior mean of the LLM's error rate (weight `noise_prior_weight` labels)
+    noise_prior_weight: float = 20.0
     # Coverage: no automatic decision about a lead farther from the PCA subspace than this quantile of
     # the vectors it was fitted on (a kind of profile the model's features cannot see).
     coverage_quantile: float = 0.99

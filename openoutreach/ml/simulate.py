@@ -27,6 +27,11 @@ class PolicyOutcome:
     audits: int
     refits: int
     disputed: int = 0  # LLM answers held for human review at the end (counted as not qualified)
+    noise_estimate: float = float("nan")  # the model's estimate of the LLM's error rate at the end
+    fits_auto_rejected: int = 0  # real fits the model rejected on its own
+    fits_held: int = 0  # real fits the LLM said fit, held at the end
+    fits_said_no: int = 0  # real fits the LLM (and no later opinion) said do not fit
+    wrong_accepted: int = 0  # qualified non-fits the model accepted on its own (the rest: LLM "fits")
 
     @property
     def calls_per_qualified_fit(self) -> float:
@@ -99,6 +104,7 @@ def run_policy(
             model.add_label(Label(d.lead_id, vectors[d.lead_id], answer, d.audit))
             done.add(d.lead_id)
         doubted = model.doubted()
+        overruled = model.overruled()
         loo = model.loo_p() if asking_twice and model.earned else {}
         for label in model.labels:
             if label.lead_id in second_said:  # asked again once: that verdict stands
@@ -110,6 +116,10 @@ def run_policy(
                     second_said[label.lead_id] = verdict
                     calls += asked
                 final[label.lead_id] = second_said[label.lead_id]
+            if label.label == 0 and label.lead_id in overruled and label.lead_id not in second_said:
+                final[label.lead_id] = 1
+            elif label.label == 0 and final[label.lead_id] == 1 and label.lead_id not in second_said:
+                final[label.lead_id] = 0  # a later model no longer overrules it
             if label.label != 1:
                 continue
             if asking_twice and (
@@ -125,8 +135,18 @@ def run_policy(
         pending = [i for i in pending if i not in done]
     disputed = int(sum(final[label.lead_id] == -1 for label in model.labels))
     recall, precision, agreement = score(final, truth)
-    return PolicyOutcome(calls, auto_accepted, auto_rejected, int((final == 1).sum()), int(truth.sum()),
-                         recall, precision, agreement, audits, model.refits, disputed)  # fmt: skip
+    labelled = np.zeros(len(truth), dtype=bool)
+    labelled[[label.lead_id for label in model.labels]] = True
+    fits = truth == 1
+    return PolicyOutcome(
+        calls, auto_accepted, auto_rejected, int((final == 1).sum()), int(truth.sum()), recall, precision,
+        agreement, audits, model.refits, disputed,
+        noise_estimate=model.noise_rate() if not model.cold else float("nan"),
+        fits_auto_rejected=int((fits & ~labelled & (final == 0)).sum()),
+        fits_held=int((fits & labelled & (final == -1)).sum()),
+        fits_said_no=int((fits & labelled & (final == 0)).sum()),
+        wrong_accepted=int((~fits & ~labelled & (final == 1)).sum()),
+    )  # fmt: skip
 
 
 def majority(first: int, others: np.ndarray) -> tuple[int, int]:
