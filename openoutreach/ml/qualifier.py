@@ -317,12 +317,15 @@ class Qualifier:
         return np.clip((np.asarray(p, dtype=float) - noise) / (1.0 - 2.0 * noise), 0.0, 1.0)
 
     @classmethod
-    def fit_posterior(cls, p: np.ndarray | float, answer: int, noise: float) -> np.ndarray:
-        """P(fit | the model's evidence, the LLM's answer): the de-noised model probability as the prior,
-        the answer as evidence that is wrong with probability `noise` (Bayes' rule)."""
+    def fit_posterior(cls, p: np.ndarray | float, answers: int | Sequence[int], noise: float) -> np.ndarray:
+        """P(fit | the model's evidence, the LLM's answers): the de-noised model probability as the prior,
+        each answer as evidence that is wrong with probability `noise`, independently (Bayes' rule; more
+        than one answer: further opinions from a differently framed prompt, see simulate.run_policy)."""
         t = np.clip(cls.denoise(p, noise), 1e-4, 1 - 1e-4)
-        right, wrong = (1.0 - noise, noise) if answer == 1 else (noise, 1.0 - noise)
-        return t * right / (t * right + (1.0 - t) * wrong)
+        answers = [answers] if isinstance(answers, int | np.integer) else list(answers)
+        yes = sum(int(a) for a in answers)
+        odds = t / (1.0 - t) * ((1.0 - noise) / noise) ** (2 * yes - len(answers))
+        return odds / (1.0 + odds)
 
     def disputed(self, decision: Decision, llm_label: int) -> bool:
         """Whether the LLM's answer for a lead the model scored in `decision` should go to human review:

@@ -106,7 +106,12 @@ def run_policy(
         doubted = model.doubted()
         overruled = model.overruled()
         loo = model.loo_p() if asking_twice and model.earned else {}
-        for label in model.labels:
+        if asking_twice and model.posterior_mode:
+            calls += _posterior_opinions(model, loo, second, second_said, final)
+            continue_looking = False
+        else:
+            continue_looking = True
+        for label in model.labels if continue_looking else []:
             if label.lead_id in second_said:  # asked again once: that verdict stands
                 final[label.lead_id] = second_said[label.lead_id]
                 continue
@@ -147,6 +152,39 @@ def run_policy(
         fits_said_no=int((fits & labelled & (final == 0)).sum()),
         wrong_accepted=int((~fits & ~labelled & (final == 1)).sum()),
     )  # fmt: skip
+
+
+def _posterior_opinions(
+    model: Qualifier, loo: dict[int, float], further: np.ndarray, said: dict[int, tuple[int, ...]], final: np.ndarray
+) -> int:
+    """The second look in posterior mode with further opinions: every LLM label's posterior P(fit | the
+    other labels, its answers) decides (qualified at or above `keep_posterior`); while it is ambiguous (a
+    "fits" at or above `second_opinion_p` but below keep, a "does not fit" at or above `recheck_no_p`) the
+    next opinion is asked and joins the evidence. Answers once asked are kept. Returns the calls made."""
+    cfg = model.config
+    noise = model.noise_rate()
+    calls = 0
+    for label in model.labels:
+        lead = label.lead_id
+        answers = (label.label, *said.get(lead, ()))
+        q = loo.get(lead)
+        if q is None:  # not earned yet: the answer stands
+            final[lead] = label.label
+            continue
+        post = float(model.fit_posterior(q, answers, noise))
+        while len(answers) - 1 < len(further):
+            ambiguous = (answers[-1] == 1 and cfg.second_opinion_p <= post < cfg.keep_posterior) or (
+                answers[-1] == 0 and cfg.recheck_no_p <= post < cfg.keep_posterior
+            )
+            if not ambiguous:
+                break
+            answers = (*answers, int(further[len(answers) - 1][lead]))
+            said[lead] = answers[1:]
+            calls += 1
+            post = float(model.fit_posterior(q, answers, noise))
+        # below keep: a "fits" answer is held (for a person), a "does not fit" stays rejected
+        final[lead] = 1 if post >= cfg.keep_posterior else (-1 if answers[0] == 1 else 0)
+    return calls
 
 
 def majority(first: int, others: np.ndarray) -> tuple[int, int]:
