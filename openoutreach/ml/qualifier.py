@@ -43,6 +43,16 @@ negative" from one wrong positive and auto-rejected every real fit):
    next to known non-fits; and a lead far from the PCA subspace itself (`coverage_quantile`) is never
    decided nor disputed by the model.
 Only LLM (or human) labels train the model; automatic decisions are never fed back as labels.
+
+Posterior mode (`QualifierConfig.keep_posterior` > 0; an option, off by default): the calibrated p is the
+probability that the LLM says "fits", which an LLM wrong about a share e of people keeps within [e, 1-e].
+The campaign's e is estimated from its own labels (`noise_rate`), the model's evidence is de-noised
+(t = (p - e) / (1 - 2e)) and combined with the LLM's answer(s) by Bayes' rule (`fit_posterior`). Then the
+second look holds a "fits" whose posterior is below `keep_posterior` (a threshold that follows the
+campaign's e instead of the constant `review_p`), the automatic gates read t, automatic decisions of a
+kind are allowed while their audits disagree at most e + `max_excess`, and audits are drawn more often
+where the model is less sure. In the replay (simulate.run_policy) further opinions are asked only where
+the posterior is ambiguous; the product has no second prompt yet.
 """
 
 from __future__ import annotations
@@ -378,22 +388,6 @@ class Qualifier:
             and loo[label.lead_id] <= self.config.review_p
         }
 
-    def overruled(self, llm_negatives: set[int] | None = None) -> dict[int, float]:
-        """The LLM's "does not fit" answers the model overrules (posterior mode, `overrule_no` < 1): label 0
-        from the LLM (`llm_negatives`, default all) whose posterior P(fit | the other labels, the LLM's
-        "no") is at or above `overrule_no`, with that posterior. A human's label is never overruled."""
-        cfg = self.config
-        if not (self.posterior_mode and self.earned and cfg.overrule_no < 1.0):
-            return {}
-        loo, noise = self.loo_p(), self.noise_rate()
-        out = {}
-        for label in self.labels:
-            if label.label == 0 and (llm_negatives is None or label.lead_id in llm_negatives):
-                post = float(self.fit_posterior(loo[label.lead_id], 0, noise))
-                if post >= cfg.overrule_no:
-                    out[label.lead_id] = post
-        return out
-
     # -- the policy -----------------------------------------------------------------------------------
 
     def audit_status(self, kind: AutoAction) -> AuditStatus:
@@ -410,7 +404,11 @@ class Qualifier:
                 len(window), disagreements, False, f"{len(window)}/{cfg.min_audits} audits so far"
             )
         rate = disagreements / len(window) if window else 0.0
-        limit = self.noise_rate() + cfg.max_excess if self.posterior_mode else cfg.max_disagreement
+        # The estimate may tighten the limit, never loosen it past the prior's: a model wrong about a
+        # group of fits inflates its own estimate (its missed fits count as the LLM's "mistakes"), and
+        # measured, that once let the audits pass while 67 fits were rejected unseen.
+        noise = min(self.noise_rate(), cfg.noise_prior)
+        limit = noise + cfg.max_excess if self.posterior_mode else cfg.max_disagreement
         if rate > limit:
             return AuditStatus(len(window), disagreements, False,
                                f"LLM disagreed with {disagreements}/{len(window)} recent {kind} audits")  # fmt: skip

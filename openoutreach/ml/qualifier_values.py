@@ -65,9 +65,6 @@ class QualifierConfig:
     # automatic decisions read t (`accept_t` / `reject_t`), and an automatic decision kind is allowed while
     # its audits disagree no more than the estimated LLM error plus `max_excess`. 0 = off (the constants).
     keep_posterior: float = 0.0
-    # In posterior mode, an LLM "does not fit" whose posterior is at or above this is qualified anyway
-    # (the model overrules it: at 10% noise the LLM misses a tenth of the fits). 1.0 = off.
-    overrule_no: float = 1.0
     accept_t: float = 0.9  # auto-accept when the de-noised fit probability is at or above this
     reject_t: float = 0.02  # auto-reject when it is at or below this
     max_excess: float = 0.05  # audits' disagreement allowed beyond the estimated LLM error rate

@@ -104,14 +104,11 @@ def run_policy(
             model.add_label(Label(d.lead_id, vectors[d.lead_id], answer, d.audit))
             done.add(d.lead_id)
         doubted = model.doubted()
-        overruled = model.overruled()
         loo = model.loo_p() if asking_twice and model.earned else {}
-        if asking_twice and model.posterior_mode:
+        posterior_opinions = asking_twice and model.posterior_mode
+        if posterior_opinions:
             calls += _posterior_opinions(model, loo, second, second_said, final)
-            continue_looking = False
-        else:
-            continue_looking = True
-        for label in model.labels if continue_looking else []:
+        for label in [] if posterior_opinions else model.labels:
             if label.lead_id in second_said:  # asked again once: that verdict stands
                 final[label.lead_id] = second_said[label.lead_id]
                 continue
@@ -121,10 +118,6 @@ def run_policy(
                     second_said[label.lead_id] = verdict
                     calls += asked
                 final[label.lead_id] = second_said[label.lead_id]
-            if label.label == 0 and label.lead_id in overruled and label.lead_id not in second_said:
-                final[label.lead_id] = 1
-            elif label.label == 0 and final[label.lead_id] == 1 and label.lead_id not in second_said:
-                final[label.lead_id] = 0  # a later model no longer overrules it
             if label.label != 1:
                 continue
             if asking_twice and (
@@ -155,7 +148,11 @@ def run_policy(
 
 
 def _posterior_opinions(
-    model: Qualifier, loo: dict[int, float], further: np.ndarray, said: dict[int, tuple[int, ...]], final: np.ndarray
+    model: Qualifier,
+    loo: dict[int, float],
+    further: np.ndarray,
+    said: dict[int, tuple[int, ...]],
+    final: np.ndarray,
 ) -> int:
     """The second look in posterior mode with further opinions: every LLM label's posterior P(fit | the
     other labels, its answers) decides (qualified at or above `keep_posterior`); while it is ambiguous (a
