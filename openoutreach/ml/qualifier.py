@@ -49,8 +49,9 @@ probability that the LLM says "fits", which an LLM wrong about a share e of peop
 The campaign's e is estimated from its own labels (`noise_rate`), the model's evidence is de-noised
 (t = (p - e) / (1 - 2e)) and combined with the LLM's answer(s) by Bayes' rule (`fit_posterior`). Then the
 second look holds a "fits" whose posterior is below `keep_posterior` (a threshold that follows the
-campaign's e instead of the constant `review_p`), the automatic gates read t, automatic decisions of a
-kind are allowed while their audits disagree at most e + `max_excess`, and audits are drawn more often
+campaign's e instead of the constant `review_p`), and the first look disputes by the same posterior. With
+`posterior_gates` too (off: measured unsafe), the automatic gates read t, automatic decisions of a kind are
+allowed while their audits disagree at most min(e, prior) + `max_excess`, and audits are drawn more often
 where the model is less sure. In the replay (simulate.run_policy) further opinions are asked only where
 the posterior is ambiguous; the product has no second prompt yet.
 """
@@ -306,6 +307,10 @@ class Qualifier:
     def posterior_mode(self) -> bool:
         return self.config.keep_posterior > 0
 
+    @property
+    def posterior_gates(self) -> bool:
+        return self.posterior_mode and self.config.posterior_gates
+
     def noise_rate(self) -> float:
         """The campaign's estimated LLM error rate: the share of "fits" among the half of the labels the
         model trained on the others (leave-one-out) ranks lowest, shrunk towards `noise_prior`. With rare
@@ -408,7 +413,7 @@ class Qualifier:
         # group of fits inflates its own estimate (its missed fits count as the LLM's "mistakes"), and
         # measured, that once let the audits pass while 67 fits were rejected unseen.
         noise = min(self.noise_rate(), cfg.noise_prior)
-        limit = noise + cfg.max_excess if self.posterior_mode else cfg.max_disagreement
+        limit = noise + cfg.max_excess if self.posterior_gates else cfg.max_disagreement
         if rate > limit:
             return AuditStatus(len(window), disagreements, False,
                                f"LLM disagreed with {disagreements}/{len(window)} recent {kind} audits")  # fmt: skip
@@ -454,7 +459,7 @@ class Qualifier:
         protected = self._protected(x) if status["auto_reject"].allowed else np.zeros(len(x), dtype=bool)
         earned = self.earned
         scores = preds.bald if self.mode == "explore" else preds.p
-        if self.posterior_mode:  # the gates read the de-noised fit probability t (see QualifierConfig)
+        if self.posterior_gates:  # the gates read the de-noised fit probability t (see QualifierConfig)
             noise = self.noise_rate()
             t = self.denoise(preds.p, noise)
             t_std = preds.std / (1.0 - 2.0 * noise)
@@ -465,7 +470,7 @@ class Qualifier:
             covered = float(preds.residual[i]) <= self.residual_limit
             would: AutoAction | None = None
             audit_p = cfg.audit_rate
-            if self.posterior_mode:
+            if self.posterior_gates:
                 confident = covered and float(t_std[i]) < cfg.std_max
                 if confident and t[i] >= cfg.accept_t:
                     would = "auto_accept"

@@ -65,6 +65,11 @@ class QualifierConfig:
     # automatic decisions read t (`accept_t` / `reject_t`), and an automatic decision kind is allowed while
     # its audits disagree no more than the estimated LLM error plus `max_excess`. 0 = off (the constants).
     keep_posterior: float = 0.0
+    # Whether, in posterior mode, the automatic decisions read t too (`accept_t`, `reject_t`, audits within
+    # the estimated error rate + `max_excess`, stratified audits). Off: they keep the constant gates above.
+    # Measured: on, with reject_t 0.05, a model that had not learnt a rare rule rejected every fit of the
+    # pool on two runs (t of an unseen fit is about the base rate), so it stays off.
+    posterior_gates: bool = False
     accept_t: float = 0.9  # auto-accept when the de-noised fit probability is at or above this
     reject_t: float = 0.02  # auto-reject when it is at or below this
     max_excess: float = 0.05  # audits' disagreement allowed beyond the estimated LLM error rate

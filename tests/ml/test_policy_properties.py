@@ -2,7 +2,10 @@
 bench figures, bench/ml_policy.py; these check the mechanisms): a rejection audit the LLM contradicts
 opens its neighbourhood, so a cluster of fits the model puts low is not rejected unseen; a noisy "yes"
 that contradicts many confident labels gets a second opinion instead of being qualified or held; and
-automatic acceptance happens only once acceptance audits agree."""
+automatic acceptance happens only once acceptance audits agree. The same in posterior mode
+(QualifierConfig.keep_posterior): the LLM's error rate is estimated from the campaign's own labels, a "fits"
+the other labels contradict is held, further opinions go only where the posterior is ambiguous, and
+rejection audits that find fits beyond the estimated error rate stop the rejections."""
 
 from __future__ import annotations
 
@@ -127,6 +130,7 @@ def test_no_automatic_accept_before_acceptance_audits_agree(pool):
 # -- the posterior (QualifierConfig.keep_posterior): the LLM's error rate estimated per campaign ----------
 
 POSTERIOR = dict(keep_posterior=0.5, min_positives=5, min_negatives=20, min_audits=5, pca_dims=(16,))
+GATED = dict(POSTERIOR, posterior_gates=True)  # the automatic decisions read the de-noised probability too
 
 
 def noisy_labels(vectors, truth, answers, upto: int) -> list[Label]:
@@ -175,13 +179,14 @@ def late_arrivals_without_their_cluster(vectors, truth):
     return early, late, {int(i) for i in np.flatnonzero(vectors @ centre > 0.7)}
 
 
-def test_a_cluster_of_fits_arriving_late_is_not_rejected_unseen(pool):
+@pytest.mark.parametrize("gates", [POSTERIOR, GATED], ids=["constant-gates", "posterior-gates"])
+def test_a_cluster_of_fits_arriving_late_is_not_rejected_unseen(pool, gates):
     vectors, truth = pool
     early, late, cluster = late_arrivals_without_their_cluster(vectors, truth)
     assert len(cluster & set(late)) >= 5
     labels = [Label(i, vectors[i], int(truth[i]), "auto_reject" if truth[i] == 0 and i % 4 == 0 else None)
               for i in early]  # fmt: skip
-    model = Qualifier.from_labels(labels, QualifierConfig(**POSTERIOR, audit_rate=0.0), reference=vectors)
+    model = Qualifier.from_labels(labels, QualifierConfig(**gates, audit_rate=0.0), reference=vectors)
     assert model.audit_status("auto_reject").allowed
     decisions = {d.lead_id: d for d in model.decide([Candidate(i, vectors[i]) for i in late])}
     rejected = {i for i, d in decisions.items() if d.action == "auto_reject"}
@@ -197,14 +202,14 @@ def test_rejection_audits_that_find_fits_beyond_the_llm_error_rate_stop_rejectio
     for found, allowed in ((1, True), (5, False)):
         audited = [Label(i, vectors[i], int(k < found), "auto_reject") for k, i in enumerate(rejects)]
         rest = [label for label in labels if label.lead_id not in set(rejects)]
-        model = Qualifier.from_labels(rest + audited, QualifierConfig(**POSTERIOR, audit_window=20),
+        model = Qualifier.from_labels(rest + audited, QualifierConfig(**GATED, audit_window=20),
                                       reference=vectors)  # fmt: skip
         assert model.audit_status("auto_reject").allowed is allowed, (found, model.noise_rate())
 
 
 def test_posterior_mode_accepts_automatically_only_after_acceptance_audits_agree(pool):
     vectors, truth = pool
-    cfg = QualifierConfig(**POSTERIOR, accept_t=0.8, std_max=1.0)
+    cfg = QualifierConfig(**GATED, accept_t=0.8, std_max=1.0)
     labels = [Label(i, vectors[i], int(truth[i])) for i in range(LATE)]
     model = Qualifier.from_labels(labels, cfg, reference=vectors)
     candidates = [Candidate(i, vectors[i]) for i in range(LATE, len(truth))]
