@@ -239,7 +239,6 @@ def test_in_posterior_mode_further_opinions_go_only_where_the_posterior_is_ambig
     more = run_policy(vectors, truth, answers, cfg, BATCH, second)
 
     extra = more.llm_calls - once.llm_calls
-    wrong = int((answers != truth).sum())
     assert 0 < extra < len(truth) / 4, (once, more)  # asked about some people, far from everyone
-    assert more.precision > once.precision and more.recall >= once.recall, (once, more)
-    assert more.fits_held <= once.fits_held and wrong > 0
+    assert more.precision >= once.precision and more.recall > once.recall, (once, more)
+    assert more.fits_said_no < once.fits_said_no  # "no" answers the model doubts were asked again
