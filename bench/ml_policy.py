@@ -16,7 +16,7 @@ calls per truly fitting lead found; e_hat = the model's estimate of the LLM's er
 miss:rej/held/no = real fits missed because the model rejected them alone / they were held / the LLM
 said no; bad_acc = non-fits the model accepted alone; sec = wall time of the replay.
 
-Usage: .venv/bin/python bench/ml_policy.py [--scenarios devops,exec_buyers] [--orders 0,1,2]
+Usage: .venv/bin/python bench/ml_policy.py [--scenarios devops,exec_buyers] [--orders 0,1,2,3,4,5]
        [--noise 0.05,0.1] [--size 2000] [--population 3000] [--vectors-cache FILE.npz] [--threads 1] [--config k=v,...]
 """
 
@@ -71,7 +71,7 @@ def main() -> None:
                         help="people generated, the first --size replayed (default --size; the cache's size)")  # fmt: skip
     parser.add_argument("--scenarios", default=",".join(available()))
     parser.add_argument(
-        "--orders", default="0,1,2", help="0 = the sandbox's arrival order, n = seeded shuffle"
+        "--orders", default="0,1,2,3,4,5", help="0 = the sandbox's arrival order, n = seeded shuffle"
     )
     parser.add_argument("--noise", default="0.05,0.1", help="shares of people the LLM is wrong about")
     parser.add_argument("--vectors-cache", type=Path, default=None)
