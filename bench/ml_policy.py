@@ -12,9 +12,11 @@ mean: the goal is recall and precision >= 0.9 on each one.
 
 Columns: calls = LLM calls; rej/acc = automatic rejections/acceptances; held = LLM "fits" the model
 doubted or disputed (held for a person, counted as not qualified); qual = leads qualified; calls/fit = LLM
-calls per truly fitting lead found; sec = wall time of the replay.
+calls per truly fitting lead found; e_hat = the model's estimate of the LLM's error rate at the end;
+miss:rej/held/no = real fits missed because the model rejected them alone / they were held / the LLM
+said no; bad_acc = non-fits the model accepted alone; sec = wall time of the replay.
 
-Usage: .venv/bin/python bench/ml_policy.py [--scenarios devops,exec_buyers] [--orders 0,1,2]
+Usage: .venv/bin/python bench/ml_policy.py [--scenarios devops,exec_buyers] [--orders 0,1,2,3,4,5]
        [--noise 0.05,0.1] [--size 2000] [--population 3000] [--vectors-cache FILE.npz] [--threads 1] [--config k=v,...]
 """
 
@@ -39,13 +41,16 @@ from openoutreach.sandbox.scenarios import available
 
 SEED = 3
 HEADER = (f"{'scenario':<20} {'noise':>5} {'order':>5} {'calls':>6} {'rej':>5} {'acc':>5} {'held':>5} {'qual':>5} "
-          f"{'fits':>5} {'recall':>7} {'prec':>7} {'calls/fit':>9} {'sec':>5}")  # fmt: skip
+          f"{'fits':>5} {'recall':>7} {'prec':>7} {'calls/fit':>9} {'e_hat':>5} {'miss:rej/held/no':>16} "
+          f"{'bad_acc':>7} {'sec':>5}")  # fmt: skip
 
 
 def row(scenario: str, noise: float, order: str, o: PolicyOutcome, seconds: float) -> str:
+    missed = f"{o.fits_auto_rejected}/{o.fits_held}/{o.fits_said_no}"
     return (f"{scenario:<20} {noise:>5.2f} {order:>5} {o.llm_calls:>6} {o.auto_rejected:>5} {o.auto_accepted:>5} "
             f"{o.disputed:>5} {o.qualified:>5} {o.true_fits:>5} {o.recall:>7.3f} {o.precision:>7.3f} "
-            f"{o.calls_per_qualified_fit:>9.2f} {seconds:>5.0f}")  # fmt: skip
+            f"{o.calls_per_qualified_fit:>9.2f} {o.noise_estimate:>5.3f} {missed:>16} {o.wrong_accepted:>7} "
+            f"{seconds:>5.0f}")  # fmt: skip
 
 
 def parse_config(text: str) -> QualifierConfig:
@@ -66,7 +71,7 @@ def main() -> None:
                         help="people generated, the first --size replayed (default --size; the cache's size)")  # fmt: skip
     parser.add_argument("--scenarios", default=",".join(available()))
     parser.add_argument(
-        "--orders", default="0,1,2", help="0 = the sandbox's arrival order, n = seeded shuffle"
+        "--orders", default="0,1,2,3,4,5", help="0 = the sandbox's arrival order, n = seeded shuffle"
     )
     parser.add_argument("--noise", default="0.05,0.1", help="shares of people the LLM is wrong about")
     parser.add_argument("--vectors-cache", type=Path, default=None)

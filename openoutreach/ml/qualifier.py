@@ -43,6 +43,17 @@ negative" from one wrong positive and auto-rejected every real fit):
    next to known non-fits; and a lead far from the PCA subspace itself (`coverage_quantile`) is never
    decided nor disputed by the model.
 Only LLM (or human) labels train the model; automatic decisions are never fed back as labels.
+
+Posterior mode (`QualifierConfig.keep_posterior` > 0; an option, off by default): the calibrated p is the
+probability that the LLM says "fits", which an LLM wrong about a share e of people keeps within [e, 1-e].
+The campaign's e is estimated from its own labels (`noise_rate`), the model's evidence is de-noised
+(t = (p - e) / (1 - 2e)) and combined with the LLM's answer(s) by Bayes' rule (`fit_posterior`). Then the
+second look holds a "fits" whose posterior is below `keep_posterior` (a threshold that follows the
+campaign's e instead of the constant `review_p`), and the first look disputes by the same posterior. With
+`posterior_gates` too (off: measured unsafe), the automatic gates read t, automatic decisions of a kind are
+allowed while their audits disagree at most min(e, prior) + `max_excess`, and audits are drawn more often
+where the model is less sure. In the replay (simulate.run_policy) further opinions are asked only where
+the posterior is ambiguous; the product has no second prompt yet.
 """
 
 from __future__ import annotations
@@ -290,6 +301,47 @@ class Qualifier:
             return None
         return preds.bald if self.mode == "explore" else preds.p
 
+    # -- the posterior: the model's evidence and the LLM's answer, with the LLM's estimated error rate --
+
+    @property
+    def posterior_mode(self) -> bool:
+        return self.config.keep_posterior > 0
+
+    @property
+    def posterior_gates(self) -> bool:
+        return self.posterior_mode and self.config.posterior_gates
+
+    def noise_rate(self) -> float:
+        """The campaign's estimated LLM error rate: the share of "fits" among the half of the labels the
+        model trained on the others (leave-one-out) ranks lowest, shrunk towards `noise_prior`. With rare
+        fits, almost nobody there fits, so nearly every "fits" there is the LLM's mistake; a fit the model
+        misranks counts as a mistake too, so the estimate errs high (more doubt, never less)."""
+        cfg = self.config
+        if self.cold:
+            return cfg.noise_prior
+        mean, _var = self.gp.loo()
+        y = np.array([label.label for label in self.labels], dtype=float)
+        low = np.argsort(mean, kind="stable")[: len(y) // 2]
+        w = cfg.noise_prior_weight
+        rate = (float(y[low].sum()) + w * cfg.noise_prior) / (len(low) + w)
+        return float(np.clip(rate, 0.005, 0.3))
+
+    @staticmethod
+    def denoise(p: np.ndarray | float, noise: float) -> np.ndarray:
+        """P(fit) from P(the LLM says fits) = e + (1 - 2e) P(fit), for an LLM wrong about a share e."""
+        return np.clip((np.asarray(p, dtype=float) - noise) / (1.0 - 2.0 * noise), 0.0, 1.0)
+
+    @classmethod
+    def fit_posterior(cls, p: np.ndarray | float, answers: int | Sequence[int], noise: float) -> np.ndarray:
+        """P(fit | the model's evidence, the LLM's answers): the de-noised model probability as the prior,
+        each answer as evidence that is wrong with probability `noise`, independently (Bayes' rule; more
+        than one answer: further opinions from a differently framed prompt, see simulate.run_policy)."""
+        t = np.clip(cls.denoise(p, noise), 1e-4, 1 - 1e-4)
+        answers = [answers] if isinstance(answers, int | np.integer) else list(answers)
+        yes = sum(int(a) for a in answers)
+        odds = t / (1.0 - t) * ((1.0 - noise) / noise) ** (2 * yes - len(answers))
+        return odds / (1.0 + odds)
+
     def disputed(self, decision: Decision, llm_label: int) -> bool:
         """Whether the LLM's answer for a lead the model scored in `decision` should go to human review:
         the model has its minimum of labels of both classes, the lead is like the labelled ones (covered),
@@ -300,6 +352,10 @@ class Qualifier:
         # Judged on the model that scored the lead (`decision`), not on labels added since.
         if decision.p is None or not decision.earned or not decision.covered:
             return False
+        if self.posterior_mode:
+            post = float(self.fit_posterior(decision.p, llm_label, self.noise_rate()))
+            keep = cfg.keep_posterior
+            return post < keep if llm_label == 1 else post > max(keep, 1 - keep)
         if llm_label == 1:
             return decision.p <= cfg.dispute_p
         return decision.p >= 1 - cfg.dispute_p
@@ -321,6 +377,14 @@ class Qualifier:
         if not self.earned:
             return {}
         loo = self.loo_p()
+        if self.posterior_mode:  # held when P(fit | the other labels, the LLM's "fits") < keep_posterior
+            noise = self.noise_rate()
+            posterior = {
+                label.lead_id: float(self.fit_posterior(loo[label.lead_id], 1, noise))
+                for label in self.labels
+                if label.label == 1 and (llm_positives is None or label.lead_id in llm_positives)
+            }
+            return {lead: p for lead, p in posterior.items() if p < self.config.keep_posterior}
         return {
             label.lead_id: loo[label.lead_id]
             for label in self.labels
@@ -345,7 +409,12 @@ class Qualifier:
                 len(window), disagreements, False, f"{len(window)}/{cfg.min_audits} audits so far"
             )
         rate = disagreements / len(window) if window else 0.0
-        if rate > cfg.max_disagreement:
+        # The estimate may tighten the limit, never loosen it past the prior's: a model wrong about a
+        # group of fits inflates its own estimate (its missed fits count as the LLM's "mistakes"), and
+        # measured, that once let the audits pass while 67 fits were rejected unseen.
+        noise = min(self.noise_rate(), cfg.noise_prior)
+        limit = noise + cfg.max_excess if self.posterior_gates else cfg.max_disagreement
+        if rate > limit:
             return AuditStatus(len(window), disagreements, False,
                                f"LLM disagreed with {disagreements}/{len(window)} recent {kind} audits")  # fmt: skip
         return AuditStatus(
@@ -390,17 +459,33 @@ class Qualifier:
         protected = self._protected(x) if status["auto_reject"].allowed else np.zeros(len(x), dtype=bool)
         earned = self.earned
         scores = preds.bald if self.mode == "explore" else preds.p
+        if self.posterior_gates:  # the gates read the de-noised fit probability t (see QualifierConfig)
+            noise = self.noise_rate()
+            t = self.denoise(preds.p, noise)
+            t_std = preds.std / (1.0 - 2.0 * noise)
         auto: list[Decision] = []
         ask: list[Decision] = []
         for i, c in enumerate(candidates):
             p, std, entropy = float(preds.p[i]), float(preds.std[i]), float(preds.entropy[i])
             covered = float(preds.residual[i]) <= self.residual_limit
-            confident = covered and entropy < cfg.entropy_max and std < cfg.std_max
             would: AutoAction | None = None
-            if confident and p >= cfg.accept_p:
-                would = "auto_accept"
-            elif confident and p <= cfg.reject_p:
-                would = "auto_reject"
+            audit_p = cfg.audit_rate
+            if self.posterior_gates:
+                confident = covered and float(t_std[i]) < cfg.std_max
+                if confident and t[i] >= cfg.accept_t:
+                    would = "auto_accept"
+                    doubt = (1.0 - t[i]) / max(1.0 - cfg.accept_t, 1e-9)
+                elif confident and t[i] <= cfg.reject_t:
+                    would = "auto_reject"
+                    doubt = t[i] / max(cfg.reject_t, 1e-9)
+                if would is not None:  # audits stratified: the less sure, the likelier audited
+                    audit_p = min(1.0, cfg.audit_rate * (0.5 + float(doubt)))
+            else:
+                confident = covered and entropy < cfg.entropy_max and std < cfg.std_max
+                if confident and p >= cfg.accept_p:
+                    would = "auto_accept"
+                elif confident and p <= cfg.reject_p:
+                    would = "auto_reject"
             values = dict(
                 p=p,
                 std=std,
@@ -418,7 +503,7 @@ class Qualifier:
             elif would == "auto_reject" and protected[i]:
                 ask.append(Decision(c.lead_id, "ask_llm", **values, audit=would,
                                     reason="near a rejection audit the LLM contradicted"))  # fmt: skip
-            elif audit_draw(c.lead_id, cfg.seed) < cfg.audit_rate:
+            elif audit_draw(c.lead_id, cfg.seed) < audit_p:
                 ask.append(Decision(c.lead_id, "ask_llm", **values, audit=would, reason="random audit"))
             else:
                 auto.append(Decision(c.lead_id, would, **values, reason=status[would].reason))

@@ -47,15 +47,37 @@ class QualifierConfig:
     # A doubted "fits" answer gets a second opinion (another prompt or a stronger model) instead of being
     # held for a person, and every LLM "fits" whose leave-one-out probability is at or below
     # `second_opinion_p` too (at 10% noise, the LLM's wrong "fits" the 0.15 threshold let through sit
-    # there). 0 turns it off (doubted answers are held, as before). See simulate.run_policy.
+    # there). 0 turns it off (doubted answers are held, as before). See simulate.run_policy. In posterior
+    # mode (`keep_posterior` > 0) it is the lower end of the ambiguous band instead: a "fits" whose
+    # posterior is at or above it and below keep_posterior is asked again (replay only).
     second_opinion_p: float = 0.0
     # And an LLM "does not fit" whose leave-one-out probability is at or above this gets one too: at 10%
-    # noise the LLM misses a tenth of the fits, which nothing else recovers. 1.0 = off.
+    # noise the LLM misses a tenth of the fits, which nothing else recovers. 1.0 = off. In posterior mode:
+    # a "does not fit" whose posterior is at or above it is asked again (replay only).
     recheck_no_p: float = 1.0
     # A would-be automatic rejection among the `protect_k` nearest candidates (cosine, raw embedding) of a
     # lead whose rejection audit the LLM contradicted goes to the LLM instead: one audit that finds a fit
     # opens its neighbourhood, so a cluster of fits the model puts low is not rejected unseen. 0 = off.
     protect_k: int = 0
+    # The posterior (Qualifier.noise_rate / fit_posterior). The model's calibrated p is the probability
+    # that the LLM says "fits", which an LLM wrong about a share e of people keeps within [e, 1 - e]; e is
+    # estimated per campaign from its own labels (the LLM's "fits" among the labels the model, trained on
+    # the others, ranks lowest) and the model's evidence is de-noised, t = (p - e) / (1 - 2e), then
+    # combined with the LLM's answer by Bayes' rule. `keep_posterior` > 0 turns it on: the second look
+    # holds an LLM "fits" whose posterior is below it (instead of the constant `review_p`), the gates of
+    # automatic decisions read t (`accept_t` / `reject_t`), and an automatic decision kind is allowed while
+    # its audits disagree no more than the estimated LLM error plus `max_excess`. 0 = off (the constants).
+    keep_posterior: float = 0.0
+    # Whether, in posterior mode, the automatic decisions read t too (`accept_t`, `reject_t`, audits within
+    # the estimated error rate + `max_excess`, stratified audits). Off: they keep the constant gates above.
+    # Measured: on, with reject_t 0.05, a model that had not learnt a rare rule rejected every fit of the
+    # pool on two runs (t of an unseen fit is about the base rate), so it stays off.
+    posterior_gates: bool = False
+    accept_t: float = 0.9  # auto-accept when the de-noised fit probability is at or above this
+    reject_t: float = 0.02  # auto-reject when it is at or below this
+    max_excess: float = 0.05  # audits' disagreement allowed beyond the estimated LLM error rate
+    noise_prior: float = 0.05  # prior mean of the LLM's error rate (weight `noise_prior_weight` labels)
+    noise_prior_weight: float = 20.0
     # Coverage: no automatic decision about a lead farther from the PCA subspace than this quantile of
     # the vectors it was fitted on (a kind of profile the model's features cannot see).
     coverage_quantile: float = 0.99

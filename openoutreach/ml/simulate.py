@@ -27,6 +27,11 @@ class PolicyOutcome:
     audits: int
     refits: int
     disputed: int = 0  # LLM answers held for human review at the end (counted as not qualified)
+    noise_estimate: float = float("nan")  # the model's estimate of the LLM's error rate at the end
+    fits_auto_rejected: int = 0  # real fits the model rejected on its own
+    fits_held: int = 0  # real fits the LLM said fit, held at the end
+    fits_said_no: int = 0  # real fits the LLM (and no later opinion) said do not fit
+    wrong_accepted: int = 0  # qualified non-fits the model accepted on its own (the rest: LLM "fits")
 
     @property
     def calls_per_qualified_fit(self) -> float:
@@ -100,7 +105,10 @@ def run_policy(
             done.add(d.lead_id)
         doubted = model.doubted()
         loo = model.loo_p() if asking_twice and model.earned else {}
-        for label in model.labels:
+        posterior_opinions = asking_twice and model.posterior_mode
+        if posterior_opinions:
+            calls += _posterior_opinions(model, loo, second, second_said, final)
+        for label in [] if posterior_opinions else model.labels:
             if label.lead_id in second_said:  # asked again once: that verdict stands
                 final[label.lead_id] = second_said[label.lead_id]
                 continue
@@ -125,8 +133,55 @@ def run_policy(
         pending = [i for i in pending if i not in done]
     disputed = int(sum(final[label.lead_id] == -1 for label in model.labels))
     recall, precision, agreement = score(final, truth)
-    return PolicyOutcome(calls, auto_accepted, auto_rejected, int((final == 1).sum()), int(truth.sum()),
-                         recall, precision, agreement, audits, model.refits, disputed)  # fmt: skip
+    labelled = np.zeros(len(truth), dtype=bool)
+    labelled[[label.lead_id for label in model.labels]] = True
+    fits = truth == 1
+    return PolicyOutcome(
+        calls, auto_accepted, auto_rejected, int((final == 1).sum()), int(truth.sum()), recall, precision,
+        agreement, audits, model.refits, disputed,
+        noise_estimate=model.noise_rate() if not model.cold else float("nan"),
+        fits_auto_rejected=int((fits & ~labelled & (final == 0)).sum()),
+        fits_held=int((fits & labelled & (final == -1)).sum()),
+        fits_said_no=int((fits & labelled & (final == 0)).sum()),
+        wrong_accepted=int((~fits & ~labelled & (final == 1)).sum()),
+    )  # fmt: skip
+
+
+def _posterior_opinions(
+    model: Qualifier,
+    loo: dict[int, float],
+    further: np.ndarray,
+    said: dict[int, tuple[int, ...]],
+    final: np.ndarray,
+) -> int:
+    """The second look in posterior mode with further opinions: every LLM label's posterior P(fit | the
+    other labels, its answers) decides (qualified at or above `keep_posterior`); while it is ambiguous (a
+    "fits" at or above `second_opinion_p` but below keep, a "does not fit" at or above `recheck_no_p`) the
+    next opinion is asked and joins the evidence. Answers once asked are kept. Returns the calls made."""
+    cfg = model.config
+    noise = model.noise_rate()
+    calls = 0
+    for label in model.labels:
+        lead = label.lead_id
+        answers = (label.label, *said.get(lead, ()))
+        q = loo.get(lead)
+        if q is None:  # not earned yet: the answer stands
+            final[lead] = label.label
+            continue
+        post = float(model.fit_posterior(q, answers, noise))
+        while len(answers) - 1 < len(further):
+            ambiguous = (answers[-1] == 1 and cfg.second_opinion_p <= post < cfg.keep_posterior) or (
+                answers[-1] == 0 and cfg.recheck_no_p <= post < cfg.keep_posterior
+            )
+            if not ambiguous:
+                break
+            answers = (*answers, int(further[len(answers) - 1][lead]))
+            said[lead] = answers[1:]
+            calls += 1
+            post = float(model.fit_posterior(q, answers, noise))
+        # below keep: a "fits" answer is held (for a person), a "does not fit" stays rejected
+        final[lead] = 1 if post >= cfg.keep_posterior else (-1 if answers[0] == 1 else 0)
+    return calls
 
 
 def majority(first: int, others: np.ndarray) -> tuple[int, int]:
