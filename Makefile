@@ -9,7 +9,7 @@ PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
 ACCOUNT ?=
 
-.PHONY: help setup deps system-packages db test test-fast run demo analytics admin beat worker-default worker-ml \
+.PHONY: help setup deps system-packages db test test-pg test-fast run demo analytics admin beat worker-default worker-ml \
         worker-browser supervisor flower sandbox lint format bench compose-check compose-e2e clean
 
 help: ## this list
@@ -58,6 +58,13 @@ PYTEST_PARALLEL = $(if $(filter-out 0 1,$(TEST_WORKERS)),-n $(TEST_WORKERS) --di
 
 test: deps system-packages ## run the whole test suite (installs what it needs first; DATABASE_URL=postgres://... for PostgreSQL)
 	$(PY) -m pytest $(PYTEST_PARALLEL) --durations=25 $(TESTS)
+
+# The suite on PostgreSQL: PG_URL names a server (default: a local one with trust auth); the run's database
+# name is unique, and Django creates and drops its throwaway test_<name>_gw<N> databases.
+PG_URL ?= postgres://postgres@127.0.0.1:5432
+
+test-pg: deps system-packages ## the whole test suite on PostgreSQL (PG_URL=postgres://user@host:port; TESTS= narrows it)
+	DATABASE_URL=$(PG_URL)/openoutreach_test_$$$$ $(PY) -m pytest $(PYTEST_PARALLEL) --durations=25 $(TESTS)
 
 test-fast: deps ## the tests that start no browser
 	$(PY) -m pytest $(PYTEST_PARALLEL) -m "not browser"

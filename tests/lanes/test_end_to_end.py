@@ -5,7 +5,6 @@ the sandbox's record agrees with the CRM at the end."""
 from __future__ import annotations
 
 import random
-import time
 from datetime import time as clock
 from datetime import timedelta
 
@@ -15,15 +14,9 @@ from django.utils import timezone
 from openoutreach.lanes import check_pending, connect, enrich, follow_up, qualify, search
 from openoutreach.outreach.models import DealState, LinkedInProfile, Qualification, SearchKeyword
 from openoutreach.pipeline import stages
+from openoutreach.testing.fixtures import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
-
-
-def wait_for(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.5)
 
 
 def test_a_campaign_flows_from_an_empty_crm_to_completed_follow_ups(
@@ -35,25 +28,27 @@ def test_a_campaign_flows_from_an_empty_crm_to_completed_follow_ups(
     alice.save()
     campaign.min_qualifiable_leads = 10
     campaign.save()
-    browser_worker("alice")
-    start_worker(["ml"], "ml", env_extra=llm)
+    browser = browser_worker("alice")
+    ml = start_worker(["ml"], "ml", env_extra=llm)
     rng, now = random.Random(5), timezone.now()
     step = lambda hours: now + timedelta(hours=hours)  # noqa: E731  (slots are hours apart: pace, not bursts)
 
     search.dispatch(step(0), rng)  # no keyword yet: the ML worker is asked for some
-    wait_for(lambda: SearchKeyword.objects.filter(campaign=campaign).exists(), 120, "keywords from the LLM")
+    wait_for(
+        lambda: SearchKeyword.objects.filter(campaign=campaign).exists(), "keywords from the LLM", ml, 120
+    )
     search.dispatch(step(1), rng)
-    wait_for(lambda: LinkedInProfile.objects.count() >= 10, 180, "people discovered by search")
+    wait_for(lambda: LinkedInProfile.objects.count() >= 10, "people discovered by search", browser, 180)
 
     hour = 2
     while not DealState.objects.filter(campaign=campaign).exists():
         assert hour < 14, "no qualified lead after six enrichment rounds"
         enrich.dispatch(step(hour), rng)
         wait_for(lambda: not redis_client.llen("browser.alice") and not LinkedInProfile.objects.filter(
-            enrich_claimed_until__isnull=False).exists(), 240, "an enrichment batch")  # fmt: skip
+            enrich_claimed_until__isnull=False).exists(), "an enrichment batch", browser)  # fmt: skip
         qualify.dispatch(step(hour))
         wait_for(lambda: not LinkedInProfile.objects.filter(enriched_at__isnull=False).exclude(
-            lead__qualifications__campaign=campaign).exists(), 240, "qualification of the enriched")  # fmt: skip
+            lead__qualifications__campaign=campaign).exists(), "qualification of the enriched", ml)  # fmt: skip
         hour += 2
     for q in Qualification.objects.filter(campaign=campaign, label__isnull=False):
         truth = sandbox.control.person(q.lead.linkedin.public_identifier)
@@ -68,8 +63,9 @@ def test_a_campaign_flows_from_an_empty_crm_to_completed_follow_ups(
             break  # no New deal left
         wait_for(
             lambda: not DealState.objects.filter(state=stages.NEW, claimed_until__isnull=False).exists(),
-            120,
             "an invitation",
+            browser,
+            120,
         )
         sandbox.control.advance(10 * 24 * 3600)
         accepted = {i["person"] for i in sandbox.control.snapshot()["acceptances"]}
@@ -78,8 +74,8 @@ def test_a_campaign_flows_from_an_empty_crm_to_completed_follow_ups(
     check_pending.dispatch(step(hour))
     wait_for(
         lambda: not DealState.objects.filter(state=stages.PENDING, claimed_until__isnull=False).exists(),
-        240,
         "checks",
+        browser,
     )
     connected = set(
         DealState.objects.filter(state=stages.CONNECTED).values_list(
@@ -91,7 +87,9 @@ def test_a_campaign_flows_from_an_empty_crm_to_completed_follow_ups(
     for i, _ in enumerate(connected):
         assert follow_up.dispatch(step(hour + 2 + 2 * i), rng)
         wait_for(
-            lambda n=i + 1: DealState.objects.filter(state=stages.COMPLETED).count() == n, 240, "a follow-up"
+            lambda n=i + 1: DealState.objects.filter(state=stages.COMPLETED).count() == n,
+            "a follow-up",
+            browser,
         )
 
     snapshot = sandbox.control.snapshot()

@@ -13,6 +13,7 @@ from cryptography.fernet import Fernet
 
 from openoutreach.operator.onboarding import all_flag_questions, joins_question, members_question
 from openoutreach.processes import PROJECT_DIR
+from openoutreach.testing.fixtures import database_url
 
 QUESTION_KEYS = {q.key for q in [*all_flag_questions(), joins_question(), members_question()]} | {"SETUP_NOW"}
 
@@ -32,7 +33,7 @@ def child_env(transactional_db, workspace, child_data_dir) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in QUESTION_KEYS}
     env.update(
         DATA_DIR=str(child_data_dir),
-        DATABASE_URL=f"sqlite:///{connection.settings_dict['NAME']}",
+        DATABASE_URL=database_url(connection.settings_dict),  # SQLite file or PostgreSQL test database
         DJANGO_SETTINGS_MODULE="openoutreach.settings",
         PYTHONUNBUFFERED="1",
         TZ="UTC",

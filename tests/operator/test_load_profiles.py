@@ -16,6 +16,7 @@ from openoutreach.operator.csv_import import BATCH_ROWS
 from openoutreach.outreach.models import ActionLog, LinkedInProfile, Qualification
 from openoutreach.pipeline.leads import discover
 from openoutreach.processes import PROJECT_DIR
+from openoutreach.testing.fixtures import database_url
 
 BASE = "https://www.linkedin.com"
 
@@ -96,7 +97,7 @@ def _import_process(csv_file, *args) -> subprocess.Popen:
     from django.db import connection
 
     env = {
-        "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
+        "DATABASE_URL": database_url(connection.settings_dict),  # SQLite file or PostgreSQL test database
         "PYTHONUNBUFFERED": "1",
         "DJANGO_SETTINGS_MODULE": "openoutreach.settings",
     }

@@ -84,9 +84,14 @@ def test_replies_stop_the_sequence_and_unsubscribes_land_on_the_do_not_contact_l
 
     report = _sync(now, worker)
     assert report["replies"] == 3 and report["by_hand"] == 1, report
-    for ds in (sent, typed, away):
+    for ds in (sent, typed):
         ds.refresh_from_db()
         assert ds.state == stages.REPLIED and ds.replied_at is not None
+    # The out-of-office too, unless the ML worker (running alongside) has already classified it and put
+    # the deal back to Connected, which clears replied_at (checked below with its intent).
+    away.refresh_from_db()
+    assert (away.state, away.replied_at is not None) in {(stages.REPLIED, True), (stages.CONNECTED, False)}
+    assert Message.objects.filter(thread__deal_state=away, direction="in").exists()
     ours = Message.objects.filter(direction=Message.Direction.FROM_US)
     assert set(ours.values_list("by_hand", "thread__deal_state")) == {(False, sent.pk), (True, typed.pk)}
     assert ActionLog.objects.filter(

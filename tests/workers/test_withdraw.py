@@ -25,6 +25,7 @@ from openoutreach.testing.fixtures import wait_for
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 LEASE = {"ACCOUNT_LEASE_SECONDS": "4"}
+HANG_SECONDS = 20
 INVITE = "/voyager/api/voyagerRelationshipsDashMemberRelationships?action=verifyQuotaAndCreateV2"
 WITHDRAW_API = "/voyager/api/voyagerRelationshipsDashInvitations"
 
@@ -158,7 +159,10 @@ def test_a_withdrawal_interrupted_after_the_click_is_read_from_the_live_state_no
 ):
     worker = browser_worker("alice", env_extra=LEASE)
     [(ds, person)] = pending_deals(sandbox, campaign, open_alice, [30])
-    sandbox.control.set_faults(account="alice", after_delivery_seconds=60)  # withdrawn, then the answer hangs
+    # Withdrawn, then the answer hangs: long enough for the kill below to land first (the kill follows
+    # the click by one poll; "the kill came too late" says so if it ever does not), short enough that the
+    # hung request's log entry, awaited at the end, does not cost the test a minute.
+    sandbox.control.set_faults(account="alice", after_delivery_seconds=HANG_SECONDS)
 
     now = timezone.now()
     slot_free()
