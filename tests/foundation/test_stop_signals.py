@@ -174,6 +174,12 @@ def test_waits(sleeper, redis_server):
 """
 
 
+def hangup_as_from_a_terminal() -> None:
+    """The probe run gets SIGHUP's default disposition, as a run in a terminal has: under `nohup` (a CI
+    runner started that way) it inherits SIG_IGN, and the harness rightly leaves an ignored signal alone."""
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
 @pytest.mark.slow
 def test_a_signalled_test_run_stops_the_processes_its_fixtures_started(tmp_path):
     """SIGHUP and SIGTERM share one handler in the harness; SIGHUP (a closed terminal) is tested."""
@@ -184,6 +190,7 @@ def test_a_signalled_test_run_stops_the_processes_its_fixtures_started(tmp_path)
          "openoutreach.testing.fixtures", "-c", str(PROJECT_DIR / "pyproject.toml"), "-o", "timeout=0"],
         cwd=PROJECT_DIR, env={**os.environ, "PIDS_FILE": str(pids_file)},
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        preexec_fn=hangup_as_from_a_terminal,
     )  # fmt: skip
     wait_until(lambda: pids_file.exists() or run.poll() is not None, timeout=120, what="the probe test")
     assert pids_file.exists(), run.communicate()[0]
