@@ -74,11 +74,6 @@ def save(database: Path, template: Path, key: str) -> None:
     key_file.write_text(key + "\n")
 
 
-MINILM_DIR = (
-    "all-MiniLM-L6-v2-onnx"  # the Embedder's directory inside MODELS_DIR (embeddings.local_model_dir)
-)
-
-
 def _link_tree(source: Path, target: Path) -> None:
     """`source` copied to `target` as hard links where the filesystem allows (read-only files: the
     builder never writes into a finished build), else as copies; written beside it, then renamed."""
@@ -98,6 +93,7 @@ def _link_tree(source: Path, target: Path) -> None:
 
 def restore_model(kept: Path, models_dir: Path) -> bool:
     """Put the kept MiniLM build into `models_dir` when it is a complete, current one."""
+    from openoutreach.ml.embeddings import MINILM_DIR
     from openoutreach.ml.onnx_minilm import is_built
 
     if not is_built(kept / MINILM_DIR):
@@ -109,6 +105,7 @@ def restore_model(kept: Path, models_dir: Path) -> bool:
 
 def keep_model(models_dir: Path, kept: Path) -> bool:
     """Keep the MiniLM build this demo's ML worker made (when there is one and none is kept yet)."""
+    from openoutreach.ml.embeddings import MINILM_DIR
     from openoutreach.ml.onnx_minilm import is_built
 
     if is_built(kept / MINILM_DIR) or not is_built(models_dir / MINILM_DIR):

@@ -23,6 +23,7 @@ from openoutreach.ml.onnx_minilm import ensure_minilm_model
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 BGE_SMALL = "BAAI/bge-small-en-v1.5"
 DEFAULT_MODEL = MINILM
+MINILM_DIR = "all-MiniLM-L6-v2-onnx"  # the MiniLM ONNX build inside the cache dir
 DIM = 384
 SUPPORTED_MODELS = (MINILM, BGE_SMALL)
 # 8-16 is faster here than fastembed's default 256, and far leaner (256 peaks near 2 GB).
@@ -62,7 +63,7 @@ class Embedder:
     @property
     def local_model_dir(self) -> Path:
         """Where the offline MiniLM build lives inside the cache dir."""
-        return self.cache_dir / "all-MiniLM-L6-v2-onnx"
+        return self.cache_dir / MINILM_DIR
 
     def _load(self):
         from fastembed import TextEmbedding

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 
-from openoutreach.demo_template import MINILM_DIR, keep_model, restore_model
+from openoutreach.demo_template import keep_model, restore_model
+from openoutreach.ml.embeddings import MINILM_DIR
 from openoutreach.ml.onnx_minilm import BUILD_INFO, BUILD_VERSION, MODEL_FILES, WEIGHTS_SHA256
 
 
