@@ -17,6 +17,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -307,6 +308,26 @@ def make_account(handle: str, campaign=None, **fields):
 
     fields.setdefault("warmup_started_on", None)
     return create_account(handle, f"{handle}@sandbox.test", f"{handle}-pass", campaign, **fields)
+
+
+def open_all_day(account):
+    """The account may act at any hour (0:00-23:59): tests that drive its lanes set this."""
+    from datetime import time as clock
+
+    account.working_hours_start, account.working_hours_end = clock(0), clock(23, 59)
+    account.save()
+    return account
+
+
+def closed_for_two_hours(account):
+    """The account's working hours begin in two hours (and last one): a task it takes now is refused."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    account.working_hours_start = (now + timedelta(hours=2)).time().replace(second=0, microsecond=0)
+    account.working_hours_end = (now + timedelta(hours=3)).time().replace(second=0, microsecond=0)
+    account.save()
+    return account
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ gives back only its own, and a worker that turns the task down gives its claims 
 from __future__ import annotations
 
 import random
-from datetime import time as clock
 from datetime import timedelta
 
 import pytest
@@ -23,12 +22,7 @@ from openoutreach.lanes import enrich
 from openoutreach.linkedin.urls import profile_url
 from openoutreach.outreach.models import LinkedInProfile
 from openoutreach.pipeline import claims, leads
-
-
-def always_open(account):
-    account.working_hours_start, account.working_hours_end = clock(0), clock(23, 59)
-    account.save()
-    return account
+from openoutreach.testing.fixtures import closed_for_two_hours, open_all_day
 
 
 def discovered(sandbox, account, n: int) -> list[tuple[int, str]]:
@@ -58,8 +52,8 @@ def held_any(lead_ids: list[int], now) -> bool:
 
 
 def test_the_lane_claims_each_profile_for_the_task_it_sends(sandbox, alice, bob, redis_client):
-    always_open(alice)
-    always_open(bob)
+    open_all_day(alice)
+    open_all_day(bob)
     ids = [i for i, _ in discovered(sandbox, alice, 4)]
     now = timezone.now()
     sent = enrich.dispatch(now, random.Random(1))
@@ -79,7 +73,7 @@ def test_the_lane_claims_each_profile_for_the_task_it_sends(sandbox, alice, bob,
 def test_a_late_task_fetches_only_the_profiles_it_still_holds(sandbox, alice, browser_worker):
     """The task starts after its claims ran out and another task took one of its profiles: the real
     worker fetches the others (the sandbox's request log), skips that one and leaves its claim alone."""
-    always_open(alice)
+    open_all_day(alice)
     people = discovered(sandbox, alice, 3)
     ids = [i for i, _ in people]
     now = timezone.now()
@@ -111,13 +105,10 @@ def test_a_late_task_fetches_only_the_profiles_it_still_holds(sandbox, alice, br
 def test_a_task_the_worker_turns_down_gives_its_profiles_back(sandbox, alice, browser_worker):
     """Sent within working hours, taken by the worker outside them: it views nobody, and the profiles
     are free at once for the next batch, not after the claim time."""
-    always_open(alice)
+    open_all_day(alice)
     ids = [i for i, _ in discovered(sandbox, alice, 2)]
     [sent] = enrich.dispatch(timezone.now(), random.Random(3))
-    now = timezone.now()
-    alice.working_hours_start = (now + timedelta(hours=2)).time().replace(second=0, microsecond=0)
-    alice.working_hours_end = (now + timedelta(hours=3)).time().replace(second=0, microsecond=0)
-    alice.save()
+    closed_for_two_hours(alice)
 
     browser_worker("alice")
     report = AsyncResult(sent["task"]).get(timeout=240)

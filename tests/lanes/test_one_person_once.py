@@ -10,7 +10,6 @@ from __future__ import annotations
 import random
 import threading
 from datetime import UTC, datetime, timedelta
-from datetime import time as clock
 
 import pytest
 from django.db import connection
@@ -19,7 +18,7 @@ from openoutreach.lanes import connect
 from openoutreach.outreach.models import DealState, LaneSlot, PersonClaim
 from openoutreach.pipeline import claims, leads, stages, transitions
 from openoutreach.pipeline.campaigns import create_campaign
-from openoutreach.testing.fixtures import make_account
+from openoutreach.testing.fixtures import make_account, open_all_day
 
 MONDAY = datetime(2026, 6, 1, 0, 30, tzinfo=UTC)
 PEOPLE = 6
@@ -27,19 +26,13 @@ PEOPLE = 6
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def always_open(account):
-    account.working_hours_start, account.working_hours_end = clock(0), clock(23, 59)
-    account.save()
-    return account
-
-
 @pytest.fixture
 def shared_people(campaign, alice, redis_client):
     """alice (devops) and bob (healthcare) with the same PEOPLE as New deals in both campaigns, ranked
     alike, so both dispatchers want the same person first."""
     other = create_campaign("healthcare", "Nurse staffing", "Hospital HR leads")
-    bob = always_open(make_account("bob", other))
-    always_open(alice)
+    bob = open_all_day(make_account("bob", other))
+    open_all_day(alice)
     for i in range(PEOPLE):
         lead = leads.discover(f"https://www.linkedin.com/in/shared-{i}/", f"shared-{i}").lead
         transitions.promote(lead, campaign, 1.0 - i / 10)

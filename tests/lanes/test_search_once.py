@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter
-from datetime import time as clock
 from datetime import timedelta
 from urllib.parse import parse_qs
 
@@ -22,15 +21,9 @@ from django.utils import timezone
 from openoutreach.lanes import search
 from openoutreach.outreach.models import ActionLog, SearchKeyword
 from openoutreach.pipeline import claims
-from openoutreach.testing.fixtures import wait_for
+from openoutreach.testing.fixtures import closed_for_two_hours, open_all_day, wait_for
 
 KEYWORD = "devops manager"
-
-
-def always_open(account):
-    account.working_hours_start, account.working_hours_end = clock(0), clock(23, 59)
-    account.save()
-    return account
 
 
 @pytest.fixture
@@ -49,8 +42,8 @@ def queued_pages(redis_client, queue: str) -> list[int]:
 def test_a_page_in_flight_is_queued_neither_again_nor_for_another_account(
     campaign, hungry, alice, bob, redis_client, settings
 ):
-    always_open(alice)
-    always_open(bob)
+    open_all_day(alice)
+    open_all_day(bob)
     now, rng = timezone.now(), random.Random(3)
 
     [first] = search.dispatch(now, rng)
@@ -75,8 +68,8 @@ def test_a_page_in_flight_is_queued_neither_again_nor_for_another_account(
 
 
 def test_two_dispatchers_choosing_the_same_page_send_it_once(campaign, hungry, alice, bob, redis_client):
-    always_open(alice)
-    always_open(bob)
+    open_all_day(alice)
+    open_all_day(bob)
     now = timezone.now()
     assert claims.take_keyword(hungry.pk, "another-dispatcher", now)  # it read the same state first
     assert search.dispatch(now, random.Random(1)) == []
@@ -94,7 +87,7 @@ def test_the_browser_fetches_each_search_page_once_however_often_the_lane_ticks(
     search pages alice's browser fetched: each once, but for a page whose fetch hit the search limit,
     which is fetched again once the limit is gone."""
     settings.SEARCH_MIN_INTERVAL_SECONDS = 0  # the slot is always due: only the claim holds a page back
-    always_open(alice)
+    open_all_day(alice)
     worker = browser_worker("alice")
     sandbox.control.set_faults(account="alice", search_limit=True)
     rng, pages = random.Random(7), 3
@@ -143,13 +136,10 @@ def test_a_page_the_worker_turns_down_is_given_back_at_once(sandbox, campaign, h
     """Sent within working hours, taken by the worker outside them: nothing is fetched, and the page is
     free again at once (the campaign's search does not wait for the claim time), its claim given back
     by the task that held it only."""
-    always_open(alice)
+    open_all_day(alice)
     [sent] = search.dispatch(timezone.now(), random.Random(5))
     assert claims.search_in_flight(campaign.pk, timezone.now())
-    now = timezone.now()
-    alice.working_hours_start = (now + timedelta(hours=2)).time().replace(second=0, microsecond=0)
-    alice.working_hours_end = (now + timedelta(hours=3)).time().replace(second=0, microsecond=0)
-    alice.save()
+    closed_for_two_hours(alice)
 
     browser_worker("alice")
     report = AsyncResult(sent["task"]).get(timeout=240)
