@@ -106,22 +106,21 @@ _last_outward: float | None = None
 
 def keep_outward_gap() -> None:
     """Sleep until OUTWARD_ACTION_GAP_SECONDS (+ up to 30 % jitter) have passed since this worker's
-    last invitation or message ended (`outward_gap`)."""
-    global _last_outward
+    last outward unit ended (`outward_gap` marks the end)."""
     if _last_outward is not None:
         gap = settings.OUTWARD_ACTION_GAP_SECONDS * random.uniform(1.0, 1.3)
         wait = _last_outward + gap - time.monotonic()
         if wait > 0:
             time.sleep(wait)
-    _last_outward = time.monotonic()
 
 
 @contextmanager
 def outward_gap():
-    """The `before_outward` of one outward unit: the gap is kept before its action, and counted again from
-    the unit's end. The click or send comes at the end of a unit (a message is typed first, which can take
-    longer than the gap itself): counted from the gap check alone, the next invitation could follow a
-    message by less than the gap (the sandbox flagged one 2.98 s after a message with a 4 s gap)."""
+    """The `before_outward` of one outward unit: the gap is kept before its action and counted from the
+    unit's end. The click or send comes at the end of a unit (a message is typed first, which can take
+    longer than the gap itself): counted from the gap check, the next invitation could follow a message by
+    less than the gap (the sandbox flagged one 2.98 s after a message with a 4 s gap). A unit refused
+    before its action (it never called `before_outward`) leaves the gap where it was."""
     global _last_outward
     used = False
 
@@ -135,12 +134,6 @@ def outward_gap():
     finally:
         if used:
             _last_outward = time.monotonic()
-
-
-def _outward(unit):
-    """Run `unit(before_outward)` inside `outward_gap`."""
-    with outward_gap() as before:
-        return unit(before)
 
 
 @contextmanager
@@ -217,6 +210,16 @@ class BrowserAction(BrowserTask):
         account.record_success()
         return outcome
 
+    def act_outward(self, handle: str, work) -> dict:
+        """`act` for an outward unit: `work(client, account, task_id, before_outward)` runs inside
+        `outward_gap`."""
+
+        def unit(client, account, task_id):
+            with outward_gap() as before_outward:
+                return work(client, account, task_id, before_outward)
+
+        return self.act(handle, unit)
+
 
 @shared_task(bind=True, base=BrowserTask, name="browser.identify")
 def identify(self, *, account: str) -> dict:
@@ -261,13 +264,11 @@ def search(self, *, account: str, keyword_id: int, page: int = 1) -> dict:
 @shared_task(bind=True, base=BrowserAction, name="browser.connect", lane=Lane.CONNECT, checks_in_unit=True)
 def connect(self, *, account: str, deal_state_id: int) -> dict:
     """Send the connection request of a claimed deal (idempotent: re-reads the deal and live state)."""
-    return self.act(
+    return self.act_outward(
         account,
-        lambda client, acct, task_id: _outward(
-            lambda before: connect_work.connect_deal(
-                client, acct, deal_state_id, task_id, before_outward=before
-            ).as_dict()
-        ),
+        lambda client, acct, task_id, before: connect_work.connect_deal(
+            client, acct, deal_state_id, task_id, before_outward=before
+        ).as_dict(),
     )
 
 
@@ -287,26 +288,22 @@ def follow_up(
     self, draft: dict | str | None = None, *, account: str, deal_state_id: int, step: int | None = None
 ) -> dict:
     """Send sequence step `step` of a connected deal (`draft`: the ML worker's draft, chained in, if any)."""
-    return self.act(
+    return self.act_outward(
         account,
-        lambda client, acct, task_id: _outward(
-            lambda before: follow_up_work.follow_up(
-                client, acct, deal_state_id, draft, task_id, before_outward=before, step=step
-            ).as_dict()
-        ),
+        lambda client, acct, task_id, before: follow_up_work.follow_up(
+            client, acct, deal_state_id, draft, task_id, before_outward=before, step=step
+        ).as_dict(),
     )
 
 
 @shared_task(bind=True, base=BrowserAction, name="browser.withdraw", lane=Lane.WITHDRAW, checks_in_unit=True)
 def withdraw(self, *, account: str, deal_state_id: int) -> dict:
     """Withdraw the stale invitation of a claimed Pending deal (idempotent: reads the live state first)."""
-    return self.act(
+    return self.act_outward(
         account,
-        lambda client, acct, task_id: _outward(
-            lambda before: withdraw_work.withdraw_deal(
-                client, acct, deal_state_id, task_id, before_outward=before
-            ).as_dict()
-        ),
+        lambda client, acct, task_id, before: withdraw_work.withdraw_deal(
+            client, acct, deal_state_id, task_id, before_outward=before
+        ).as_dict(),
     )
 
 
