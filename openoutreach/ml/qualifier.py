@@ -59,7 +59,7 @@ the posterior is ambiguous; the product has no second prompt yet.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
 import numpy as np
@@ -79,6 +79,7 @@ from openoutreach.ml.qualifier_values import (
     Label,
     Predictions,
     QualifierConfig,
+    Verdict,
     audit_draw,
     binary_entropy,
     interleave,
@@ -95,6 +96,7 @@ __all__ = [
     "Predictions",
     "Qualifier",
     "QualifierConfig",
+    "Verdict",
     "binary_entropy",
     "interleave",
     "refit_points",
@@ -392,6 +394,51 @@ class Qualifier:
             and (llm_positives is None or label.lead_id in llm_positives)
             and loo[label.lead_id] <= self.config.review_p
         }
+
+    def second_look(
+        self, answers: Mapping[int, Sequence[int]], opinions: int = 0
+    ) -> dict[int, tuple[Verdict, float | None]]:
+        """The second look at every LLM-labelled lead, with its answers so far (`answers[lead]`: the first
+        answer, then the further opinions asked; operators' labels are never passed): what to do with it,
+        and the probability the verdict rests on (None while the model has not earned a say).
+
+        - "qualified" / "rejected": the lead fits / does not fit;
+        - "held": a "fits" answer the model doubts, for a person to decide;
+        - "ask": ask the next further opinion (a differently framed prompt) first; only while fewer than
+          `opinions` further opinions were asked, in posterior mode, and the posterior is ambiguous (a "fits"
+          at or above `second_opinion_p` and below `keep_posterior`, a "does not fit" at or above
+          `recheck_no_p` and below `keep_posterior`).
+        Posterior mode decides on P(fit | the other labels, every answer) >= `keep_posterior`; otherwise a
+        "fits" the model doubts (`doubted`) is held and every other answer stands. Deterministic: the
+        replay (simulate.run_policy) and the qualify lane ask the same leads again."""
+        cfg = self.config
+        result: dict[int, tuple[Verdict, float | None]] = {}
+        if not self.earned:
+            return {lead: ("qualified" if said[0] else "rejected", None) for lead, said in answers.items()}
+        loo = self.loo_p()
+        if not self.posterior_mode:
+            doubted = self.doubted(set(answers))
+            for lead, said in answers.items():
+                if said[0] == 1 and lead in doubted:
+                    result[lead] = ("held", doubted[lead])
+                else:
+                    result[lead] = ("qualified" if said[0] else "rejected", loo.get(lead))
+            return result
+        noise = self.noise_rate()
+        for lead, said in answers.items():
+            q = loo.get(lead)
+            if q is None:  # not one of the model's labels (yet): the answer stands
+                result[lead] = ("qualified" if said[0] else "rejected", None)
+                continue
+            post = float(self.fit_posterior(q, tuple(said), noise))
+            low = cfg.second_opinion_p if said[-1] == 1 else cfg.recheck_no_p
+            if len(said) - 1 < opinions and low <= post < cfg.keep_posterior:
+                result[lead] = ("ask", post)
+            elif post >= cfg.keep_posterior:
+                result[lead] = ("qualified", post)
+            else:  # below keep: a "fits" answer is held (for a person), a "does not fit" stays rejected
+                result[lead] = ("held" if said[0] == 1 else "rejected", post)
+        return result
 
     # -- the policy -----------------------------------------------------------------------------------
 

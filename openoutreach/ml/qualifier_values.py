@@ -15,6 +15,7 @@ import numpy as np
 
 Action = Literal["auto_accept", "auto_reject", "ask_llm"]
 AutoAction = Literal["auto_accept", "auto_reject"]
+Verdict = Literal["qualified", "held", "rejected", "ask"]  # Qualifier.second_look
 LN2 = math.log(2.0)
 
 
@@ -68,6 +69,9 @@ class QualifierConfig:
     # automatic decisions read t (`accept_t` / `reject_t`), and an automatic decision kind is allowed while
     # its audits disagree no more than the estimated LLM error plus `max_excess`. 0 = off (the constants).
     keep_posterior: float = 0.0
+    # Further opinions (a differently framed prompt each, see qualification.FURTHER_PROMPTS) the second
+    # look may ask about one lead while its posterior is ambiguous (posterior mode only). 0 = none.
+    further_opinions: int = 0
     # Whether, in posterior mode, the automatic decisions read t too (`accept_t`, `reject_t`, audits within
     # the estimated error rate + `max_excess`, stratified audits). Off: they keep the constant gates above.
     # Measured: on, with reject_t 0.05, a model that had not learnt a rare rule rejected every fit of the

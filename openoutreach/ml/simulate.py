@@ -83,7 +83,9 @@ def run_policy(
     asking_twice = cfg.second_opinion_p > 0 and second is not None
     if asking_twice:
         second = np.atleast_2d(second)  # (opinions, people): a second, and optionally a third, opinion
-    second_said: dict[int, int] = {}  # lead -> the second opinion's answer (asked once)
+    second_said: dict = {}  # lead -> the further opinions' answers (asked once)
+    further = np.zeros((0, len(truth)), dtype=int) if second is None else np.atleast_2d(second)
+    further = further[: cfg.further_opinions]  # posterior mode: what the k-th further prompt answers
     while pending:
         decisions = model.decide([Candidate(i, vectors[i]) for i in pending])
         done: set[int] = set()
@@ -103,12 +105,13 @@ def run_policy(
                 final[d.lead_id] = answer
             model.add_label(Label(d.lead_id, vectors[d.lead_id], answer, d.audit))
             done.add(d.lead_id)
+        if model.posterior_mode:
+            calls += _posterior_opinions(model, further, second_said, final)
+            pending = [i for i in pending if i not in done]
+            continue
         doubted = model.doubted()
         loo = model.loo_p() if asking_twice and model.earned else {}
-        posterior_opinions = asking_twice and model.posterior_mode
-        if posterior_opinions:
-            calls += _posterior_opinions(model, loo, second, second_said, final)
-        for label in [] if posterior_opinions else model.labels:
+        for label in model.labels:
             if label.lead_id in second_said:  # asked again once: that verdict stands
                 final[label.lead_id] = second_said[label.lead_id]
                 continue
@@ -148,39 +151,24 @@ def run_policy(
 
 
 def _posterior_opinions(
-    model: Qualifier,
-    loo: dict[int, float],
-    further: np.ndarray,
-    said: dict[int, tuple[int, ...]],
-    final: np.ndarray,
+    model: Qualifier, further: np.ndarray, said: dict[int, tuple[int, ...]], final: np.ndarray
 ) -> int:
-    """The second look in posterior mode with further opinions: every LLM label's posterior P(fit | the
-    other labels, its answers) decides (qualified at or above `keep_posterior`); while it is ambiguous (a
-    "fits" at or above `second_opinion_p` but below keep, a "does not fit" at or above `recheck_no_p`) the
-    next opinion is asked and joins the evidence. Answers once asked are kept. Returns the calls made."""
-    cfg = model.config
-    noise = model.noise_rate()
+    """The second look in posterior mode (`Qualifier.second_look`, as the qualify lane takes it): while a
+    lead's verdict is "ask", its next further opinion (`further[k]`: what the k-th further prompt answers
+    about each person) joins its answers. Answers once asked are kept. Returns the calls made."""
     calls = 0
-    for label in model.labels:
-        lead = label.lead_id
-        answers = (label.label, *said.get(lead, ()))
-        q = loo.get(lead)
-        if q is None:  # not earned yet: the answer stands
-            final[lead] = label.label
-            continue
-        post = float(model.fit_posterior(q, answers, noise))
-        while len(answers) - 1 < len(further):
-            ambiguous = (answers[-1] == 1 and cfg.second_opinion_p <= post < cfg.keep_posterior) or (
-                answers[-1] == 0 and cfg.recheck_no_p <= post < cfg.keep_posterior
-            )
-            if not ambiguous:
-                break
-            answers = (*answers, int(further[len(answers) - 1][lead]))
-            said[lead] = answers[1:]
+    answers = {label.lead_id: (label.label, *said.get(label.lead_id, ())) for label in model.labels}
+    while True:
+        verdicts = model.second_look(answers, len(further))
+        asking = [lead for lead, (verdict, _) in verdicts.items() if verdict == "ask"]
+        if not asking:
+            break
+        for lead in asking:
+            answers[lead] = (*answers[lead], int(further[len(answers[lead]) - 1][lead]))
+            said[lead] = answers[lead][1:]
             calls += 1
-            post = float(model.fit_posterior(q, answers, noise))
-        # below keep: a "fits" answer is held (for a person), a "does not fit" stays rejected
-        final[lead] = 1 if post >= cfg.keep_posterior else (-1 if answers[0] == 1 else 0)
+    for lead, (verdict, _) in verdicts.items():
+        final[lead] = {"qualified": 1, "held": -1, "rejected": 0}[verdict]
     return calls
 
 
