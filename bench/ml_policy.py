@@ -42,15 +42,16 @@ from openoutreach.sandbox.scenarios import available
 SEED = 3
 HEADER = (f"{'scenario':<20} {'noise':>5} {'order':>5} {'calls':>6} {'rej':>5} {'acc':>5} {'held':>5} {'qual':>5} "
           f"{'fits':>5} {'recall':>7} {'prec':>7} {'calls/fit':>9} {'e_hat':>5} {'miss:rej/held/no':>16} "
-          f"{'bad_acc':>7} {'sec':>5}")  # fmt: skip
+          f"{'bad_acc':>7} {'again:y/n':>9} {'sec':>5}")  # fmt: skip
 
 
 def row(scenario: str, noise: float, order: str, o: PolicyOutcome, seconds: float) -> str:
     missed = f"{o.fits_auto_rejected}/{o.fits_held}/{o.fits_said_no}"
+    again = f"{o.further_calls - o.further_on_no}/{o.further_on_no}"
     return (f"{scenario:<20} {noise:>5.2f} {order:>5} {o.llm_calls:>6} {o.auto_rejected:>5} {o.auto_accepted:>5} "
             f"{o.disputed:>5} {o.qualified:>5} {o.true_fits:>5} {o.recall:>7.3f} {o.precision:>7.3f} "
             f"{o.calls_per_qualified_fit:>9.2f} {o.noise_estimate:>5.3f} {missed:>16} {o.wrong_accepted:>7} "
-            f"{seconds:>5.0f}")  # fmt: skip
+            f"{again:>9} {seconds:>5.0f}")  # fmt: skip
 
 
 def parse_config(text: str) -> QualifierConfig:

@@ -169,6 +169,15 @@ def second_look(
     return result
 
 
+def decided_alone(campaign_id: int) -> tuple[list[int], list[int]]:
+    """The leads the model rejected and accepted on its own in this campaign (their rows still say so:
+    source "model"); the mass gates count them against their budget."""
+    rows = Qualification.objects.filter(campaign_id=campaign_id, source=Qualification.Source.MODEL)
+    rejected = list(rows.filter(label=0).values_list("lead_id", flat=True))
+    accepted = list(rows.filter(label=1).values_list("lead_id", flat=True))
+    return rejected, accepted
+
+
 def record_needs_review(
     campaign: Campaign, lead: Lead, decision: Decision, problem: str
 ) -> Qualification | None:

@@ -116,6 +116,8 @@ class Qualifier:
         self.residual_limit = 0.0
         self.reference: np.ndarray | None = None  # unlabelled pool vectors for the PCA (see observe)
         self.last_refit: int | None = None
+        self.rejected: list[np.ndarray] = []  # vectors of the leads it rejected alone (mass gates)
+        self.accepted: list[np.ndarray] = []  # and of those it accepted alone
         self.refits = 0
         rng = np.random.default_rng(self.config.seed)
         half = rng.standard_normal(self.config.mc_samples // 2)
@@ -334,11 +336,13 @@ class Qualifier:
         return np.clip((np.asarray(p, dtype=float) - noise) / (1.0 - 2.0 * noise), 0.0, 1.0)
 
     @classmethod
-    def fit_posterior(cls, p: np.ndarray | float, answers: int | Sequence[int], noise: float) -> np.ndarray:
+    def fit_posterior(
+        cls, p: np.ndarray | float, answers: int | Sequence[int], noise: float, floor: float = 1e-4
+    ) -> np.ndarray:
         """P(fit | the model's evidence, the LLM's answers): the de-noised model probability as the prior,
         each answer as evidence that is wrong with probability `noise`, independently (Bayes' rule; more
         than one answer: further opinions from a differently framed prompt, see simulate.run_policy)."""
-        t = np.clip(cls.denoise(p, noise), 1e-4, 1 - 1e-4)
+        t = np.clip(cls.denoise(p, noise), floor, 1 - floor)
         answers = [answers] if isinstance(answers, int | np.integer) else list(answers)
         yes = sum(int(a) for a in answers)
         odds = t / (1.0 - t) * ((1.0 - noise) / noise) ** (2 * yes - len(answers))
@@ -355,7 +359,7 @@ class Qualifier:
         if decision.p is None or not decision.earned or not decision.covered:
             return False
         if self.posterior_mode:
-            post = float(self.fit_posterior(decision.p, llm_label, self.noise_rate()))
+            post = float(self.fit_posterior(decision.p, llm_label, self.noise_rate(), cfg.prior_floor))
             keep = cfg.keep_posterior
             return post < keep if llm_label == 1 else post > max(keep, 1 - keep)
         if llm_label == 1:
@@ -382,7 +386,9 @@ class Qualifier:
         if self.posterior_mode:  # held when P(fit | the other labels, the LLM's "fits") < keep_posterior
             noise = self.noise_rate()
             posterior = {
-                label.lead_id: float(self.fit_posterior(loo[label.lead_id], 1, noise))
+                label.lead_id: float(
+                    self.fit_posterior(loo[label.lead_id], 1, noise, self.config.prior_floor)
+                )
                 for label in self.labels
                 if label.label == 1 and (llm_positives is None or label.lead_id in llm_positives)
             }
@@ -405,9 +411,9 @@ class Qualifier:
         - "qualified" / "rejected": the lead fits / does not fit;
         - "held": a "fits" answer the model doubts, for a person to decide;
         - "ask": ask the next further opinion (a differently framed prompt) first; only while fewer than
-          `opinions` further opinions were asked, in posterior mode, and the posterior is ambiguous (a "fits"
-          at or above `second_opinion_p` and below `keep_posterior`, a "does not fit" at or above
-          `recheck_no_p` and below `keep_posterior`).
+          `opinions` further opinions were asked, in posterior mode, and the posterior is ambiguous: below
+          `keep_posterior` and at or above `second_opinion_p` for a lead the LLM first said fits,
+          `recheck_no_p` for one it first said does not.
         Posterior mode decides on P(fit | the other labels, every answer) >= `keep_posterior`; otherwise a
         "fits" the model doubts (`doubted`) is held and every other answer stands. Deterministic: the
         replay (simulate.run_policy) and the qualify lane ask the same leads again."""
@@ -430,8 +436,8 @@ class Qualifier:
             if q is None:  # not one of the model's labels (yet): the answer stands
                 result[lead] = ("qualified" if said[0] else "rejected", None)
                 continue
-            post = float(self.fit_posterior(q, tuple(said), noise))
-            low = cfg.second_opinion_p if said[-1] == 1 else cfg.recheck_no_p
+            post = float(self.fit_posterior(q, tuple(said), noise, cfg.prior_floor))
+            low = cfg.second_opinion_p if said[0] == 1 else cfg.recheck_no_p  # the first answer's band
             if len(said) - 1 < opinions and low <= post < cfg.keep_posterior:
                 result[lead] = ("ask", post)
             elif post >= cfg.keep_posterior:
@@ -467,6 +473,60 @@ class Qualifier:
         return AuditStatus(
             len(window), disagreements, True, f"{disagreements}/{len(window)} audits disagreed"
         )
+
+    def remember_decided(self, rejected: Sequence[np.ndarray], accepted: Sequence[np.ndarray]) -> None:
+        """The vectors of every lead this campaign's model decided alone so far (the CRM keeps them): the
+        mass gates re-score them at each decision, so a warm-started model knows the budget it spent."""
+        self.rejected = [np.asarray(v, dtype=np.float64).ravel() for v in rejected]
+        self.accepted = [np.asarray(v, dtype=np.float64).ravel() for v in accepted]
+
+    @property
+    def mass_gates(self) -> bool:
+        return self.posterior_mode and (self.config.reject_mass > 0 or self.config.accept_mass > 0)
+
+    def _fit_mass(self, x: np.ndarray, noise: float) -> np.ndarray:
+        """E[t] per row: the de-noised fit probability averaged over the posterior draws (each draw clipped
+        to [0, 1] before averaging, so a row the model is unsure of keeps some mass even where its mean
+        probability is below the LLM's error rate)."""
+        mean, std = self.gp.predict_latent(self.features.transform(x))
+        samples = self.link(mean[:, None] + std[:, None] * self._draws[None, :])
+        return np.clip((samples - noise) / (1.0 - 2.0 * noise), 0.0, 1.0).mean(axis=1)
+
+    def _mass_gates(self, x: np.ndarray, residual: np.ndarray) -> dict[int, AutoAction]:
+        """Which candidate rows the model would decide alone under the mass gates (see QualifierConfig):
+        the lowest de-noised t within the rejection mass left, the highest within the acceptance mass
+        left. Rejections read t with the error rate capped at the prior (a low e raises t: more doubt),
+        acceptances with it floored there."""
+        cfg = self.config
+        e = self.noise_rate()
+        e_rej, e_acc = min(e, cfg.noise_prior), max(e, cfg.noise_prior)
+        t_rej = self._fit_mass(x, e_rej)
+        t_acc = self._fit_mass(x, e_acc)
+        past_rej = float(self._fit_mass(np.vstack(self.rejected), e_rej).sum()) if self.rejected else 0.0
+        past_acc = (
+            float((1 - self._fit_mass(np.vstack(self.accepted), e_acc)).sum()) if self.accepted else 0.0
+        )
+        labelled_fits = max((self.n_positive - e * len(self.labels)) / (1.0 - 2.0 * e), 1.0)
+        fits = labelled_fits + float(t_rej.sum()) + past_rej
+        covered = residual <= self.residual_limit
+        would: dict[int, AutoAction] = {}
+        room = cfg.reject_mass * fits - past_rej
+        for i in np.argsort(t_rej, kind="stable"):
+            if not covered[i]:
+                continue
+            if room < t_rej[i] or t_rej[i] > cfg.reject_t:
+                break
+            room -= t_rej[i]
+            would[int(i)] = "auto_reject"
+        room = cfg.accept_mass * fits - past_acc
+        for i in np.argsort(-t_acc, kind="stable"):
+            if not covered[i] or int(i) in would:
+                continue
+            if room < 1.0 - t_acc[i] or t_acc[i] < cfg.accept_t:
+                break
+            room -= 1.0 - t_acc[i]
+            would[int(i)] = "auto_accept"
+        return would
 
     def _protected(self, x: np.ndarray) -> np.ndarray:
         """Which candidate rows are among the `protect_k` nearest (cosine) of a lead whose rejection audit
@@ -510,6 +570,7 @@ class Qualifier:
             noise = self.noise_rate()
             t = self.denoise(preds.p, noise)
             t_std = preds.std / (1.0 - 2.0 * noise)
+        mass_would = self._mass_gates(x, preds.residual) if self.mass_gates and earned else {}
         auto: list[Decision] = []
         ask: list[Decision] = []
         for i, c in enumerate(candidates):
@@ -517,7 +578,9 @@ class Qualifier:
             covered = float(preds.residual[i]) <= self.residual_limit
             would: AutoAction | None = None
             audit_p = cfg.audit_rate
-            if self.posterior_gates:
+            if self.mass_gates:
+                would = mass_would.get(i)
+            elif self.posterior_gates:
                 confident = covered and float(t_std[i]) < cfg.std_max
                 if confident and t[i] >= cfg.accept_t:
                     would = "auto_accept"
@@ -554,6 +617,7 @@ class Qualifier:
                 ask.append(Decision(c.lead_id, "ask_llm", **values, audit=would, reason="random audit"))
             else:
                 auto.append(Decision(c.lead_id, would, **values, reason=status[would].reason))
+                (self.rejected if would == "auto_reject" else self.accepted).append(x[i])
         unsure = sorted((d for d in ask if d.audit is None), key=lambda d: -d.score)
         audits = sorted(
             (d for d in ask if d.audit is not None), key=lambda d: audit_draw(d.lead_id, cfg.seed)

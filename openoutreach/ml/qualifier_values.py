@@ -21,65 +21,73 @@ LN2 = math.log(2.0)
 
 @dataclass(frozen=True)
 class QualifierConfig:
-    """Every knob of the qualifier, with the defaults the benchmark was run with."""
+    """Every knob of the qualifier, with the defaults the benchmark was run with. The defaults are the
+    posterior policy (README "Qualification"); `keep_posterior=0` gives the constant-threshold policy of
+    earlier releases (its knobs are kept for that and for the bench)."""
 
-    # Gates: all must hold for an automatic decision.
+    # Gates of the constant-threshold policy (keep_posterior 0): all must hold for an automatic decision.
     entropy_max: float = 0.3  # binary entropy of p, nats
     std_max: float = 0.05  # posterior std of the fit probability p (Monte-Carlo, through the link)
     accept_p: float = 0.9  # auto-accept only at or above this probability
     reject_p: float = 0.1  # auto-reject only at or below this probability
-    # Earning the right to decide alone.
+    # Earning the right to decide alone (both policies).
     min_positives: int = 20
     min_negatives: int = 100
     audit_rate: float = 0.1  # share of allowed automatic decisions still sent to the LLM
     audit_share: float = 0.2  # at most this share of LLM questions goes to audits (interleaved)
     audit_window: int = 40
     min_audits: int = 10
-    max_disagreement: float = 0.15
+    max_disagreement: float = 0.1  # an automatic kind stops while its recent audits disagree more than this
     # An LLM answer that contradicts an earned model this strongly goes to human review instead of
     # promoting/disqualifying the lead (the label still trains the model and counts as an audit).
+    # Constant-threshold policy only (the posterior policy disputes by the posterior).
     dispute_p: float = 0.25
-    # Second look at the LLM's "fits" answers once more labels are in: a positive label whose leave-one-out
-    # probability (the model trained on every other label) is at or below this is held for human review,
-    # and released again if a later model thinks better of it (Qualifier.doubted; the service applies it to
-    # leads not contacted yet). Measured on the 2,000-person sandbox pool, leave-one-out probabilities of
-    # the LLM's wrong "fits" sit below 0.13 for three quarters of them, its right ones above 0.16 for 95%.
+    # Constant-threshold policy: second look at the LLM's "fits" answers once more labels are in: a positive
+    # label whose leave-one-out probability (the model trained on every other label) is at or below this is
+    # held for human review, and released again if a later model thinks better of it (Qualifier.doubted).
     review_p: float = 0.15
-    # A doubted "fits" answer gets a second opinion (another prompt or a stronger model) instead of being
-    # held for a person, and every LLM "fits" whose leave-one-out probability is at or below
-    # `second_opinion_p` too (at 10% noise, the LLM's wrong "fits" the 0.15 threshold let through sit
-    # there). 0 turns it off (doubted answers are held, as before). See simulate.run_policy. In posterior
-    # mode (`keep_posterior` > 0) it is the lower end of the ambiguous band instead: a "fits" whose
-    # posterior is at or above it and below keep_posterior is asked again (replay only).
+    # The further opinions' bands. Posterior policy: a lead the LLM first said fits is asked again while its
+    # posterior is at or above `second_opinion_p` and below `keep_posterior`; one it first said does not fit,
+    # while at or above `recheck_no_p` and below keep (Qualifier.second_look). Constant-threshold policy (bench
+    # only): a doubted "fits" or one whose leave-one-out p is at or below `second_opinion_p` is asked once
+    # more (0 = off), a "does not fit" at or above `recheck_no_p` too (1 = off); see simulate.run_policy.
     second_opinion_p: float = 0.0
-    # And an LLM "does not fit" whose leave-one-out probability is at or above this gets one too: at 10%
-    # noise the LLM misses a tenth of the fits, which nothing else recovers. 1.0 = off. In posterior mode:
-    # a "does not fit" whose posterior is at or above it is asked again (replay only).
-    recheck_no_p: float = 1.0
+    recheck_no_p: float = 0.3
     # A would-be automatic rejection among the `protect_k` nearest candidates (cosine, raw embedding) of a
-    # lead whose rejection audit the LLM contradicted goes to the LLM instead: one audit that finds a fit
-    # opens its neighbourhood, so a cluster of fits the model puts low is not rejected unseen. 0 = off.
+    # lead whose rejection audit the LLM contradicted goes to the LLM instead. 0 = off (no measurable gain).
     protect_k: int = 0
-    # The posterior (Qualifier.noise_rate / fit_posterior). The model's calibrated p is the probability
-    # that the LLM says "fits", which an LLM wrong about a share e of people keeps within [e, 1 - e]; e is
-    # estimated per campaign from its own labels (the LLM's "fits" among the labels the model, trained on
-    # the others, ranks lowest) and the model's evidence is de-noised, t = (p - e) / (1 - 2e), then
-    # combined with the LLM's answer by Bayes' rule. `keep_posterior` > 0 turns it on: the second look
-    # holds an LLM "fits" whose posterior is below it (instead of the constant `review_p`), the gates of
-    # automatic decisions read t (`accept_t` / `reject_t`), and an automatic decision kind is allowed while
-    # its audits disagree no more than the estimated LLM error plus `max_excess`. 0 = off (the constants).
-    keep_posterior: float = 0.0
-    # Further opinions (a differently framed prompt each, see qualification.FURTHER_PROMPTS) the second
-    # look may ask about one lead while its posterior is ambiguous (posterior mode only). 0 = none.
-    further_opinions: int = 0
-    # Whether, in posterior mode, the automatic decisions read t too (`accept_t`, `reject_t`, audits within
-    # the estimated error rate + `max_excess`, stratified audits). Off: they keep the constant gates above.
-    # Measured: on, with reject_t 0.05, a model that had not learnt a rare rule rejected every fit of the
-    # pool on two runs (t of an unseen fit is about the base rate), so it stays off.
+    # The posterior policy (Qualifier.noise_rate / fit_posterior / second_look). The model's calibrated p is
+    # the probability that the LLM says "fits", which an LLM wrong about a share e of people keeps within
+    # [e, 1 - e]; e is estimated per campaign from its own labels (the LLM's "fits" among the labels the
+    # model, trained on the others, ranks lowest), the model's evidence is de-noised, t = (p - e) / (1 - 2e),
+    # and combined with the LLM's answers by Bayes' rule: a lead is qualified when P(fit | the other labels,
+    # its answers) >= `keep_posterior`. 0 = the constant-threshold policy.
+    keep_posterior: float = 0.7
+    # Further opinions (a differently framed prompt each, qualification.FURTHER_PROMPTS) the second look
+    # may ask about one lead while its posterior is ambiguous (posterior policy only). 0 = none: an
+    # ambiguous "fits" is then held for a person.
+    further_opinions: int = 2
+    # The model's de-noised evidence, as the posterior's prior, is kept within [prior_floor, 1 - prior_floor]:
+    # a model that has not learnt a kind of fit puts it near 0, and without a floor no number of agreeing
+    # answers could qualify it. At 0.005, three agreeing "fits" qualify anyone at 5% or 10% noise, two do not.
+    prior_floor: float = 0.005
+    # Mass gates (posterior policy; 0 = off): automatic rejections are the candidates of lowest de-noised
+    # fit probability t (at most `reject_t`) whose summed t (the fits the model expects among them),
+    # together with that of every lead it rejected before (re-scored by the current model), stays within
+    # `reject_mass` of the fits it expects in the whole campaign; automatic accepts likewise the highest t
+    # (at least `accept_t`) within `accept_mass` of expected wrong ones (summed 1 - t). So the expected
+    # recall / precision cost of deciding alone is bounded whatever the pool, instead of a probability
+    # threshold tuned on one pool. Measured: no automatic accept ever reached accept_t, so accept_mass is 0.
+    reject_mass: float = 0.03
+    reject_t: float = 0.05
+    accept_mass: float = 0.0
+    accept_t: float = 0.9
+    # Posterior policy without mass gates (reject_mass and accept_mass 0): the constant gates above, or with
+    # `posterior_gates` the gates read t (`accept_t`, `reject_t`, audits within the estimated error rate +
+    # `max_excess`, stratified audits). Measured unsafe (a model that had not learnt a rare rule rejected
+    # every fit of the pool on two runs: t of an unseen fit is about the base rate), so it stays off.
     posterior_gates: bool = False
-    accept_t: float = 0.9  # auto-accept when the de-noised fit probability is at or above this
-    reject_t: float = 0.02  # auto-reject when it is at or below this
-    max_excess: float = 0.05  # audits' disagreement allowed beyond the estimated LLM error rate
+    max_excess: float = 0.05
     noise_prior: float = 0.05  # prior mean of the LLM's error rate (weight `noise_prior_weight` labels)
     noise_prior_weight: float = 20.0
     # Coverage: no automatic decision about a lead farther from the PCA subspace than this quantile of

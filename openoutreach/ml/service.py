@@ -280,6 +280,12 @@ def qualify_campaign(
         vectors = vectors_of(store, ctx.embedder, list(profiles))
         pool = np.stack(list(vectors.values())) if vectors else None
         model, report.model = campaign_model(campaign, store, ctx, pool)
+        if model.mass_gates:  # the budget its earlier automatic decisions spent
+            rejected, accepted = crm_labels.decided_alone(campaign.pk)
+            model.remember_decided(
+                list(vectors_of(store, ctx.embedder, rejected).values()),
+                list(vectors_of(store, ctx.embedder, accepted).values()),
+            )
         refits = model.refits
         report.labels, report.mode = len(model.labels), model.mode
         decisions = model.decide(

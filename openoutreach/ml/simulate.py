@@ -32,6 +32,8 @@ class PolicyOutcome:
     fits_held: int = 0  # real fits the LLM said fit, held at the end
     fits_said_no: int = 0  # real fits the LLM (and no later opinion) said do not fit
     wrong_accepted: int = 0  # qualified non-fits the model accepted on its own (the rest: LLM "fits")
+    further_calls: int = 0  # of llm_calls, further opinions (on a "fits" / on a "does not fit" answer)
+    further_on_no: int = 0
 
     @property
     def calls_per_qualified_fit(self) -> float:
@@ -79,6 +81,7 @@ def run_policy(
     final = np.full(len(truth), -1)
     pending = list(range(len(truth)))  # index order = arrival order (oldest first)
     calls = auto_accepted = auto_rejected = audits = 0
+    asked_again = {0: 0, 1: 0}  # further opinions, by the first answer
     cfg = model.config
     asking_twice = cfg.second_opinion_p > 0 and second is not None
     if asking_twice:
@@ -106,7 +109,7 @@ def run_policy(
             model.add_label(Label(d.lead_id, vectors[d.lead_id], answer, d.audit))
             done.add(d.lead_id)
         if model.posterior_mode:
-            calls += _posterior_opinions(model, further, second_said, final)
+            calls += _posterior_opinions(model, further, second_said, final, asked_again)
             pending = [i for i in pending if i not in done]
             continue
         doubted = model.doubted()
@@ -147,11 +150,17 @@ def run_policy(
         fits_held=int((fits & labelled & (final == -1)).sum()),
         fits_said_no=int((fits & labelled & (final == 0)).sum()),
         wrong_accepted=int((~fits & ~labelled & (final == 1)).sum()),
+        further_calls=asked_again[0] + asked_again[1],
+        further_on_no=asked_again[0],
     )  # fmt: skip
 
 
 def _posterior_opinions(
-    model: Qualifier, further: np.ndarray, said: dict[int, tuple[int, ...]], final: np.ndarray
+    model: Qualifier,
+    further: np.ndarray,
+    said: dict[int, tuple[int, ...]],
+    final: np.ndarray,
+    counts: dict[int, int],
 ) -> int:
     """The second look in posterior mode (`Qualifier.second_look`, as the qualify lane takes it): while a
     lead's verdict is "ask", its next further opinion (`further[k]`: what the k-th further prompt answers
@@ -167,6 +176,7 @@ def _posterior_opinions(
             answers[lead] = (*answers[lead], int(further[len(answers[lead]) - 1][lead]))
             said[lead] = answers[lead][1:]
             calls += 1
+            counts[answers[lead][0]] += 1
     for lead, (verdict, _) in verdicts.items():
         final[lead] = {"qualified": 1, "held": -1, "rejected": 0}[verdict]
     return calls

@@ -233,7 +233,9 @@ def test_in_posterior_mode_further_opinions_go_only_where_the_posterior_is_ambig
     vectors, truth = small
     answers = noisy_oracle(truth, 0.1, seed=4)
     second = np.vstack([truth, truth])  # further opinions right about everyone: what do they decide?
-    cfg = QualifierConfig(**FAST, keep_posterior=0.7, second_opinion_p=0.01, recheck_no_p=0.05)
+    cfg = QualifierConfig(
+        **FAST, keep_posterior=0.7, second_opinion_p=0.01, recheck_no_p=0.05, further_opinions=2
+    )
 
     once = run_policy(vectors, truth, answers, QualifierConfig(**FAST, keep_posterior=0.7), BATCH)
     more = run_policy(vectors, truth, answers, cfg, BATCH, second)
@@ -242,3 +244,83 @@ def test_in_posterior_mode_further_opinions_go_only_where_the_posterior_is_ambig
     assert 0 < extra < len(truth) / 4, (once, more)  # asked about some people, far from everyone
     assert more.precision >= once.precision and more.recall > once.recall, (once, more)
     assert more.fits_said_no < once.fits_said_no  # "no" answers the model doubts were asked again
+
+
+def test_without_further_opinions_allowed_the_replay_asks_none(small):
+    vectors, truth = small
+    answers = noisy_oracle(truth, 0.1, seed=4)
+    cfg = QualifierConfig(**FAST, keep_posterior=0.7, second_opinion_p=0.01, recheck_no_p=0.05)
+    alone = run_policy(vectors, truth, answers, cfg, BATCH)
+    offered = run_policy(vectors, truth, answers, cfg, BATCH, np.vstack([truth, truth]))
+    assert offered.further_calls == 0 and offered.llm_calls == alone.llm_calls
+
+
+# -- the second look's verdicts (Qualifier.second_look: the replay and the qualify lane take the same) ----
+
+
+def test_second_look_asks_again_only_while_ambiguous_and_opinions_are_left(pool):
+    vectors, truth = pool
+    cfg = QualifierConfig(**dict(POSTERIOR, keep_posterior=0.7, prior_floor=0.01))
+    model = Qualifier.from_labels([Label(i, vectors[i], int(truth[i])) for i in range(LATE)], cfg,
+                                  reference=vectors)  # fmt: skip
+    low = sorted(model.loo_p(), key=model.loo_p().get)
+    unlikely, clear_no = low[0], low[1]  # the leads the other labels rate least likely to fit
+    said = {unlikely: (1,), clear_no: (0,)}  # an LLM "fits" about the first: most likely its mistake
+    verdicts = model.second_look(said, opinions=2)
+    assert verdicts[clear_no][0] == "rejected"  # a "no" the model agrees with: nobody asks again
+    assert verdicts[unlikely][0] == "ask", verdicts
+    assert model.second_look(said, opinions=0)[unlikely][0] == "held"  # nothing left to ask: a person decides
+    # Two agreeing further "fits" qualify it however low the model rates it (the prior's floor) ...
+    assert model.second_look({unlikely: (1, 1)}, opinions=2)[unlikely][0] == "qualified"
+    # ... and a further "no" leaves it held after the last opinion, asked again before it.
+    assert model.second_look({unlikely: (1, 0)}, opinions=1)[unlikely][0] == "held"
+    assert model.second_look({unlikely: (1, 0)}, opinions=2)[unlikely][0] == "ask"
+    assert model.second_look(said, opinions=2) == verdicts  # deterministic
+
+
+def test_before_the_model_has_earned_a_say_every_answer_stands(small):
+    vectors, truth = small
+    model = Qualifier.from_labels([Label(i, vectors[i], int(truth[i])) for i in range(30)],
+                                  QualifierConfig(**dict(POSTERIOR, min_negatives=200)))  # fmt: skip
+    assert not model.earned
+    assert model.second_look({0: (1,), 1: (0,)}, opinions=2) == {
+        0: ("qualified", None),
+        1: ("rejected", None),
+    }
+
+
+# -- the mass gates (QualifierConfig.reject_mass): rejections bounded by the fits the model expects ------
+
+MASS = dict(POSTERIOR, keep_posterior=0.7, reject_mass=0.03, reject_t=0.05, audit_rate=0.0)
+
+
+def test_mass_gates_reject_only_within_the_expected_fits_allowed(pool):
+    vectors, truth = pool
+    labels = [Label(i, vectors[i], int(truth[i]), "auto_reject" if truth[i] == 0 and i % 4 == 0 else None)
+              for i in range(LATE)]  # fmt: skip
+    model = Qualifier.from_labels(labels, QualifierConfig(**MASS), reference=vectors)
+    candidates = [Candidate(i, vectors[i]) for i in range(LATE, len(truth))]
+    rejected = [d.lead_id for d in model.decide(candidates) if d.action == "auto_reject"]
+    assert len(rejected) >= 50, "the model should reject non-fits it knows (else this shows nothing)"
+    fresh = Qualifier.from_labels(labels, QualifierConfig(**MASS), reference=vectors)
+    e = min(fresh.noise_rate(), fresh.config.noise_prior)
+    expected = float(fresh._fit_mass(vectors[rejected], e).sum())
+    fits_hat = (fresh.n_positive - fresh.noise_rate() * LATE) / (1 - 2 * fresh.noise_rate())
+    assert expected <= 0.03 * (fits_hat + fresh._fit_mass(vectors[LATE:], e).sum()) + 1e-9
+    assert truth[rejected].sum() <= 2, truth[rejected].sum()
+    # The budget is spent: what it rejected is remembered (and re-scored), so it does not reject again.
+    again = [d for d in model.decide([c for c in candidates if c.lead_id not in set(rejected)])
+             if d.action == "auto_reject"]  # fmt: skip
+    assert len(again) < len(rejected) / 5, len(again)
+
+
+def test_mass_gates_do_not_reject_a_cluster_of_fits_arriving_late(pool):
+    vectors, truth = pool
+    early, late, cluster = late_arrivals_without_their_cluster(vectors, truth)
+    labels = [Label(i, vectors[i], int(truth[i]), "auto_reject" if truth[i] == 0 and i % 4 == 0 else None)
+              for i in early]  # fmt: skip
+    model = Qualifier.from_labels(labels, QualifierConfig(**MASS), reference=vectors)
+    rejected = {d.lead_id for d in model.decide([Candidate(i, vectors[i]) for i in late])
+                if d.action == "auto_reject"}  # fmt: skip
+    assert len(rejected) >= 50
+    assert not rejected & cluster, sorted(rejected & cluster)

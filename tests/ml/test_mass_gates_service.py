@@ -1,0 +1,63 @@
+"""The mass gates in the qualify lane (QualifierConfig.reject_mass): the budget of expected fits a
+campaign's model may reject unseen is spent across runs, not per run. The model is rebuilt from the CRM at
+each run, so the leads it rejected before are read back from their rows and re-scored (crm_labels.
+decided_alone, Qualifier.remember_decided). Real DB, real embeddings, the sandbox's LLM stand-in over HTTP."""
+
+from __future__ import annotations
+
+import pytest
+
+from openoutreach.ml import crm_labels
+from openoutreach.ml.context import MLContext
+from openoutreach.ml.llm import LLMSettings
+from openoutreach.ml.qualifier import Candidate, QualifierConfig
+from openoutreach.ml.service import campaign_model, embed_leads, pending_leads, qualify_campaign, vectors_of
+from openoutreach.outreach.models import Qualification
+
+# reject_t 1: the budget alone bounds the rejections (what this test is about)
+MASS = QualifierConfig(keep_posterior=0.7, reject_mass=0.03, reject_t=1.0, min_positives=5, min_negatives=20,
+                       min_audits=3, audit_rate=0.0, max_disagreement=0.5, pca_dims=(16,))  # fmt: skip
+
+
+@pytest.fixture
+def ctx(tmp_path, embedder, sandbox) -> MLContext:
+    settings = LLMSettings(
+        base_url=f"{sandbox.base_url}/v1", api_key="sk-test", model="sandbox", timeout=10, max_retries=0
+    )
+    return MLContext(embeddings_db=tmp_path / "embeddings.duckdb", models_dir=tmp_path / "models",
+                     embedder=embedder, llm=settings, qualifier=MASS)  # fmt: skip
+
+
+def would_reject(campaign, ctx: MLContext, remember: bool) -> int:
+    """How many pending leads the campaign's model (rebuilt from the CRM) would reject alone now."""
+    with ctx.store() as store:
+        pending = [lead.pk for lead in pending_leads(campaign)]
+        vectors = vectors_of(store, ctx.embedder, pending)
+        model, _ = campaign_model(campaign, store, ctx)
+        rejected, accepted = crm_labels.decided_alone(campaign.pk) if remember else ([], [])
+        model.remember_decided(list(vectors_of(store, ctx.embedder, rejected).values()),
+                               list(vectors_of(store, ctx.embedder, accepted).values()))  # fmt: skip
+        decisions = model.decide([Candidate(i, vectors[i]) for i in pending if i in vectors])
+        return sum(d.action == "auto_reject" for d in decisions)
+
+
+def test_the_rejection_budget_spent_in_earlier_runs_counts_in_later_ones(profiles, enrich, campaign, ctx):
+    enrich(profiles[:160])
+    rejected = 0
+    for _ in range(8):  # qualify runs until the model has rejected some leads on its own
+        rejected = qualify_campaign(campaign.pk, batch=30, ctx=ctx).auto_rejected
+        if rejected:
+            break
+    assert rejected, "the model should have earned its rejections on this pool (else this shows nothing)"
+    assert crm_labels.decided_alone(campaign.pk) == (
+        list(Qualification.objects.filter(campaign=campaign, source="model", label=0).values_list("lead_id", flat=True)),
+        [],
+    )  # fmt: skip
+    arrived = enrich(profiles[160:240])  # more people arrive: a fresh budget would reject some of them too
+    embed_leads(list(arrived), ctx)
+
+    forgetful = would_reject(campaign, ctx, remember=False)
+    remembering = would_reject(campaign, ctx, remember=True)
+    assert remembering < forgetful, (remembering, forgetful)  # the spent budget is not granted again
+    next_run = qualify_campaign(campaign.pk, batch=0, ctx=ctx)
+    assert next_run.auto_rejected == remembering  # the lane's model remembered them too
