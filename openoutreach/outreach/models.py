@@ -315,6 +315,12 @@ class Qualification(models.Model):
         default="",
         help_text="When the LLM was asked: what the model would have decided alone (empty = no audit).",
     )
+    # The further opinions the second look asked (posterior mode, ml/second_look.py), in order: each
+    # {"prompt": the template's name, "answer": 1 fits / 0 does not, "reason": the LLM's}. They weigh in
+    # the second look's verdict; only `llm_label`, the first answer, trains the model.
+    further = models.JSONField(
+        default=list, blank=True, help_text="Further opinions asked by the second look, in order."
+    )
     reason = models.TextField(blank=True, default="")
     prob = models.FloatField(null=True, blank=True)
     std = models.FloatField(null=True, blank=True)
