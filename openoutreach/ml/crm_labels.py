@@ -164,7 +164,9 @@ def second_look(
 ) -> SecondLook:
     """Apply the second look's verdicts (`Qualifier.second_look`, lead id -> (verdict, probability)) to the
     LLM-labelled rows: a promoted lead whose verdict is not "qualified" is held for review; a lead not
-    promoted whose verdict is "qualified" is promoted (a held one released, a "does not fit" overruled).
+    promoted whose verdict is "qualified" is promoted (a held one released, a "does not fit" overruled
+    when further opinions were asked: without them, the replay would promote it on the model's word, the
+    product keeps today's rule that only a person overrules the LLM's "no").
     Everything else stays as it is: a verdict without a probability (a lead the model never judged), an
     operator's label, a lead someone contacted meanwhile (`kept`). Each lead in its own transaction."""
     result = SecondLook()
@@ -180,6 +182,8 @@ def second_look(
         elif row.label != 1 and qualified:
             if row.label is None and not (row.reason.startswith(_HELD) and _LLM_REASON in row.reason):
                 continue  # not a hold this module wrote: a human decides
+            if row.llm_label == 0 and not row.further:
+                continue  # the model alone never overrules a "no" (it disputes it for a person, as before)
             action = _promote
         else:
             continue
@@ -225,19 +229,18 @@ def _hold(campaign: Campaign, row: Qualification, p: float, labels: int, task_id
 
 
 def _promote(campaign: Campaign, row: Qualification, p: float, labels: int, task_id: str) -> str:
-    """A lead the second look qualifies: its held deal back to New, or a deal created; the reason says
-    when the LLM's own first answer was "does not fit" and what overruled it."""
+    """A lead the second look qualifies: its held deal back to New, or a deal created. A "does not fit"
+    (only ever with further opinions, see `second_look`): the reason says what overruled it."""
     if row.llm_label == 1:
         reason, outcome = row.reason.split(_LLM_REASON, 1)[1], "released"
         detail = "released: a later model no longer doubts the LLM's answer"
     else:
         first = row.reason.rsplit(_LLM_REASON, 1)[1] if _LLM_REASON in row.reason else row.reason
-        others = f"the model trained on the {labels - 1} other labels"
-        if row.further:
-            words = ", ".join(_WORDS[o["answer"]] for o in row.further)
-            why = f"further opinions ({words}) overrule the LLM's first answer (does not fit); with {others}"
-        else:
-            why = f"{others} overrules the LLM's answer (does not fit); with it"
+        words = ", ".join(_WORDS[o["answer"]] for o in row.further)
+        why = (
+            f"further opinions ({words}) overrule the LLM's first answer (does not fit); with the model "
+            f"trained on the {labels - 1} other labels"
+        )
         reason, outcome = f"{_OVERRULED}{why} its fit probability is {p:.2f}{_LLM_REASON}{first}", "overruled"
         detail = f"released: {_OVERRULED}{why} its fit probability is {p:.2f}"
     ds = DealState.objects.filter(campaign=campaign, lead_id=row.lead_id).first()

@@ -48,13 +48,14 @@ class QualifierConfig:
     # A doubted "fits" answer gets a second opinion (another prompt or a stronger model) instead of being
     # held for a person, and every LLM "fits" whose leave-one-out probability is at or below
     # `second_opinion_p` too (at 10% noise, the LLM's wrong "fits" the 0.15 threshold let through sit
-    # there). 0 turns it off (doubted answers are held, as before). See simulate.run_policy. In posterior
-    # mode (`keep_posterior` > 0) it is the lower end of the ambiguous band instead: a "fits" whose
-    # posterior is at or above it and below keep_posterior is asked again (replay only).
+    # there). 0 turns it off (doubted answers are held, as before). See simulate.run_policy (replay only
+    # outside posterior mode). In posterior mode (`keep_posterior` > 0) it is the lower end of the
+    # ambiguous band instead: a "fits" whose posterior is at or above it and below keep_posterior is asked
+    # again (`further_opinions`).
     second_opinion_p: float = 0.0
     # And an LLM "does not fit" whose leave-one-out probability is at or above this gets one too: at 10%
     # noise the LLM misses a tenth of the fits, which nothing else recovers. 1.0 = off. In posterior mode:
-    # a "does not fit" whose posterior is at or above it is asked again (replay only).
+    # a "does not fit" whose posterior is at or above it is asked again (`further_opinions`).
     recheck_no_p: float = 1.0
     # A would-be automatic rejection among the `protect_k` nearest candidates (cosine, raw embedding) of a
     # lead whose rejection audit the LLM contradicted goes to the LLM instead: one audit that finds a fit

@@ -334,6 +334,14 @@ class Qualification(models.Model):
     def __str__(self) -> str:
         return f"{self.lead_id} in {self.campaign_id}: {self.label} ({self.source})"
 
+    def further_said(self) -> str:
+        """The further opinions in words, in the order asked: 'does not fit (criteria), fits (buyer)'."""
+        words = {1: "fits", 0: "does not fit"}
+        return ", ".join(
+            f"{words.get(o.get('answer'), '?')} ({str(o.get('prompt', '')).removeprefix('qualify_')})"
+            for o in self.further
+        )
+
 
 class LinkedInProfile(models.Model):
     """Pins one DjangoCRM Lead to one canonical profile URL, ever (the unique index enforces it)."""
