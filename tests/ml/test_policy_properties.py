@@ -233,7 +233,9 @@ def test_in_posterior_mode_further_opinions_go_only_where_the_posterior_is_ambig
     vectors, truth = small
     answers = noisy_oracle(truth, 0.1, seed=4)
     second = np.vstack([truth, truth])  # further opinions right about everyone: what do they decide?
-    cfg = QualifierConfig(**FAST, keep_posterior=0.7, second_opinion_p=0.01, recheck_no_p=0.05)
+    cfg = QualifierConfig(
+        **FAST, keep_posterior=0.7, second_opinion_p=0.01, recheck_no_p=0.05, further_opinions=2
+    )
 
     once = run_policy(vectors, truth, answers, QualifierConfig(**FAST, keep_posterior=0.7), BATCH)
     more = run_policy(vectors, truth, answers, cfg, BATCH, second)
