@@ -127,12 +127,12 @@ def llm_answers(campaign_id: int, lead_ids: Iterable[int] | None = None) -> dict
     parse are left out."""
     rows = Qualification.objects.filter(
         campaign_id=campaign_id, source=Qualification.Source.LLM, llm_label__in=(0, 1)
-    )
-    if lead_ids is not None:
-        rows = rows.filter(lead_id__in=list(lead_ids))
+    ).values_list("lead_id", "llm_label", "further")
+    wanted = None if lead_ids is None else set(lead_ids)  # filtered here: thousands of ids in SQL are slow
     return {
         lead_id: (int(first), *(int(opinion["answer"]) for opinion in further))
-        for lead_id, first, further in rows.values_list("lead_id", "llm_label", "further")
+        for lead_id, first, further in rows
+        if wanted is None or lead_id in wanted
     }
 
 
@@ -170,11 +170,18 @@ def second_look(
     Everything else stays as it is: a verdict without a probability (a lead the model never judged), an
     operator's label, a lead someone contacted meanwhile (`kept`). Each lead in its own transaction."""
     result = SecondLook()
-    judged = [lead for lead, (verdict, p) in verdicts.items() if p is not None and verdict != "ask"]
-    rows = Qualification.objects.filter(
-        campaign=campaign, source=Qualification.Source.LLM, llm_label__in=(0, 1), lead_id__in=judged
-    ).select_related("lead")
-    for row in rows:
+    llm_rows = Qualification.objects.filter(
+        campaign=campaign, source=Qualification.Source.LLM, llm_label__in=(0, 1)
+    )
+    moving = [  # the few rows whose state differs from their verdict, picked from the light columns
+        pk
+        for pk, lead, label in llm_rows.values_list("pk", "lead_id", "label")
+        if lead in verdicts
+        and verdicts[lead][1] is not None
+        and verdicts[lead][0] != "ask"
+        and (label == 1) != (verdicts[lead][0] == "qualified")
+    ]
+    for row in Qualification.objects.filter(pk__in=moving).select_related("lead"):
         verdict, p = verdicts[row.lead_id]
         qualified = verdict == "qualified"
         if row.label == 1 and not qualified:

@@ -30,7 +30,7 @@ from openoutreach.sandbox.llm_answers import unit
 from openoutreach.sandbox.testing import SandboxProcess
 
 NOISE = 0.15
-LEADS = 300
+LEADS = 200
 # Earned after a few labels, so one run of LEADS questions ends with a model that takes the second look.
 POSTERIOR = QualifierConfig(
     min_positives=5, min_negatives=20, keep_posterior=0.7, second_opinion_p=0.01, recheck_no_p=0.05
