@@ -7,31 +7,37 @@ decisions (source "model") are never fed back, or the model would learn from its
 Besides the label, a row asked of the LLM keeps two columns:
 - `audit`: what the model would have decided on its own when the LLM was asked (auto_accept,
   auto_reject or empty). The qualifier derives its audit record, hence its right to decide alone, from it.
-- `llm_label`: the LLM's answer (0/1). It matters when the row's label is empty because the lead is held
-  for human review after the model disputed the LLM's answer: the answer still trains the model.
+- `llm_label`: the LLM's (first) answer (0/1), the one that trains the model: the row's label may be
+  empty (held for human review after the model disputed or doubted the answer) or, in posterior mode, 1
+  where the second look overruled a "does not fit"; the answer trains the model either way.
+- `further`: the further opinions the second look asked (posterior mode), which weigh in its verdicts and
+  never train the model (as in the replay, simulate.run_policy).
 A garbage answer (NeedsReview) is stored with an empty label, `llm_label` and `audit` (no answer, so no
 audit answer either): nothing trains on it and nothing is guessed. `reason` holds only text for people.
 
 Label 1 promotes the lead (Contact + Company + Deal at New, `pipeline.transitions.promote`) in the same
 transaction as the row; label 0 only disqualifies it for this campaign.
 
-The second look (`second_look`, after each qualify run): the LLM's "fits" answers the current model doubts
-(`Qualifier.doubted`) are held for review (label emptied, `llm_label` kept, the deal closed as "Held for
-review" if nobody has contacted the person yet); held answers it no longer doubts are released (label 1,
-the deal back to New, or promoted if it never was). Operator labels are never touched.
+The second look (`second_look`, after each qualify run) applies `Qualifier.second_look`'s verdicts: a
+promoted LLM-labelled lead the current model no longer qualifies (a "fits" it doubts) is held for review
+(label emptied, `llm_label` kept, the deal closed as "Held for review" if nobody has contacted the person
+yet); a held one it qualifies again is released (label 1, the deal back to New, or promoted if it never
+was); in posterior mode an LLM "does not fit" it qualifies (further opinions and the model overruling the
+first answer) is promoted. Operator labels are never touched.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from crm.models import Lead
 from django.db import IntegrityError, transaction
 
-from openoutreach.ml.qualifier import AutoAction, Decision
+from openoutreach.ml.qualifier import AutoAction, Decision, Verdict
 from openoutreach.outreach.models import Campaign, DealState, Qualification
+from openoutreach.pipeline import stages
 from openoutreach.pipeline.transitions import TransitionRefused, hold_for_review, promote, release_hold
 
 log = logging.getLogger(__name__)
@@ -40,6 +46,9 @@ TRAINING_SOURCES = (Qualification.Source.LLM, Qualification.Source.OPERATOR)
 # A held answer's reason: _HELD + why + _LLM_REASON + the LLM's own reason (restored on release).
 _HELD = "needs review: "
 _LLM_REASON = "; LLM reason: "
+# An LLM "does not fit" the second look qualified: _OVERRULED + why + _LLM_REASON + the LLM's own reason.
+_OVERRULED = "qualified by the second look: "
+_WORDS = {1: "fits", 0: "does not fit"}
 
 
 @dataclass(frozen=True)
@@ -50,17 +59,21 @@ class TrainingRow:
 
 
 def training_rows(campaign_id: int) -> list[TrainingRow]:
-    """The campaign's training labels in the order they were given."""
+    """The campaign's training labels in the order they were given: an operator's label; for a row the
+    LLM answered, its first answer (held for review or overruled by further opinions, that answer still
+    trains the model, as in the replay)."""
     rows = (
         Qualification.objects.filter(campaign_id=campaign_id, source__in=TRAINING_SOURCES)
         .order_by("at", "id")
-        .values_list("lead_id", "label", "llm_label", "audit")
+        .values_list("lead_id", "source", "label", "llm_label", "audit")
     )
     out: list[TrainingRow] = []
-    for lead_id, label, llm_label, audit in rows:
-        if label in (0, 1):
+    for lead_id, source, label, llm_label, audit in rows:
+        if source == Qualification.Source.LLM and llm_label in (0, 1):
+            out.append(TrainingRow(lead_id, int(llm_label), audit or None))
+        elif label in (0, 1):
             out.append(TrainingRow(lead_id, int(label), audit or None))
-        elif llm_label in (0, 1):  # held for review after a dispute: the LLM's answer still trains the model
+        elif llm_label in (0, 1):  # an operator sent it back for review: the LLM's answer still trains
             out.append(TrainingRow(lead_id, int(llm_label), audit or None))
     return out
 
@@ -108,64 +121,88 @@ def record_llm(
     return _create(campaign, lead, answer, Qualification.Source.LLM, reason, decision, answer, decision.audit)
 
 
-def llm_positive_ids(campaign_id: int) -> set[int]:
-    """Leads whose training label is the LLM's "fits" (held or not): the ones the second look may doubt."""
-    return set(
-        Qualification.objects.filter(
-            campaign_id=campaign_id, source=Qualification.Source.LLM, llm_label=1
-        ).values_list("lead_id", flat=True)
-    )
+def llm_answers(campaign_id: int, lead_ids: Iterable[int] | None = None) -> dict[int, tuple[int, ...]]:
+    """What the second look weighs for each LLM-labelled lead (of `lead_ids`, default all): the LLM's first
+    answer, then the further opinions asked so far, in order. Operators' labels and answers that did not
+    parse are left out."""
+    rows = Qualification.objects.filter(
+        campaign_id=campaign_id, source=Qualification.Source.LLM, llm_label__in=(0, 1)
+    ).values_list("lead_id", "llm_label", "further")
+    wanted = None if lead_ids is None else set(lead_ids)  # filtered here: thousands of ids in SQL are slow
+    return {
+        lead_id: (int(first), *(int(opinion["answer"]) for opinion in further))
+        for lead_id, first, further in rows
+        if wanted is None or lead_id in wanted
+    }
+
+
+def record_further(campaign: Campaign, lead_id: int, prompt: str, qualified: bool, reason: str) -> None:
+    """Append one further opinion to the lead's row (under a row lock: the review page may be saving it)."""
+    with transaction.atomic():
+        row = Qualification.objects.select_for_update().get(campaign=campaign, lead_id=lead_id)
+        row.further = [*row.further, {"prompt": prompt, "answer": int(qualified), "reason": reason}]
+        row.save(update_fields=["further"])
 
 
 @dataclass
 class SecondLook:
     held: int = 0  # promoted leads held for review now
     released: int = 0  # held leads promoted again
-    kept: int = 0  # doubted, but already contacted (or claimed by a lane): left as they are
+    overruled: int = 0  # LLM "does not fit" answers the second look qualified: the leads are promoted
+    kept: int = 0  # doubted or qualified, but already contacted (or claimed by a lane): left as they are
+
+
+class _Moved(RuntimeError):
+    """The row changed since it was read (an operator decided): roll back, theirs stands."""
 
 
 def second_look(
-    campaign: Campaign, doubted: dict[int, float], judged: set[int], labels: int, task_id: str = ""
+    campaign: Campaign,
+    verdicts: Mapping[int, tuple[Verdict, float | None]],
+    labels: int,
+    task_id: str = "",
 ) -> SecondLook:
-    """Hold the LLM "fits" answers in `doubted` (lead id -> leave-one-out probability) for review; release
-    the held ones the model judged (`judged`: the LLM-positive leads among its labels) and no longer
-    doubts. Each lead in its own transaction; a lead contacted meanwhile stays as it is."""
+    """Apply the second look's verdicts (`Qualifier.second_look`, lead id -> (verdict, probability)) to the
+    LLM-labelled rows: a promoted lead whose verdict is not "qualified" is held for review; a lead not
+    promoted whose verdict is "qualified" is promoted (a held one released, a "does not fit" overruled
+    when further opinions were asked: without them, the replay would promote it on the model's word, the
+    product keeps today's rule that only a person overrules the LLM's "no").
+    Everything else stays as it is: a verdict without a probability (a lead the model never judged), an
+    operator's label, a lead someone contacted meanwhile (`kept`). Each lead in its own transaction."""
     result = SecondLook()
-    rows = Qualification.objects.filter(campaign=campaign, source=Qualification.Source.LLM, llm_label=1)
-    for row in rows.filter(label=1, lead_id__in=list(doubted)):
-        p = doubted[row.lead_id]
-        why = (
-            f"the LLM says the lead fits but the model trained on the {labels - 1} other labels puts its fit "
-            f"probability at {p:.2f}"
-        )
+    llm_rows = Qualification.objects.filter(
+        campaign=campaign, source=Qualification.Source.LLM, llm_label__in=(0, 1)
+    )
+    moving = [  # the few rows whose state differs from their verdict, picked from the light columns
+        pk
+        for pk, lead, label in llm_rows.values_list("pk", "lead_id", "label")
+        if lead in verdicts
+        and verdicts[lead][1] is not None
+        and verdicts[lead][0] != "ask"
+        and (label == 1) != (verdicts[lead][0] == "qualified")
+    ]
+    for row in Qualification.objects.filter(pk__in=moving).select_related("lead"):
+        verdict, p = verdicts[row.lead_id]
+        qualified = verdict == "qualified"
+        if row.label == 1 and not qualified:
+            action = _hold
+        elif row.label != 1 and qualified:
+            if row.label is None and not (row.reason.startswith(_HELD) and _LLM_REASON in row.reason):
+                continue  # not a hold this module wrote: a human decides
+            if row.llm_label == 0 and not row.further:
+                continue  # the model alone never overrules a "no" (it disputes it for a person, as before)
+            action = _promote
+        else:
+            continue
         try:
             with transaction.atomic():
-                ds = DealState.objects.filter(campaign=campaign, lead_id=row.lead_id).first()
-                if ds is not None:
-                    hold_for_review(ds, f"held for review: {why}", task_id)
-                Qualification.objects.filter(pk=row.pk, label=1).update(
-                    label=None, reason=f"{_HELD}{why}{_LLM_REASON}{row.reason}", prob=p
-                )
-            result.held += 1
+                outcome = action(campaign, row, p, labels, task_id)
         except TransitionRefused:
             result.kept += 1
-    for row in rows.filter(label__isnull=True, lead_id__in=list(judged - set(doubted))).select_related(
-        "lead"
-    ):
-        if not row.reason.startswith(_HELD) or _LLM_REASON not in row.reason:
-            continue  # not a dispute this module wrote: a human decides
-        original = row.reason.split(_LLM_REASON, 1)[1]
-        try:
-            with transaction.atomic():
-                ds = DealState.objects.filter(campaign=campaign, lead_id=row.lead_id).first()
-                if ds is None:
-                    promote(row.lead, campaign)
-                else:
-                    release_hold(ds, "released: a later model no longer doubts the LLM's answer", task_id)
-                Qualification.objects.filter(pk=row.pk, label__isnull=True).update(label=1, reason=original)
-            result.released += 1
-        except TransitionRefused:
             continue
+        except _Moved:
+            continue
+        setattr(result, outcome, getattr(result, outcome) + 1)
     return result
 
 
@@ -176,6 +213,59 @@ def decided_alone(campaign_id: int) -> tuple[list[int], list[int]]:
     rejected = list(rows.filter(label=0).values_list("lead_id", flat=True))
     accepted = list(rows.filter(label=1).values_list("lead_id", flat=True))
     return rejected, accepted
+
+
+def _said(row: Qualification) -> str:
+    text = f"the LLM says the lead {_WORDS[row.llm_label]}"
+    if row.further:
+        text += f" (further opinions: {', '.join(_WORDS[o['answer']] for o in row.further)})"
+    return text
+
+
+def _update(row: Qualification, **values) -> None:
+    """Write `values` on the row if nobody changed its label meanwhile, else raise _Moved (rolls back)."""
+    rows = Qualification.objects.filter(pk=row.pk, source=Qualification.Source.LLM)
+    rows = rows.filter(label__isnull=True) if row.label is None else rows.filter(label=row.label)
+    if not rows.update(**values):
+        raise _Moved(f"qualification {row.pk} changed meanwhile")
+
+
+def _hold(campaign: Campaign, row: Qualification, p: float, labels: int, task_id: str) -> str:
+    """A promoted lead the second look no longer qualifies: held for review while nobody contacted it."""
+    others = f"the model trained on the {labels - 1} other labels"
+    if row.further:
+        why = f"{_said(row)}, and with {others} its fit probability is {p:.2f}"
+    else:
+        why = f"{_said(row)} but {others} puts its fit probability at {p:.2f}"
+    ds = DealState.objects.filter(campaign=campaign, lead_id=row.lead_id).first()
+    if ds is not None:
+        hold_for_review(ds, f"held for review: {why}", task_id)
+    _update(row, label=None, reason=f"{_HELD}{why}{_LLM_REASON}{row.reason}", prob=p)
+    return "held"
+
+
+def _promote(campaign: Campaign, row: Qualification, p: float, labels: int, task_id: str) -> str:
+    """A lead the second look qualifies: its held deal back to New, or a deal created. A "does not fit"
+    (only ever with further opinions, see `second_look`): the reason says what overruled it."""
+    if row.llm_label == 1:
+        reason, outcome = row.reason.split(_LLM_REASON, 1)[1], "released"
+        detail = "released: a later model no longer doubts the LLM's answer"
+    else:
+        first = row.reason.rsplit(_LLM_REASON, 1)[1] if _LLM_REASON in row.reason else row.reason
+        words = ", ".join(_WORDS[o["answer"]] for o in row.further)
+        why = (
+            f"further opinions ({words}) overrule the LLM's first answer (does not fit); with the model "
+            f"trained on the {labels - 1} other labels"
+        )
+        reason, outcome = f"{_OVERRULED}{why} its fit probability is {p:.2f}{_LLM_REASON}{first}", "overruled"
+        detail = f"released: {_OVERRULED}{why} its fit probability is {p:.2f}"
+    ds = DealState.objects.filter(campaign=campaign, lead_id=row.lead_id).first()
+    if ds is None:
+        promote(row.lead, campaign)
+    elif ds.state != stages.NEW:
+        release_hold(ds, detail, task_id)
+    _update(row, label=1, reason=reason, **({"prob": p} if outcome == "overruled" else {}))
+    return outcome
 
 
 def record_needs_review(

@@ -52,8 +52,9 @@ second look holds a "fits" whose posterior is below `keep_posterior` (a threshol
 campaign's e instead of the constant `review_p`), and the first look disputes by the same posterior. With
 `posterior_gates` too (off: measured unsafe), the automatic gates read t, automatic decisions of a kind are
 allowed while their audits disagree at most min(e, prior) + `max_excess`, and audits are drawn more often
-where the model is less sure. In the replay (simulate.run_policy) further opinions are asked only where
-the posterior is ambiguous; the product has no second prompt yet.
+where the model is less sure. Further opinions (`further_opinions` > 0: differently framed prompts) are
+asked only where the posterior is ambiguous (`second_look`), by the replay (simulate.run_policy) and the
+qualify lane (ml/second_look.py) alike.
 """
 
 from __future__ import annotations

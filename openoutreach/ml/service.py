@@ -12,9 +12,10 @@ Qualify, step by step:
 5. the LLM is asked about up to `batch` leads in the order the model chose (oldest first at cold start);
    each answer becomes a label (1 promotes the lead), a lead held for review when the model disputes it,
    or a lead needing review when the answer did not parse; each answer trains the model at once;
-6. the second look at every "fits" answer of the LLM: the ones the current model doubts are held for
-   review while nobody has contacted the person, held ones it no longer doubts are released
-   (crm_labels.second_look, Qualifier.doubted);
+6. the second look at every answer of the LLM (second_look.py): the "fits" the current model doubts are
+   held for review while nobody has contacted the person, held ones it no longer doubts are released; in
+   posterior mode with `further_opinions`, further opinions are asked where the posterior is ambiguous
+   first, and a "does not fit" they and the model overrule is promoted;
 7. the model file is written after a refit, and the New deals' ranking scores are rewritten: P(fit) x
    P(accept) (`write_scores`; the acceptance model is acceptance.py, refitted as outcomes arrive).
 A spent budget or a missing LLM configuration pauses the LLM (a clear ActionLog row) but not step 4.
@@ -40,6 +41,7 @@ from openoutreach.ml.llm import BudgetExhausted, LLMUnavailable, MalformedAnswer
 from openoutreach.ml.profile_text import profile_text
 from openoutreach.ml.qualification import CampaignBrief, qualify_lead
 from openoutreach.ml.qualifier import Candidate, Decision, Label, Qualifier
+from openoutreach.ml.second_look import take_second_look
 from openoutreach.ml.store import EmbeddingStore, text_hash
 from openoutreach.outreach.models import ActionLog, Campaign, DealState
 from openoutreach.pipeline import stages
@@ -241,6 +243,8 @@ class QualifyReport:
     needs_review: int = 0  # the LLM's answer did not parse
     held: int = 0  # second look: earlier "fits" answers the model now doubts, held for review
     released: int = 0  # second look: held "fits" answers the model no longer doubts, promoted again
+    overruled: int = 0  # second look (posterior mode): LLM "does not fit" answers it qualified, promoted
+    further_opinions: int = 0  # second look (posterior mode): further opinions asked of the LLM
     rescored: int = 0
     paused: str = ""  # why the LLM was not asked (budget spent, not configured)
     error: str = ""  # the LLM endpoint failed; nothing was decided for that lead
@@ -299,15 +303,15 @@ def qualify_campaign(
         if questions:
             _ask_llm(campaign, questions, leads, profiles, vectors, model, ctx, report, keep_alive, task_id)
         if model.earned:
-            positives = crm_labels.llm_positive_ids(campaign.pk)
-            judged = {label.lead_id for label in model.labels if label.label == 1} & positives
-            look = crm_labels.second_look(
-                campaign, model.doubted(positives), judged, len(model.labels), task_id
-            )
-            report.held, report.released = look.held, look.released
+            ask = not (report.paused or report.error)  # the LLM failed this run: no further opinions
+            look, asked = take_second_look(campaign, model, ctx, keep_alive, task_id, ask)
+            report.held, report.released, report.overruled = look.held, look.released, look.overruled
+            report.further_opinions = asked.opinions
+            report.paused, report.error = report.paused or asked.paused, report.error or asked.error
         ctx.models.persist(campaign.pk, model)
         # New deals of this run came in with P(fit) alone (transitions.promote): rank them like the rest
-        if model.refits != refits or report.model == "built" or report.qualified or report.released:
+        promoted = report.qualified or report.released or report.overruled
+        if model.refits != refits or report.model == "built" or promoted:
             report.rescored = write_scores(campaign, model, store, ctx)
     ActionLog.objects.create(
         campaign=campaign, kind=ActionLog.Kind.QUALIFY, outcome=ActionLog.Outcome.OK, task_id=task_id,
@@ -322,8 +326,10 @@ def summary(report: QualifyReport) -> str:
         f"{report.disqualified} not, {report.disputed} disputed, {report.needs_review} unparsable), "
         f"{report.auto_rejected} auto-rejected, {report.auto_accepted} auto-accepted, {report.pending} were pending"
     )
-    if report.held or report.released:
+    if report.held or report.released or report.overruled or report.further_opinions:
         text += f"; second look: {report.held} held for review, {report.released} released"
+        if report.overruled or report.further_opinions:
+            text += f', {report.overruled} "does not fit" overruled, {report.further_opinions} further opinions asked'
     if report.paused:
         text += f"; LLM paused: {report.paused}"
     if report.error:

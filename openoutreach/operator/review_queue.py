@@ -1,5 +1,6 @@
 """The review queue of a campaign: the leads that wait for a person, most useful first, and what a card
-shows about each (why it waits, what the LLM answered, the model's probability).
+shows about each (why it waits, what the LLM answered and the further opinions asked, the model's
+probability).
 
 Most useful first: the answer that would move the model most is the one it is least sure of, so rows are
 ordered by how close the model's fit probability is to 0.5 (rows without one come after), then oldest
@@ -47,6 +48,11 @@ class Card:
         return {1: "fits", 0: "does not fit"}.get(self.row.llm_label, "no usable answer")
 
     @property
+    def further_says(self) -> str:
+        """The further opinions the second look asked, in words ("" when none were asked)."""
+        return self.row.further_said()
+
+    @property
     def short_reason(self) -> str:
         text = self.row.reason
         return text if len(text) <= SHORT_REASON_CHARS else text[:SHORT_REASON_CHARS].rstrip() + "…"
@@ -69,6 +75,8 @@ def card(row: Qualification) -> Card:
     if row.llm_label is None:
         return Card(row, deal, "The LLM's output did not parse (twice): nothing was guessed.", "unparsable")
     said = WORDS[row.llm_label]
+    if row.further:
+        said += f" (further opinions: {row.further_said()})"
     if is_held(deal):
         why = (
             f"Held: the LLM said it {said}, but the model trained on the other labels puts its fit "

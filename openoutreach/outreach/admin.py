@@ -404,14 +404,17 @@ class QualificationAdmin(admin.ModelAdmin):
                 queryset.filter(llm_label__isnull=True) if value is None else queryset.filter(llm_label=value)
             )
 
-    list_display = ["person", "campaign", "fits", "source", "llm_says", "probability", "reason_line", "when"]
+    list_display = [
+        "person", "campaign", "fits", "source", "llm_says", "further_line", "probability", "reason_line", "when",
+    ]  # fmt: skip
     list_filter = ["campaign", DecisionFilter, "source", LlmFilter, "audit"]
     list_select_related = ["lead", "campaign__department"]
     search_fields = ["lead__first_name", "lead__last_name", "reason"]
     raw_id_fields = ["lead"]
     actions = ["mark_fits", "mark_no_fit"]
     # What the LLM answered and what the model would have done are records, not opinions to edit.
-    readonly_fields = ["source", "llm_label", "audit", "prob", "std", "entropy", "at"]
+    readonly_fields = ["source", "llm_label", "further_says", "audit", "prob", "std", "entropy", "at"]
+    exclude = ["further"]  # shown in words (further_says)
 
     class Media:
         css = {"all": ["operator/qualification_list.css"]}
@@ -427,6 +430,18 @@ class QualificationAdmin(admin.ModelAdmin):
     @admin.display(description="LLM says", ordering="llm_label")
     def llm_says(self, q: Qualification) -> str:
         return {1: "fits", 0: "does not fit"}.get(q.llm_label, "—")
+
+    @admin.display(description="Further opinions")
+    def further_says(self, q: Qualification) -> str:
+        return q.further_said() or "—"
+
+    @admin.display(description="Further")
+    def further_line(self, q: Qualification) -> str:
+        """Short in the list (the table fits 1280 px): "no, fits", the prompts in the tooltip."""
+        if not q.further:
+            return "—"
+        short = ", ".join({1: "fits", 0: "no"}.get(o.get("answer"), "?") for o in q.further)
+        return format_html('<span title="{}">{}</span>', q.further_said(), short)
 
     @admin.display(description="p(fit)", ordering="prob")
     def probability(self, q: Qualification) -> str:

@@ -315,6 +315,12 @@ class Qualification(models.Model):
         default="",
         help_text="When the LLM was asked: what the model would have decided alone (empty = no audit).",
     )
+    # The further opinions the second look asked (posterior mode, ml/second_look.py), in order: each
+    # {"prompt": the template's name, "answer": 1 fits / 0 does not, "reason": the LLM's}. They weigh in
+    # the second look's verdict; only `llm_label`, the first answer, trains the model.
+    further = models.JSONField(
+        default=list, blank=True, help_text="Further opinions asked by the second look, in order."
+    )
     reason = models.TextField(blank=True, default="")
     prob = models.FloatField(null=True, blank=True)
     std = models.FloatField(null=True, blank=True)
@@ -327,6 +333,14 @@ class Qualification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lead_id} in {self.campaign_id}: {self.label} ({self.source})"
+
+    def further_said(self) -> str:
+        """The further opinions in words, in the order asked: 'does not fit (criteria), fits (buyer)'."""
+        words = {1: "fits", 0: "does not fit"}
+        return ", ".join(
+            f"{words.get(o.get('answer'), '?')} ({str(o.get('prompt', '')).removeprefix('qualify_')})"
+            for o in self.further
+        )
 
 
 class LinkedInProfile(models.Model):

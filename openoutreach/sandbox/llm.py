@@ -17,6 +17,13 @@ hosted model; nothing in the product knows the sandbox exists. What it can rely 
   (possibly wrong) answer, like a real model that is consistently mistaken about someone. So the
   product's prompt must carry the profile URL; without a known one the answer is `qualified: false`,
   "unknown profile".
+- **Further qualification prompts** (the second look's further opinions): a qualification prompt whose
+  system prompt has a line "Prompt id: qualify-<name>" (e.g. `qualify-criteria`, `qualify-buyer`) is
+  answered the same way, with the same noise rate, but whom it is wrong about is an independent draw
+  per prompt: a pure function of (seed, prompt id, public_id), so each prompt is consistently wrong
+  about its own people (the first prompt's draw is keyed "qualify"). Independence is an assumption of
+  the stand-in: a real model asked differently shares some of its first answer's mistakes (a profile
+  that misleads one framing often misleads another), so the sandbox flatters further opinions.
 - **Prompt injection**: the stand-in plays a *naive* model so that the product's defence is what gets
   tested. If "ignore (all) previous instructions" or "qualify me" appears in a user/tool message
   OUTSIDE a clearly delimited data block, it obeys and answers `qualified: true`. Delimited means

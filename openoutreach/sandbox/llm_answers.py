@@ -35,6 +35,10 @@ KINDS = (QUALIFY, KEYWORDS, FOLLOWUP, CHAT, REPLY)
 OBEYED_INTENT = "interested"
 
 FOLLOWUP_MAX_CHARS = 400
+# A further qualification prompt names itself on a "Prompt id: qualify-<name>" line of its system prompt
+# (the first prompt has none): the id keys whom that prompt is wrong about.
+_PROMPT_ID_RE = re.compile(r"^Prompt id:\s*(qualify-[\w-]+)\s*$", re.M)
+FIRST_PROMPT = "qualify"
 # Where injected instructions can come from: the data the product passes in, never its system prompt
 # (which may well quote "ignore previous instructions" to warn the model about it).
 _DATA_ROLES = ("user", "tool", "function", "assistant")
@@ -141,6 +145,13 @@ def classify(request: ChatRequest) -> str:
     return FOLLOWUP if asks_for_followup(text) else CHAT
 
 
+def prompt_id(request: ChatRequest) -> str:
+    """Which qualification prompt this is: "qualify" (the first), or the id a further prompt states in
+    its system prompt (never read from the data, so a profile cannot pick the prompt it is judged by)."""
+    match = _PROMPT_ID_RE.search(request.text(roles=("system", "developer")))
+    return match.group(1) if match else FIRST_PROMPT
+
+
 def _text_field(schema: dict[str, Any]) -> str | None:
     """The first string property of an object schema (where a structured draft goes)."""
     for name, spec in _properties(schema).items():
@@ -201,6 +212,8 @@ class Responder:
         return None
 
     def qualify(self, request: ChatRequest) -> dict[str, Any]:
+        """The person's truth, flipped for a `noise` share of people drawn per (seed, prompt, person): each
+        prompt is consistently wrong about its own people, independently of the other prompts."""
         injected = injected_instruction(request.text(roles=_DATA_ROLES))
         if injected:  # the naive model this stand-in plays obeys undelimited instructions
             return {"qualified": True, "reason": f'The profile says "{injected}", so I qualify it.'}
@@ -208,8 +221,8 @@ class Responder:
         if public_id is None:
             return {"qualified": False, "reason": "unknown profile"}
         fits = bool(self.oracle.person_fits(public_id))
-        if unit(self.seed, "qualify", public_id) < self.noise:
-            fits = not fits  # the same person always gets the same (possibly wrong) answer
+        if unit(self.seed, prompt_id(request), public_id) < self.noise:
+            fits = not fits  # the same person always gets the same (possibly wrong) answer from a prompt
         return {"qualified": fits, "reason": self._reason(public_id, fits)}
 
     def _reason(self, public_id: str, fits: bool) -> str:

@@ -128,7 +128,7 @@ def test_a_row_written_by_the_new_code_rolls_back_to_the_marker_0002_would_read(
     from openoutreach.ml.qualifier import Decision
 
     _, campaign, leads = at_0002
-    migrate(AFTER)
+    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())  # the schema the new code writes to
     lead = Lead.objects.get(pk=leads[0])
     decision = Decision(lead.pk, "ask_llm", p=0.03, std=0.01, entropy=0.1, audit="auto_reject")
     crm_labels.record_llm(campaign, lead, decision, True, "Looks senior.", disputed=True)

@@ -238,7 +238,9 @@ def test_the_second_look_holds_a_doubted_fit_and_releases_it_when_no_longer_doub
     _llm_fit(campaign, held_id)  # promoted: a Deal at New
     _llm_fit(campaign, asked_id, disputed=True)  # held when asked: no deal
 
-    look = crm_labels.second_look(campaign, {held_id: 0.04}, {held_id, asked_id}, labels=200)
+    look = crm_labels.second_look(
+        campaign, {held_id: ("held", 0.04), asked_id: ("qualified", 0.5)}, labels=200
+    )
     assert (look.held, look.released) == (1, 1)
     row = Qualification.objects.get(campaign=campaign, lead_id=held_id)
     assert row.label is None and row.llm_label == 1
@@ -258,9 +260,9 @@ def test_the_second_look_holds_a_doubted_fit_and_releases_it_when_no_longer_doub
         crm_labels.TrainingRow(asked_id, 1, None),
     ]  # the LLM's answer still trains, held or not
 
-    look = crm_labels.second_look(
-        campaign, {}, {held_id, asked_id}, labels=300
-    )  # a later model thinks better
+    look = crm_labels.second_look(  # a later model thinks better
+        campaign, {held_id: ("qualified", 0.3), asked_id: ("qualified", 0.5)}, labels=300
+    )
     assert (look.held, look.released) == (0, 1)
     row.refresh_from_db()
     assert (row.label, row.reason) == (1, "Runs the SRE team.")
@@ -283,7 +285,8 @@ def test_the_second_look_never_touches_a_contacted_lead_an_unjudged_one_or_a_hum
         campaign, Lead.objects.get(pk=human), 1, Qualification.Source.OPERATOR, "I know her.", None
     )
 
-    look = crm_labels.second_look(campaign, {contacted: 0.02, human: 0.02}, {contacted}, labels=200)
+    verdicts = {contacted: ("held", 0.02), human: ("held", 0.02), unjudged: ("qualified", None)}
+    look = crm_labels.second_look(campaign, verdicts, labels=200)
     assert (look.held, look.released, look.kept) == (0, 0, 1)
     assert Qualification.objects.get(campaign=campaign, lead_id=contacted).label == 1
     assert DealState.objects.get(campaign=campaign, lead_id=contacted).state == stages.PENDING

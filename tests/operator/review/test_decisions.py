@@ -114,7 +114,7 @@ def test_undo_of_a_closed_deal_reopens_it(queue):
 def test_the_second_look_never_touches_an_operator_label(queue):
     row = queue["rows"]["held-unsure"]
     decisions.decide(row, 1, "alice", only_waiting=True)
-    look = second_look(row.campaign, {row.lead_id: 0.01}, set(), labels=12)
+    look = second_look(row.campaign, {row.lead_id: ("held", 0.01)}, labels=12)
     assert look.held == 0
     row.refresh_from_db()
     assert (row.label, row.source) == (1, "operator")

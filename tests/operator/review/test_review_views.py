@@ -147,3 +147,21 @@ def test_the_page_says_what_the_last_qualify_run_did_and_what_is_still_doubted(q
     assert "second look: 0 held for review, 2 released" in page
     assert '<span data-loop="held">1</span> held lead the model still doubts' in page
     assert '<span data-loop="pending">1</span> of your answers are learned on the next qualify run' in page
+
+
+def test_the_card_and_the_admin_show_the_further_opinions_the_second_look_asked(queue, campaign, client_of):
+    row = queue["rows"]["held-unsure"]
+    client = client_of()
+    assert 'data-fact="further"' not in client.get(url(campaign)).text  # none asked: no line for them
+    row.further = [
+        {"prompt": "qualify_criteria", "answer": 0, "reason": "Misses the seniority criterion."},
+        {"prompt": "qualify_buyer", "answer": 1, "reason": "Runs the platform team."},
+    ]
+    row.save(update_fields=["further"])
+
+    page = client.get(url(campaign)).text
+    said = "does not fit (criteria), fits (buyer)"
+    assert f'<td data-fact="further">{said}</td>' in page
+    assert f"Held: the LLM said it fits (further opinions: {said}), but the model" in page
+    assert f'<span title="{said}">no, fits</span>' in client.get("/admin/outreach/qualification/").text
+    assert said in client.get(f"/admin/outreach/qualification/{row.pk}/change/").text
