@@ -44,17 +44,20 @@ negative" from one wrong positive and auto-rejected every real fit):
    decided nor disputed by the model.
 Only LLM (or human) labels train the model; automatic decisions are never fed back as labels.
 
-Posterior mode (`QualifierConfig.keep_posterior` > 0; an option, off by default): the calibrated p is the
-probability that the LLM says "fits", which an LLM wrong about a share e of people keeps within [e, 1-e].
-The campaign's e is estimated from its own labels (`noise_rate`), the model's evidence is de-noised
-(t = (p - e) / (1 - 2e)) and combined with the LLM's answer(s) by Bayes' rule (`fit_posterior`). Then the
-second look holds a "fits" whose posterior is below `keep_posterior` (a threshold that follows the
-campaign's e instead of the constant `review_p`), and the first look disputes by the same posterior. With
-`posterior_gates` too (off: measured unsafe), the automatic gates read t, automatic decisions of a kind are
-allowed while their audits disagree at most min(e, prior) + `max_excess`, and audits are drawn more often
-where the model is less sure. Further opinions (`further_opinions` > 0: differently framed prompts) are
-asked only where the posterior is ambiguous (`second_look`), by the replay (simulate.run_policy) and the
-qualify lane (ml/second_look.py) alike.
+The posterior policy (the default; `QualifierConfig.keep_posterior` > 0, `CONSTANT_POLICY` turns it off):
+the calibrated p is the probability that the LLM says "fits", which an LLM wrong about a share e of people
+keeps within [e, 1-e]. The campaign's e is estimated from its own labels (`noise_rate`), the model's
+evidence is de-noised (t = (p - e) / (1 - 2e), kept within [`prior_floor`, 1 - `prior_floor`]) and combined
+with the LLM's answers by Bayes' rule (`fit_posterior`). The second look (`second_look`) qualifies a lead
+whose posterior reaches `keep_posterior` (a threshold that follows the campaign's e instead of the constant
+`review_p`), asks further opinions (`further_opinions`: differently framed prompts) while it is ambiguous,
+and holds a "fits" that stays below; the replay (simulate.run_policy) and the qualify lane
+(ml/second_look.py) take the same verdicts, and the first look disputes by the same posterior. Automatic
+rejections go through the mass gates (`_mass_gates`): the lowest-t candidates whose summed t, with that of
+every lead rejected before (`remember_decided`; re-scored by the current model), stays within
+`reject_mass` of the fits the model expects in the campaign, so the recall a campaign risks unseen is
+bounded by its own estimate instead of a threshold tuned on one pool. (`posterior_gates`, thresholds on t
+with stratified audits, is an option measured unsafe and off.)
 """
 
 from __future__ import annotations
@@ -71,6 +74,7 @@ from sklearn.preprocessing import StandardScaler
 from openoutreach.ml.gp import IncrementalGP, KernelParams, optimise_kernel
 from openoutreach.ml.link import ProbitLink, fit_link, log_likelihood
 from openoutreach.ml.qualifier_values import (
+    CONSTANT_POLICY,
     LN2,
     Action,
     AuditStatus,
@@ -89,6 +93,7 @@ from openoutreach.ml.qualifier_values import (
 
 __all__ = [
     "Action",
+    "CONSTANT_POLICY",
     "AuditStatus",
     "AutoAction",
     "Candidate",

@@ -106,6 +106,12 @@ class QualifierConfig:
     seed: int = 0
 
 
+# The constant-threshold policy of earlier releases (QualifierConfig(**CONSTANT_POLICY)): kept for the
+# bench's comparison and for the tests of its mechanisms.
+CONSTANT_POLICY = dict(keep_posterior=0.0, further_opinions=0, reject_mass=0.0, recheck_no_p=1.0,
+                       max_disagreement=0.15, prior_floor=1e-4)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Label:
     """One training label (from the LLM or a human), in the order it was given.

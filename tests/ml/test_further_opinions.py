@@ -31,9 +31,15 @@ from openoutreach.sandbox.testing import SandboxProcess
 
 NOISE = 0.15
 LEADS = 200
-# Earned after a few labels, so one run of LEADS questions ends with a model that takes the second look.
+# Earned after a few labels, so one run of LEADS questions ends with a model that takes the second look;
+# no further opinions unless a test allows them.
 POSTERIOR = QualifierConfig(
-    min_positives=5, min_negatives=20, keep_posterior=0.7, second_opinion_p=0.01, recheck_no_p=0.05
+    min_positives=5,
+    min_negatives=20,
+    keep_posterior=0.7,
+    second_opinion_p=0.01,
+    recheck_no_p=0.05,
+    further_opinions=0,
 )
 
 

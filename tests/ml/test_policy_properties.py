@@ -12,12 +12,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from openoutreach.ml.qualifier import Candidate, Label, Qualifier, QualifierConfig
+from openoutreach.ml.qualifier import CONSTANT_POLICY, Candidate, Label, Qualifier, QualifierConfig
 from openoutreach.ml.simulate import noisy_oracle, run_policy, synthetic_pool
 
 LATE = 400  # leads from here on arrive after the model has earned its automatic rejections
 # Replays on a small pool with lower minimums and one PCA dimension per refit: seconds, not minutes.
-FAST = dict(pca_dims=(16,), min_negatives=50, min_positives=10)
+FAST = dict(CONSTANT_POLICY, pca_dims=(16,), min_negatives=50, min_positives=10)  # the constant thresholds
 BATCH = 25
 
 
@@ -42,8 +42,8 @@ def late_cluster(vectors: np.ndarray, truth: np.ndarray) -> np.ndarray:
 def mislearnt_model(vectors, truth, cluster, protect_k: int) -> Qualifier:
     """A model that saw the cluster's early look-alikes labelled "no" (a wrong LLM), has earned its
     rejections through agreeing audits, and then one late rejection audit in the cluster said "fits"."""
-    cfg = QualifierConfig(min_positives=5, min_negatives=20, min_audits=5, audit_window=40,
-                          max_disagreement=0.3, audit_rate=0.0, protect_k=protect_k)  # fmt: skip
+    cfg = QualifierConfig(**dict(CONSTANT_POLICY, min_positives=5, min_negatives=20, min_audits=5, audit_window=40,
+                                 max_disagreement=0.3, audit_rate=0.0, protect_k=protect_k))  # fmt: skip
     centre = vectors[cluster[0]]
     labels = []
     for i in range(LATE):
@@ -101,7 +101,7 @@ def test_a_noisy_no_the_model_rates_a_likely_fit_is_asked_again(small):
     without = run_policy(
         vectors, truth, answers, QualifierConfig(second_opinion_p=0.3, **FAST), BATCH, second
     )
-    rechecked = run_policy(vectors, truth, answers, QualifierConfig(second_opinion_p=0.3, recheck_no_p=0.5, **FAST),
+    rechecked = run_policy(vectors, truth, answers, QualifierConfig(**dict(FAST, second_opinion_p=0.3, recheck_no_p=0.5)),
                            BATCH, second)  # fmt: skip
 
     assert rechecked.recall > without.recall, (without, rechecked)
@@ -110,8 +110,8 @@ def test_a_noisy_no_the_model_rates_a_likely_fit_is_asked_again(small):
 
 def test_no_automatic_accept_before_acceptance_audits_agree(pool):
     vectors, truth = pool
-    cfg = QualifierConfig(min_positives=5, min_negatives=20, min_audits=5, std_max=1.0, entropy_max=1.0,
-                          accept_p=0.6)  # fmt: skip
+    cfg = QualifierConfig(**dict(CONSTANT_POLICY, min_positives=5, min_negatives=20, min_audits=5, std_max=1.0,
+                                 entropy_max=1.0, accept_p=0.6))  # fmt: skip
     labels = [Label(i, vectors[i], int(truth[i])) for i in range(LATE)]
     model = Qualifier.from_labels(labels, cfg, reference=vectors)
     candidates = [Candidate(i, vectors[i]) for i in range(LATE, len(truth))]
@@ -129,7 +129,9 @@ def test_no_automatic_accept_before_acceptance_audits_agree(pool):
 
 # -- the posterior (QualifierConfig.keep_posterior): the LLM's error rate estimated per campaign ----------
 
-POSTERIOR = dict(keep_posterior=0.5, min_positives=5, min_negatives=20, min_audits=5, pca_dims=(16,))
+# The posterior with the constant gates (no mass gates), further opinions as each test says.
+POSTERIOR = dict(keep_posterior=0.5, min_positives=5, min_negatives=20, min_audits=5, pca_dims=(16,),
+                 reject_mass=0.0, further_opinions=0, max_disagreement=0.15)  # fmt: skip
 GATED = dict(POSTERIOR, posterior_gates=True)  # the automatic decisions read the de-noised probability too
 
 
@@ -234,10 +236,10 @@ def test_in_posterior_mode_further_opinions_go_only_where_the_posterior_is_ambig
     answers = noisy_oracle(truth, 0.1, seed=4)
     second = np.vstack([truth, truth])  # further opinions right about everyone: what do they decide?
     cfg = QualifierConfig(
-        **FAST, keep_posterior=0.7, second_opinion_p=0.01, recheck_no_p=0.05, further_opinions=2
+        **dict(FAST, keep_posterior=0.7, second_opinion_p=0.01, recheck_no_p=0.05, further_opinions=2)
     )
 
-    once = run_policy(vectors, truth, answers, QualifierConfig(**FAST, keep_posterior=0.7), BATCH)
+    once = run_policy(vectors, truth, answers, QualifierConfig(**dict(FAST, keep_posterior=0.7)), BATCH)
     more = run_policy(vectors, truth, answers, cfg, BATCH, second)
 
     extra = more.llm_calls - once.llm_calls
@@ -249,7 +251,7 @@ def test_in_posterior_mode_further_opinions_go_only_where_the_posterior_is_ambig
 def test_without_further_opinions_allowed_the_replay_asks_none(small):
     vectors, truth = small
     answers = noisy_oracle(truth, 0.1, seed=4)
-    cfg = QualifierConfig(**FAST, keep_posterior=0.7, second_opinion_p=0.01, recheck_no_p=0.05)
+    cfg = QualifierConfig(**dict(FAST, keep_posterior=0.7, second_opinion_p=0.01, recheck_no_p=0.05))
     alone = run_policy(vectors, truth, answers, cfg, BATCH)
     offered = run_policy(vectors, truth, answers, cfg, BATCH, np.vstack([truth, truth]))
     assert offered.further_calls == 0 and offered.llm_calls == alone.llm_calls
@@ -291,7 +293,9 @@ def test_before_the_model_has_earned_a_say_every_answer_stands(small):
 
 # -- the mass gates (QualifierConfig.reject_mass): rejections bounded by the fits the model expects ------
 
-MASS = dict(POSTERIOR, keep_posterior=0.7, reject_mass=0.03, reject_t=0.05, audit_rate=0.0)
+MASS = dict(
+    POSTERIOR, keep_posterior=0.7, reject_mass=0.03, reject_t=0.05, audit_rate=0.0
+)  # the defaults' gates
 
 
 def test_mass_gates_reject_only_within_the_expected_fits_allowed(pool):

@@ -13,6 +13,7 @@ from sklearn.gaussian_process.kernels import RBF, ConstantKernel
 from openoutreach.ml import qualifier_cache
 from openoutreach.ml.gp import IncrementalGP, KernelParams, rbf
 from openoutreach.ml.qualifier import (
+    CONSTANT_POLICY,
     Candidate,
     Decision,
     Label,
@@ -77,7 +78,7 @@ def test_bald_lies_in_0_ln2_and_probabilities_in_0_1(data):
 def test_gates_need_entropy_std_and_probability(data):
     vectors, _, answers = data
     labels = labels_of(vectors, answers, 300)
-    loose = QualifierConfig(std_max=1.0, entropy_max=1.0, min_audits=0, audit_rate=0.0)
+    loose = QualifierConfig(**CONSTANT_POLICY, std_max=1.0, entropy_max=1.0, min_audits=0, audit_rate=0.0)
     decisions = Qualifier.from_labels(labels, loose).decide(
         [Candidate(i, vectors[i]) for i in range(300, 600)]
     )
@@ -88,7 +89,7 @@ def test_gates_need_entropy_std_and_probability(data):
             assert d.p <= 0.1
         else:  # unsure of p, or the lead is unlike anything labelled (the coverage gate)
             assert 0.1 < d.p < 0.9 or d.reason.startswith("unlike the labelled leads")
-    strict = QualifierConfig(std_max=1e-6, min_audits=0, audit_rate=0.0)
+    strict = QualifierConfig(**CONSTANT_POLICY, std_max=1e-6, min_audits=0, audit_rate=0.0)
     assert {d.action for d in Qualifier.from_labels(labels, strict).decide([Candidate(i, vectors[i]) for i in range(300, 600)])} == {"ask_llm"}  # fmt: skip
 
 
@@ -207,7 +208,8 @@ def test_the_second_look_doubts_an_llm_fit_among_non_fits_but_never_a_humans(dat
     vectors, truth, _ = data
     labels = [Label(i, vectors[i], int(truth[i])) for i in range(400)]
     wrong = next(i for i in range(400, len(truth)) if truth[i] == 0)  # a non-fit the LLM calls a fit
-    model = Qualifier.from_labels([*labels, Label(wrong, vectors[wrong], 1)])
+    constant = QualifierConfig(**CONSTANT_POLICY)  # Qualifier.doubted: the constant-threshold second look
+    model = Qualifier.from_labels([*labels, Label(wrong, vectors[wrong], 1)], constant)
     assert model.earned
 
     doubted = model.doubted()
@@ -216,5 +218,5 @@ def test_the_second_look_doubts_an_llm_fit_among_non_fits_but_never_a_humans(dat
     assert len(set(doubted) & set(real_fits)) <= 0.1 * len(real_fits)  # real fits are rarely doubted
     assert wrong not in model.doubted(llm_positives=set(real_fits))  # a human's label is never doubted
 
-    few = Qualifier.from_labels([*labels[:60], Label(wrong, vectors[wrong], 1)])
+    few = Qualifier.from_labels([*labels[:60], Label(wrong, vectors[wrong], 1)], constant)
     assert not few.earned and few.doubted() == {}  # nothing is doubted before the model earned it
