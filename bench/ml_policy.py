@@ -5,8 +5,8 @@ Pool: the first `--size` people of the seed-7 sandbox population, their Voyager 
 browser layer's parser, profile text embedded with the offline MiniLM (the same vectors for every
 scenario: the population does not depend on it). Each scenario's hidden rule is the truth; the LLM is the
 stand-in's rule (truth flipped for a fixed share of people, always the same people). Recall and precision
-are against the hidden truth. A second opinion (when the config asks for one) is wrong about as many
-people, drawn independently of the first (an assumption: a real second prompt or model may share some
+are against the hidden truth. Each further prompt (the defaults ask up to two per ambiguous lead) is
+wrong about as many people, drawn independently of the first (an assumption: a real second prompt or model may share some
 of the first one's mistakes). Active learning is path-dependent, so every order is reported, not only the
 mean: the goal is recall and precision >= 0.9 on each one.
 
@@ -14,7 +14,8 @@ Columns: calls = LLM calls; rej/acc = automatic rejections/acceptances; held = L
 doubted or disputed (held for a person, counted as not qualified); qual = leads qualified; calls/fit = LLM
 calls per truly fitting lead found; e_hat = the model's estimate of the LLM's error rate at the end;
 miss:rej/held/no = real fits missed because the model rejected them alone / they were held / the LLM
-said no; bad_acc = non-fits the model accepted alone; sec = wall time of the replay.
+said no; bad_acc = non-fits the model accepted alone; again:y/n = further opinions asked about leads the LLM
+first said fit / did not fit; sec = wall time of the replay.
 
 Usage: .venv/bin/python bench/ml_policy.py [--scenarios devops,exec_buyers] [--orders 0,1,2,3,4,5]
        [--noise 0.05,0.1] [--size 2000] [--population 3000] [--vectors-cache FILE.npz] [--threads 1] [--config k=v,...]
@@ -77,12 +78,13 @@ def main() -> None:
     parser.add_argument("--noise", default="0.05,0.1", help="shares of people the LLM is wrong about")
     parser.add_argument("--vectors-cache", type=Path, default=None)
     parser.add_argument("--threads", type=int, default=int(os.environ.get("ML_THREADS", "1")))
-    parser.add_argument("--opinions", type=int, default=1, help="further opinions on a doubted fit (1 or 2)")
+    parser.add_argument("--opinions", type=int, default=2,
+                        help="further prompts the replay can ask (1 or 2; the config's further_opinions caps them)")  # fmt: skip
     parser.add_argument("--config", default="", help="QualifierConfig overrides, e.g. review_p=0.1")
     args = parser.parse_args()
     print(f"math libraries: {limit_math_threads(args.threads)}")
     config = parse_config(args.config)
-    print(f"config: {args.config or 'defaults'}; further opinions on a doubted fit: up to {args.opinions}")
+    print(f"config: {args.config or 'defaults'}; further prompts available: {args.opinions}")
     started = time.perf_counter()
     population = args.population or args.size
     vectors = embedded_vectors(population, args.vectors_cache)[: args.size]

@@ -69,7 +69,8 @@ class QualifierConfig:
     further_opinions: int = 2
     # The model's de-noised evidence, as the posterior's prior, is kept within [prior_floor, 1 - prior_floor]:
     # a model that has not learnt a kind of fit puts it near 0, and without a floor no number of agreeing
-    # answers could qualify it. At 0.005, three agreeing "fits" qualify anyone at 5% or 10% noise, two do not.
+    # answers could qualify it. At 0.005, three agreeing "fits" qualify anyone at 5% or 10% noise; two, a lead
+    # the model rates at t >= ~0.006 at 5% noise (~0.02 at 10%).
     prior_floor: float = 0.005
     # Mass gates (posterior policy; 0 = off): automatic rejections are the candidates of lowest de-noised
     # fit probability t (at most `reject_t`) whose summed t (the fits the model expects among them),
