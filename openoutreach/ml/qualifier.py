@@ -490,13 +490,14 @@ class Qualifier:
     def mass_gates(self) -> bool:
         return self.posterior_mode and (self.config.reject_mass > 0 or self.config.accept_mass > 0)
 
-    def _fit_mass(self, x: np.ndarray, noise: float) -> np.ndarray:
-        """E[t] per row: the de-noised fit probability averaged over the posterior draws (each draw clipped
-        to [0, 1] before averaging, so a row the model is unsure of keeps some mass even where its mean
-        probability is below the LLM's error rate)."""
+    def _fit_mass(self, x: np.ndarray, *noises: float) -> list[np.ndarray]:
+        """E[t] per row, for each error rate in `noises`: the de-noised fit probability averaged over the
+        posterior draws (each draw clipped to [0, 1] before averaging, so a row the model is unsure of
+        keeps some mass even where its mean probability is below the LLM's error rate). One prediction
+        serves every error rate."""
         mean, std = self.gp.predict_latent(self.features.transform(x))
         samples = self.link(mean[:, None] + std[:, None] * self._draws[None, :])
-        return np.clip((samples - noise) / (1.0 - 2.0 * noise), 0.0, 1.0).mean(axis=1)
+        return [np.clip((samples - e) / (1.0 - 2.0 * e), 0.0, 1.0).mean(axis=1) for e in noises]
 
     def _mass_gates(self, x: np.ndarray, residual: np.ndarray) -> dict[int, AutoAction]:
         """Which candidate rows the model would decide alone under the mass gates (see QualifierConfig):
@@ -506,12 +507,11 @@ class Qualifier:
         cfg = self.config
         e = self.noise_rate()
         e_rej, e_acc = min(e, cfg.noise_prior), max(e, cfg.noise_prior)
-        t_rej = self._fit_mass(x, e_rej)
-        t_acc = self._fit_mass(x, e_acc)
-        past_rej = float(self._fit_mass(np.vstack(self.rejected), e_rej).sum()) if self.rejected else 0.0
-        past_acc = (
-            float((1 - self._fit_mass(np.vstack(self.accepted), e_acc)).sum()) if self.accepted else 0.0
-        )
+        t_rej, t_acc = self._fit_mass(x, e_rej, e_acc)
+        past_rej = float(self._fit_mass(np.vstack(self.rejected), e_rej)[0].sum()) if self.rejected else 0.0
+        past_acc = 0.0
+        if cfg.accept_mass > 0 and self.accepted:
+            past_acc = float((1 - self._fit_mass(np.vstack(self.accepted), e_acc)[0]).sum())
         labelled_fits = max((self.n_positive - e * len(self.labels)) / (1.0 - 2.0 * e), 1.0)
         fits = labelled_fits + float(t_rej.sum()) + past_rej
         covered = residual <= self.residual_limit
@@ -525,7 +525,7 @@ class Qualifier:
             room -= t_rej[i]
             would[int(i)] = "auto_reject"
         room = cfg.accept_mass * fits - past_acc
-        for i in np.argsort(-t_acc, kind="stable"):
+        for i in np.argsort(-t_acc, kind="stable") if cfg.accept_mass > 0 else ():
             if not covered[i] or int(i) in would:
                 continue
             if room < 1.0 - t_acc[i] or t_acc[i] < cfg.accept_t:

@@ -308,9 +308,9 @@ def test_mass_gates_reject_only_within_the_expected_fits_allowed(pool):
     assert len(rejected) >= 50, "the model should reject non-fits it knows (else this shows nothing)"
     fresh = Qualifier.from_labels(labels, QualifierConfig(**MASS), reference=vectors)
     e = min(fresh.noise_rate(), fresh.config.noise_prior)
-    expected = float(fresh._fit_mass(vectors[rejected], e).sum())
+    expected = float(fresh._fit_mass(vectors[rejected], e)[0].sum())
     fits_hat = (fresh.n_positive - fresh.noise_rate() * LATE) / (1 - 2 * fresh.noise_rate())
-    assert expected <= 0.03 * (fits_hat + fresh._fit_mass(vectors[LATE:], e).sum()) + 1e-9
+    assert expected <= 0.03 * (fits_hat + fresh._fit_mass(vectors[LATE:], e)[0].sum()) + 1e-9
     assert truth[rejected].sum() <= 2, truth[rejected].sum()
     # The budget is spent: what it rejected is remembered (and re-scored), so it does not reject again.
     again = [d for d in model.decide([c for c in candidates if c.lead_id not in set(rejected)])
