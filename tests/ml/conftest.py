@@ -8,11 +8,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import numpy as np
 import pytest
 import uvicorn
 from starlette.applications import Starlette
 
-from openoutreach.ml.embeddings import Embedder
+from openoutreach.ml.embeddings import DIM, Embedder
 from openoutreach.ml.sandbox_pool import SandboxPool, sandbox_pool
 from openoutreach.sandbox.llm import LLMStandIn
 from openoutreach.sandbox.oracle import Oracle
@@ -23,9 +24,34 @@ def model_cache(tmp_path_factory):
     return tmp_path_factory.mktemp("models")
 
 
+class SessionEmbedder(Embedder):
+    """The real model, remembering what it embedded this session: many tests enrich the same sandbox
+    profiles into fresh data dirs (so the product's own embedding store starts empty each time), and
+    embedding them again cost ~7 s per 200 profiles per test. Each text is embedded by the model once;
+    the vectors are the model's own."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.seen: dict[str, np.ndarray] = {}
+
+    def embed(self, texts):
+        if isinstance(texts, str):
+            return super().embed(texts)  # the TypeError the product raises
+        new = list(dict.fromkeys(t for t in texts if t not in self.seen))
+        for text, vector in zip(new, super().embed(new), strict=True):
+            self.seen[text] = vector
+        return np.array([self.seen[t] for t in texts], dtype=np.float32).reshape(len(texts), DIM)
+
+
+@pytest.fixture(scope="session")
+def model_embedder(model_cache) -> Embedder:
+    """The model itself, nothing remembered: for the tests of embedding."""
+    return Embedder(cache_dir=model_cache, batch_size=16)
+
+
 @pytest.fixture(scope="session")
 def embedder(model_cache) -> Embedder:
-    return Embedder(cache_dir=model_cache, batch_size=16)
+    return SessionEmbedder(cache_dir=model_cache, batch_size=16)
 
 
 @pytest.fixture(scope="session")

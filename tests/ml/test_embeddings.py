@@ -16,6 +16,12 @@ from openoutreach.ml import onnx_minilm
 from openoutreach.ml.embeddings import Embedder, UnknownModel
 
 
+@pytest.fixture
+def embedder(model_embedder) -> Embedder:
+    """Here the model itself, not the session's remembering one (conftest.SessionEmbedder)."""
+    return model_embedder
+
+
 def test_vectors_are_384_d_unit_norm_and_related_texts_are_closer(embedder):
     texts = ["Head of DevOps at a SaaS company", "Site reliability engineering manager, cloud platform",
              "Pastry chef in a family bakery in Lyon"]  # fmt: skip
