@@ -57,7 +57,9 @@ rejections go through the mass gates (`_mass_gates`): the lowest-t candidates wh
 every lead rejected before (`remember_decided`; re-scored by the current model), stays within
 `reject_mass` of the fits the model expects in the campaign, so the recall a campaign risks unseen is
 bounded by its own estimate instead of a threshold tuned on one pool. (`posterior_gates`, thresholds on t
-with stratified audits, is an option measured unsafe and off.)
+with stratified audits, is an option measured unsafe and off; `recall_target`, a budget of (1 - target) of
+the expected fits less those expected lost among the answered leads (`expected_lost`), is an option
+measured no better and off.)
 """
 
 from __future__ import annotations
@@ -124,6 +126,7 @@ class Qualifier:
         self.last_refit: int | None = None
         self.rejected: list[np.ndarray] = []  # vectors of the leads it rejected alone (mass gates)
         self.accepted: list[np.ndarray] = []  # and of those it accepted alone
+        self.answers: dict[int, tuple[int, ...]] = {}  # the LLM's answers per lead (recall target)
         self.refits = 0
         rng = np.random.default_rng(self.config.seed)
         half = rng.standard_normal(self.config.mc_samples // 2)
@@ -486,9 +489,16 @@ class Qualifier:
         self.rejected = [np.asarray(v, dtype=np.float64).ravel() for v in rejected]
         self.accepted = [np.asarray(v, dtype=np.float64).ravel() for v in accepted]
 
+    def remember_answers(self, answers: Mapping[int, Sequence[int]]) -> None:
+        """The LLM's answers per lead (the first, then the further opinions), as the CRM keeps them: the
+        recall target (`expected_lost`) weighs each labelled lead on all of them. The replay gives them after
+        each second look, the qualify run before it decides."""
+        self.answers = {lead: tuple(int(a) for a in said) for lead, said in answers.items()}
+
     @property
     def mass_gates(self) -> bool:
-        return self.posterior_mode and (self.config.reject_mass > 0 or self.config.accept_mass > 0)
+        cfg = self.config
+        return self.posterior_mode and (cfg.reject_mass > 0 or cfg.recall_target > 0 or cfg.accept_mass > 0)
 
     def _fit_mass(self, x: np.ndarray, *noises: float) -> list[np.ndarray]:
         """E[t] per row, for each error rate in `noises`: the de-noised fit probability averaged over the
@@ -516,7 +526,10 @@ class Qualifier:
         fits = labelled_fits + float(t_rej.sum()) + past_rej
         covered = residual <= self.residual_limit
         would: dict[int, AutoAction] = {}
-        room = cfg.reject_mass * fits - past_rej
+        if cfg.recall_target > 0:
+            room = (1.0 - cfg.recall_target) * fits - past_rej - self.expected_lost(e)
+        else:
+            room = cfg.reject_mass * fits - past_rej
         for i in np.argsort(t_rej, kind="stable"):
             if not covered[i]:
                 continue
@@ -533,6 +546,20 @@ class Qualifier:
             room -= 1.0 - t_acc[i]
             would[int(i)] = "auto_accept"
         return would
+
+    def expected_lost(self, noise: float) -> float:
+        """The fits the model expects among the labelled leads that will not be qualified: the summed
+        posterior P(fit | the other labels, every answer about the lead, `remember_answers`) of each lead
+        whose posterior stays below `keep_posterior` (rejected, or held for a person). A lead whose
+        answers are not known counts with its label as its one answer."""
+        loo = self.loo_p()
+        lost = 0.0
+        for label in self.labels:
+            said = self.answers.get(label.lead_id, (label.label,))
+            post = float(self.fit_posterior(loo[label.lead_id], said, noise, self.config.prior_floor))
+            if post < self.config.keep_posterior:
+                lost += post
+        return lost
 
     def _protected(self, x: np.ndarray) -> np.ndarray:
         """Which candidate rows are among the `protect_k` nearest (cosine) of a lead whose rejection audit

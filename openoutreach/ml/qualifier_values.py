@@ -80,6 +80,11 @@ class QualifierConfig:
     # recall / precision cost of deciding alone is bounded whatever the pool, instead of a probability
     # threshold tuned on one pool. Measured: no automatic accept ever reached accept_t, so accept_mass is 0.
     reject_mass: float = 0.03
+    # Recall target (0 = off; replaces reject_mass when set): the rejection budget is what is left of
+    # (1 - recall_target) of the expected fits once the fits the model expects to lose among the LLM's
+    # "does not fit" answers and the held "fits" (their posteriors, summed) are taken out, so a campaign
+    # whose LLM errs more rejects less alone.
+    recall_target: float = 0.0
     reject_t: float = 0.05
     accept_mass: float = 0.0
     accept_t: float = 0.9

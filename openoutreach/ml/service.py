@@ -290,6 +290,8 @@ def qualify_campaign(
                 list(vectors_of(store, ctx.embedder, rejected).values()),
                 list(vectors_of(store, ctx.embedder, accepted).values()),
             )
+            if model.config.recall_target > 0:  # the fits it expects to lose among the answered leads
+                model.remember_answers(crm_labels.llm_answers(campaign.pk))
         refits = model.refits
         report.labels, report.mode = len(model.labels), model.mode
         decisions = model.decide(

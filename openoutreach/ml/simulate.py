@@ -179,6 +179,7 @@ def _posterior_opinions(
             counts[answers[lead][0]] += 1
     for lead, (verdict, _) in verdicts.items():
         final[lead] = {"qualified": 1, "held": -1, "rejected": 0}[verdict]
+    model.remember_answers(answers)  # for the recall target (QualifierConfig.recall_target)
     return calls
 
 

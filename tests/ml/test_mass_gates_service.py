@@ -5,6 +5,8 @@ decided_alone, Qualifier.remember_decided). Real DB, real embeddings, the sandbo
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from openoutreach.ml import crm_labels
@@ -19,13 +21,17 @@ MASS = QualifierConfig(keep_posterior=0.7, reject_mass=0.03, reject_t=1.0, min_p
                        min_audits=3, audit_rate=0.0, max_disagreement=0.5, pca_dims=(16,))  # fmt: skip
 
 
-@pytest.fixture
-def ctx(tmp_path, embedder, sandbox) -> MLContext:
+def context(tmp_path, embedder, sandbox, config: QualifierConfig) -> MLContext:
     settings = LLMSettings(
         base_url=f"{sandbox.base_url}/v1", api_key="sk-test", model="sandbox", timeout=10, max_retries=0
     )
     return MLContext(embeddings_db=tmp_path / "embeddings.duckdb", models_dir=tmp_path / "models",
-                     embedder=embedder, llm=settings, qualifier=MASS)  # fmt: skip
+                     embedder=embedder, llm=settings, qualifier=config)  # fmt: skip
+
+
+@pytest.fixture
+def ctx(tmp_path, embedder, sandbox) -> MLContext:
+    return context(tmp_path, embedder, sandbox, MASS)
 
 
 def would_reject(campaign, ctx: MLContext, remember: bool) -> int:
@@ -61,3 +67,25 @@ def test_the_rejection_budget_spent_in_earlier_runs_counts_in_later_ones(profile
     assert remembering < forgetful, (remembering, forgetful)  # the spent budget is not granted again
     next_run = qualify_campaign(campaign.pk, batch=0, ctx=ctx)
     assert next_run.auto_rejected == remembering  # the lane's model remembered them too
+
+
+def test_with_a_recall_target_the_lane_weighs_every_answer_the_crm_keeps(
+    profiles, enrich, campaign, tmp_path, embedder, sandbox
+):
+    """QualifierConfig.recall_target: the room to reject alone is what the target leaves once the fits
+    expected among the answered leads are taken out (Qualifier.expected_lost, tested on its own in
+    test_policy_properties), weighed on every answer the CRM keeps, further opinions included: the lane
+    hands them to the model before it decides."""
+    ctx = context(tmp_path, embedder, sandbox, replace(MASS, reject_mass=0.0, recall_target=0.9))
+    enrich(profiles[:80])
+    qualify_campaign(campaign.pk, batch=40, ctx=ctx)
+    first = Qualification.objects.filter(campaign=campaign, source="llm", llm_label=1).first()
+    crm_labels.record_further(campaign, first.lead_id, "qualify_criteria", False, "not in the ideal customer")
+    kept = crm_labels.llm_answers(campaign.pk)
+    assert len(kept) == 40 and kept[first.lead_id][:2] == (1, 0)
+
+    qualify_campaign(campaign.pk, batch=0, ctx=ctx)
+
+    with ctx.store() as store:
+        model, how = campaign_model(campaign, store, ctx)
+    assert how == "memory" and model.answers == kept  # what it decided on (before this run's second look)

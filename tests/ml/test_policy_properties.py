@@ -328,3 +328,38 @@ def test_mass_gates_do_not_reject_a_cluster_of_fits_arriving_late(pool):
                 if d.action == "auto_reject"}  # fmt: skip
     assert len(rejected) >= 50
     assert not rejected & cluster, sorted(rejected & cluster)
+
+
+def test_a_recall_target_leaves_less_to_reject_alone_the_more_fits_the_answers_lose(pool):
+    """With `recall_target`, the rejection budget is (1 - target) of the expected fits minus the fits the
+    model expects to lose among the answered leads: the same model, told that further opinions disputed
+    the LLM's "fits" about half the fits it labelled, rejects less alone (and within what is left)."""
+    vectors, truth = pool
+    labels = [Label(i, vectors[i], int(truth[i]), "auto_reject" if truth[i] == 0 and i % 4 == 0 else None)
+              for i in range(LATE)]  # fmt: skip
+    config = QualifierConfig(**dict(MASS, reject_mass=0.0, recall_target=0.9))
+    candidates = [Candidate(i, vectors[i]) for i in range(LATE, len(truth))]
+    fits = [label.lead_id for label in labels if label.label == 1]
+    outcomes = {}
+    for name, disputed in (("confirmed", ()), ("disputed", fits[::2])):
+        model = Qualifier.from_labels(labels, config, reference=vectors)
+        model.remember_answers(
+            {label.lead_id: (label.label, 0, 0) if label.lead_id in disputed else (label.label,)
+             for label in labels}
+        )  # fmt: skip
+        e = model.noise_rate()
+        lost = model.expected_lost(e)
+        fits_hat = (model.n_positive - e * LATE) / (1 - 2 * e)
+        fits_hat += float(model._fit_mass(vectors[LATE:], min(e, config.noise_prior))[0].sum())
+        rejected = [d.lead_id for d in model.decide(candidates) if d.action == "auto_reject"]
+        spent = (
+            float(model._fit_mass(vectors[rejected], min(e, config.noise_prior))[0].sum())
+            if rejected
+            else 0.0
+        )
+        assert spent + lost <= 0.1 * fits_hat + 1e-9 or not rejected, (name, spent, lost, fits_hat)
+        outcomes[name] = (lost, len(rejected))
+    (lost_ok, rejected_ok), (lost_bad, rejected_bad) = outcomes["confirmed"], outcomes["disputed"]
+    assert rejected_ok >= 50, "the model should reject non-fits it knows (else this shows nothing)"
+    assert lost_bad > lost_ok + 0.3 * len(fits[::2]), (lost_ok, lost_bad)
+    assert rejected_bad < rejected_ok, (rejected_ok, rejected_bad)
