@@ -507,6 +507,8 @@ class Qualifier:
         serves every error rate."""
         mean, std = self.gp.predict_latent(self.features.transform(x))
         samples = self.link(mean[:, None] + std[:, None] * self._draws[None, :])
+        if not self.config.mass_per_draw:  # the mean probability, de-noised (see QualifierConfig)
+            return [self.denoise(samples.mean(axis=1), e) for e in noises]
         return [np.clip((samples - e) / (1.0 - 2.0 * e), 0.0, 1.0).mean(axis=1) for e in noises]
 
     def _mass_gates(self, x: np.ndarray, residual: np.ndarray) -> dict[int, AutoAction]:

@@ -86,6 +86,11 @@ class QualifierConfig:
     # whose LLM errs more rejects less alone.
     recall_target: float = 0.0
     reject_t: float = 0.05
+    # How the mass gates read t of a candidate: True = the de-noised probability of each posterior draw,
+    # clipped to [0, 1], then averaged (a candidate the model is unsure of keeps mass even where its mean
+    # probability is below the LLM's error rate; so does one it is sure of, a little); False = the mean
+    # probability de-noised and clipped (a sure non-fit carries none).
+    mass_per_draw: bool = True
     accept_mass: float = 0.0
     accept_t: float = 0.9
     # Posterior policy without mass gates (reject_mass and accept_mass 0): the constant gates above, or with

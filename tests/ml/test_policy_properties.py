@@ -318,12 +318,13 @@ def test_mass_gates_reject_only_within_the_expected_fits_allowed(pool):
     assert len(again) < len(rejected) / 5, len(again)
 
 
-def test_mass_gates_do_not_reject_a_cluster_of_fits_arriving_late(pool):
+@pytest.mark.parametrize("per_draw", [True, False], ids=["t-per-draw", "t-of-the-mean"])
+def test_mass_gates_do_not_reject_a_cluster_of_fits_arriving_late(pool, per_draw):
     vectors, truth = pool
     early, late, cluster = late_arrivals_without_their_cluster(vectors, truth)
     labels = [Label(i, vectors[i], int(truth[i]), "auto_reject" if truth[i] == 0 and i % 4 == 0 else None)
               for i in early]  # fmt: skip
-    model = Qualifier.from_labels(labels, QualifierConfig(**MASS), reference=vectors)
+    model = Qualifier.from_labels(labels, QualifierConfig(**MASS, mass_per_draw=per_draw), reference=vectors)
     rejected = {d.lead_id for d in model.decide([Candidate(i, vectors[i]) for i in late])
                 if d.action == "auto_reject"}  # fmt: skip
     assert len(rejected) >= 50
