@@ -59,7 +59,8 @@ every lead rejected before (`remember_decided`; re-scored by the current model),
 bounded by its own estimate instead of a threshold tuned on one pool. (`posterior_gates`, thresholds on t
 with stratified audits, is an option measured unsafe and off; `recall_target`, a budget of (1 - target) of
 the expected fits less those expected lost among the answered leads (`expected_lost`), is an option
-measured no better and off.)
+measured no better and off; so is `mass_per_draw` false, t of the mean probability instead of each draw's,
+which rejected unseen fits the model was sure of.)
 """
 
 from __future__ import annotations
@@ -529,7 +530,7 @@ class Qualifier:
         covered = residual <= self.residual_limit
         would: dict[int, AutoAction] = {}
         if cfg.recall_target > 0:
-            room = (1.0 - cfg.recall_target) * fits - past_rej - self.expected_lost(e)
+            room = (1.0 - cfg.recall_target) * fits - past_rej - self.expected_lost()
         else:
             room = cfg.reject_mass * fits - past_rej
         for i in np.argsort(t_rej, kind="stable"):
@@ -549,19 +550,17 @@ class Qualifier:
             would[int(i)] = "auto_accept"
         return would
 
-    def expected_lost(self, noise: float) -> float:
+    def expected_lost(self) -> float:
         """The fits the model expects among the labelled leads that will not be qualified: the summed
-        posterior P(fit | the other labels, every answer about the lead, `remember_answers`) of each lead
-        whose posterior stays below `keep_posterior` (rejected, or held for a person). A lead whose
-        answers are not known counts with its label as its one answer."""
-        loo = self.loo_p()
-        lost = 0.0
-        for label in self.labels:
-            said = self.answers.get(label.lead_id, (label.label,))
-            post = float(self.fit_posterior(loo[label.lead_id], said, noise, self.config.prior_floor))
-            if post < self.config.keep_posterior:
-                lost += post
-        return lost
+        posterior of each lead the second look does not qualify (rejected, or held for a person), on every
+        answer about it (`remember_answers`; a lead whose answers are not known counts with its label as its
+        one answer). 0 before the model has earned a say."""
+        answers = {label.lead_id: self.answers.get(label.lead_id, (label.label,)) for label in self.labels}
+        return sum(
+            post
+            for verdict, post in self.second_look(answers).values()
+            if verdict != "qualified" and post is not None
+        )
 
     def _protected(self, x: np.ndarray) -> np.ndarray:
         """Which candidate rows are among the `protect_k` nearest (cosine) of a lead whose rejection audit

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,7 +13,10 @@ import pytest
 import uvicorn
 from starlette.applications import Starlette
 
+from openoutreach.ml.context import MLContext
 from openoutreach.ml.embeddings import DIM, Embedder
+from openoutreach.ml.llm import LLMSettings
+from openoutreach.ml.qualifier import QualifierConfig
 from openoutreach.ml.sandbox_pool import SandboxPool, sandbox_pool
 from openoutreach.sandbox.llm import LLMStandIn
 from openoutreach.sandbox.oracle import Oracle
@@ -52,6 +55,21 @@ def model_embedder(model_cache) -> Embedder:
 @pytest.fixture(scope="session")
 def embedder(model_cache) -> Embedder:
     return SessionEmbedder(cache_dir=model_cache, batch_size=16)
+
+
+@pytest.fixture
+def sandbox_ml_context(tmp_path, embedder) -> Callable[..., MLContext]:
+    """`make(server, config=None)`: an MLContext in the test's tmp dir whose LLM is `server`'s stand-in
+    (a sandbox process over HTTP: `.base_url`), with the qualifier `config` (default: the defaults)."""
+
+    def make(server, config: QualifierConfig | None = None) -> MLContext:
+        settings = LLMSettings(
+            base_url=f"{server.base_url}/v1", api_key="sk-test", model="sandbox", timeout=10, max_retries=0
+        )
+        return MLContext(tmp_path / "embeddings.duckdb", tmp_path / "models", embedder, settings,
+                         qualifier=config or QualifierConfig())  # fmt: skip
+
+    return make
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,6 @@ from dataclasses import replace
 import pytest
 
 from openoutreach.ml import crm_labels
-from openoutreach.ml.context import MLContext
 from openoutreach.ml.llm import InMemoryBudget, LLMClient, LLMSettings
 from openoutreach.ml.qualification import (
     FURTHER_PROMPTS,
@@ -54,15 +53,6 @@ def noisy_server() -> Iterator[SandboxProcess]:
 def noisy(noisy_server) -> SandboxProcess:
     noisy_server.control.reset()
     return noisy_server
-
-
-def context(tmp_path, embedder, server, config: QualifierConfig) -> MLContext:
-    settings = LLMSettings(
-        base_url=f"{server.base_url}/v1", api_key="sk-test", model="sandbox", timeout=10, max_retries=0
-    )
-    return MLContext(
-        tmp_path / "embeddings.duckdb", tmp_path / "models", embedder, settings, qualifier=config
-    )
 
 
 def qualify_calls(server) -> int:
@@ -150,10 +140,10 @@ def test_each_further_prompt_is_consistently_wrong_about_its_own_people(noisy_se
 
 
 def test_in_posterior_mode_a_run_asks_further_opinions_where_ambiguous_and_applies_the_verdicts(
-    noisy, profiles, enrich, campaign, tmp_path, embedder
+    noisy, profiles, enrich, campaign, sandbox_ml_context
 ):
     leads = enrich(profiles[:LEADS])
-    ctx = context(tmp_path, embedder, noisy, replace(POSTERIOR, further_opinions=2))
+    ctx = sandbox_ml_context(noisy, replace(POSTERIOR, further_opinions=2))
 
     report = qualify_campaign(campaign.pk, batch=LEADS, ctx=ctx)
 
@@ -205,10 +195,10 @@ def test_in_posterior_mode_a_run_asks_further_opinions_where_ambiguous_and_appli
     ids=["posterior-no-further", "not-posterior"],
 )  # fmt: skip
 def test_without_further_opinions_the_second_look_holds_the_doubted_fits_as_before(
-    noisy, profiles, enrich, campaign, tmp_path, embedder, config
+    noisy, profiles, enrich, campaign, sandbox_ml_context, config
 ):
     enrich(profiles[:LEADS])
-    ctx = context(tmp_path, embedder, noisy, config)
+    ctx = sandbox_ml_context(noisy, config)
 
     report = qualify_campaign(campaign.pk, batch=LEADS, ctx=ctx)
 
@@ -226,12 +216,12 @@ def test_without_further_opinions_the_second_look_holds_the_doubted_fits_as_befo
 
 
 def test_a_failing_further_opinion_stops_the_asking_and_every_lead_keeps_its_verdict(
-    noisy, profiles, enrich, campaign, tmp_path, embedder
+    noisy, profiles, enrich, campaign, sandbox_ml_context
 ):
     enrich(profiles[:LEADS])
-    qualify_campaign(campaign.pk, batch=LEADS, ctx=context(tmp_path, embedder, noisy, POSTERIOR))
+    qualify_campaign(campaign.pk, batch=LEADS, ctx=sandbox_ml_context(noisy, POSTERIOR))
     trained = crm_labels.training_rows(campaign.pk)
-    asking = context(tmp_path, embedder, noisy, replace(POSTERIOR, further_opinions=2))
+    asking = sandbox_ml_context(noisy, replace(POSTERIOR, further_opinions=2))
 
     states = []
     for fault, error, calls in (("llm_error_rate", "HTTP 5", 1), ("llm_garbage_rate", "did not parse", 2)):

@@ -11,7 +11,6 @@ import pytest
 
 from openoutreach.ml import crm_labels
 from openoutreach.ml.context import MLContext
-from openoutreach.ml.llm import LLMSettings
 from openoutreach.ml.qualifier import Candidate, QualifierConfig
 from openoutreach.ml.service import campaign_model, embed_leads, pending_leads, qualify_campaign, vectors_of
 from openoutreach.outreach.models import Qualification
@@ -21,17 +20,9 @@ MASS = QualifierConfig(keep_posterior=0.7, reject_mass=0.03, reject_t=1.0, min_p
                        min_audits=3, audit_rate=0.0, max_disagreement=0.5, pca_dims=(16,))  # fmt: skip
 
 
-def context(tmp_path, embedder, sandbox, config: QualifierConfig) -> MLContext:
-    settings = LLMSettings(
-        base_url=f"{sandbox.base_url}/v1", api_key="sk-test", model="sandbox", timeout=10, max_retries=0
-    )
-    return MLContext(embeddings_db=tmp_path / "embeddings.duckdb", models_dir=tmp_path / "models",
-                     embedder=embedder, llm=settings, qualifier=config)  # fmt: skip
-
-
 @pytest.fixture
-def ctx(tmp_path, embedder, sandbox) -> MLContext:
-    return context(tmp_path, embedder, sandbox, MASS)
+def ctx(sandbox_ml_context, sandbox) -> MLContext:
+    return sandbox_ml_context(sandbox, MASS)
 
 
 def would_reject(campaign, ctx: MLContext, remember: bool) -> int:
@@ -70,13 +61,13 @@ def test_the_rejection_budget_spent_in_earlier_runs_counts_in_later_ones(profile
 
 
 def test_with_a_recall_target_the_lane_weighs_every_answer_the_crm_keeps(
-    profiles, enrich, campaign, tmp_path, embedder, sandbox
+    profiles, enrich, campaign, sandbox_ml_context, sandbox
 ):
     """QualifierConfig.recall_target: the room to reject alone is what the target leaves once the fits
     expected among the answered leads are taken out (Qualifier.expected_lost, tested on its own in
     test_policy_properties), weighed on every answer the CRM keeps, further opinions included: the lane
     hands them to the model before it decides."""
-    ctx = context(tmp_path, embedder, sandbox, replace(MASS, reject_mass=0.0, recall_target=0.9))
+    ctx = sandbox_ml_context(sandbox, replace(MASS, reject_mass=0.0, recall_target=0.9))
     enrich(profiles[:80])
     qualify_campaign(campaign.pk, batch=40, ctx=ctx)
     first = Qualification.objects.filter(campaign=campaign, source="llm", llm_label=1).first()

@@ -349,7 +349,7 @@ def test_a_recall_target_leaves_less_to_reject_alone_the_more_fits_the_answers_l
              for label in labels}
         )  # fmt: skip
         e = model.noise_rate()
-        lost = model.expected_lost(e)
+        lost = model.expected_lost()
         fits_hat = (model.n_positive - e * LATE) / (1 - 2 * e)
         fits_hat += float(model._fit_mass(vectors[LATE:], min(e, config.noise_prior))[0].sum())
         rejected = [d.lead_id for d in model.decide(candidates) if d.action == "auto_reject"]

@@ -12,7 +12,6 @@ import pytest
 from openoutreach.ml import crm_labels
 from openoutreach.ml.context import MLContext
 from openoutreach.ml.drafting import draft_for_deal, generate_campaign_keywords
-from openoutreach.ml.llm import LLMSettings
 from openoutreach.ml.qualification import profile_block
 from openoutreach.ml.qualifier import Decision
 from openoutreach.ml.service import (
@@ -31,16 +30,8 @@ def llm_calls(sandbox) -> int:
 
 
 @pytest.fixture
-def ctx(tmp_path, embedder, sandbox) -> MLContext:
-    settings = LLMSettings(
-        base_url=f"{sandbox.base_url}/v1", api_key="sk-test", model="sandbox", timeout=10, max_retries=0
-    )
-    return MLContext(
-        embeddings_db=tmp_path / "embeddings.duckdb",
-        models_dir=tmp_path / "models",
-        embedder=embedder,
-        llm=settings,
-    )
+def ctx(sandbox_ml_context, sandbox) -> MLContext:
+    return sandbox_ml_context(sandbox)
 
 
 def test_the_qualification_prompt_quotes_the_profile_with_its_url(profiles):
