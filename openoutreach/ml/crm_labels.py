@@ -215,6 +215,19 @@ def decided_alone(campaign_id: int) -> tuple[list[int], list[int]]:
     return rejected, accepted
 
 
+def take_back(campaign: Campaign, lead_ids: Iterable[int]) -> int:
+    """Automatic rejections the model no longer makes (QualifierConfig.revisit_rejections): their rows go,
+    so the leads are pending again and asked like any other (the rows were the model's own decisions,
+    never labels; nobody contacts a rejected lead). A row someone changed meanwhile stays. Returns how many
+    went."""
+    ids = list(lead_ids)
+    if not ids:
+        return 0
+    rows = Qualification.objects.filter(campaign=campaign, source=Qualification.Source.MODEL, label=0)
+    deleted, _ = rows.filter(lead_id__in=ids).delete()
+    return deleted
+
+
 def _said(row: Qualification) -> str:
     text = f"the LLM says the lead {_WORDS[row.llm_label]}"
     if row.further:

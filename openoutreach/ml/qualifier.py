@@ -56,7 +56,9 @@ and holds a "fits" that stays below; the replay (simulate.run_policy) and the qu
 rejections go through the mass gates (`_mass_gates`): the lowest-t candidates whose summed t, with that of
 every lead rejected before (`remember_decided`; re-scored by the current model), stays within
 `reject_mass` of the fits the model expects in the campaign, so the recall a campaign risks unseen is
-bounded by its own estimate instead of a threshold tuned on one pool. (`posterior_gates`, thresholds on t
+bounded by its own estimate instead of a threshold tuned on one pool. That estimate is checked against the
+campaign's own labels (`mass_scale`, `calibrate_mass`): the fits the answers show among the labelled
+leads the model would have rejected, against the fits their t expects, scale it. (`posterior_gates`, thresholds on t
 with stratified audits, is an option measured unsafe and off; `recall_target`, a budget of (1 - target) of
 the expected fits less those expected lost among the answered leads (`expected_lost`), is an option
 measured no better and off; so is `mass_per_draw` false, t of the mean probability instead of each draw's,
@@ -127,7 +129,8 @@ class Qualifier:
         self.last_refit: int | None = None
         self.rejected: list[np.ndarray] = []  # vectors of the leads it rejected alone (mass gates)
         self.accepted: list[np.ndarray] = []  # and of those it accepted alone
-        self.answers: dict[int, tuple[int, ...]] = {}  # the LLM's answers per lead (recall target)
+        self.answers: dict[int, tuple[int, ...]] = {}  # the LLM's answers per lead (calibration, target)
+        self.calibration: tuple[int, float, int] | None = None  # mass_scale: found, expected, leads
         self.refits = 0
         rng = np.random.default_rng(self.config.seed)
         half = rng.standard_normal(self.config.mc_samples // 2)
@@ -492,9 +495,27 @@ class Qualifier:
 
     def remember_answers(self, answers: Mapping[int, Sequence[int]]) -> None:
         """The LLM's answers per lead (the first, then the further opinions), as the CRM keeps them: the
-        recall target (`expected_lost`) weighs each labelled lead on all of them. The replay gives them after
-        each second look, the qualify run before it decides."""
+        mass gates' calibration (`mass_scale`) and the recall target (`expected_lost`) weigh each labelled
+        lead on all of them. The replay gives them after each second look, the qualify run before it
+        decides."""
         self.answers = {lead: tuple(int(a) for a in said) for lead, said in answers.items()}
+
+    def revisits(self) -> bool:
+        """Whether the leads rejected alone so far are to be looked at again (`revisit_rejections`, under
+        the mass gates, once there is a model): see `doubted_rejections`."""
+        return self.config.revisit_rejections and self.mass_gates and not self.cold
+
+    def doubted_rejections(self, vectors: np.ndarray) -> np.ndarray:
+        """Which of these leads, rejected alone earlier, the current model would no longer reject alone:
+        their de-noised fit probability t, read as the mass gates read it, is now above `reject_t`. They
+        are taken back and asked like any other lead (nobody contacts a rejected lead, so nothing is
+        lost); the others stay rejected and count against the budget (`remember_decided`). So a young
+        model's burst of rejections is not final once it learns better."""
+        x = np.atleast_2d(np.asarray(vectors, dtype=np.float64))
+        if self.cold or not len(x):
+            return np.zeros(len(x), dtype=bool)
+        noise = min(self.noise_rate(), self.config.noise_prior)
+        return self._fit_mass(x, noise)[0] > self.config.reject_t
 
     @property
     def mass_gates(self) -> bool:
@@ -525,8 +546,10 @@ class Qualifier:
         past_acc = 0.0
         if cfg.accept_mass > 0 and self.accepted:
             past_acc = float((1 - self._fit_mass(np.vstack(self.accepted), e_acc)[0]).sum())
+        scale = self.mass_scale(e_rej) if cfg.calibrate_mass > 0 else 1.0
+        past_rej *= scale
         labelled_fits = max((self.n_positive - e * len(self.labels)) / (1.0 - 2.0 * e), 1.0)
-        fits = labelled_fits + float(t_rej.sum()) + past_rej
+        fits = labelled_fits + scale * float(t_rej.sum()) + past_rej
         covered = residual <= self.residual_limit
         would: dict[int, AutoAction] = {}
         if cfg.recall_target > 0:
@@ -536,9 +559,9 @@ class Qualifier:
         for i in np.argsort(t_rej, kind="stable"):
             if not covered[i]:
                 continue
-            if room < t_rej[i] or t_rej[i] > cfg.reject_t:
+            if room < scale * t_rej[i] or t_rej[i] > cfg.reject_t:
                 break
-            room -= t_rej[i]
+            room -= scale * t_rej[i]
             would[int(i)] = "auto_reject"
         room = cfg.accept_mass * fits - past_acc
         for i in np.argsort(-t_acc, kind="stable") if cfg.accept_mass > 0 else ():
@@ -549,6 +572,30 @@ class Qualifier:
             room -= 1.0 - t_acc[i]
             would[int(i)] = "auto_accept"
         return would
+
+    def mass_scale(self, noise: float) -> float:
+        """The campaign's own check of the mass gates (`calibrate_mass`): among the labelled leads whose
+        leave-one-out t (read as the gates read it, with error rate `noise`) is at most `reject_t` (people
+        the model, trained on the others, would reject alone), how many fits the answers show against how
+        many their t expects. A lead counts as a fit when at least half of its answers say so (the first
+        and the further opinions, `remember_answers`; its label alone when none are known), so one noisy
+        "fits" that the further opinions overrule does not count. Returns (found + w) / (expected + w), w =
+        `calibrate_mass`; 1 when the labels show nothing either way."""
+        cfg = self.config
+        mean, var = self.gp.loo()
+        samples = self.link(mean[:, None] + np.sqrt(var)[:, None] * self._draws[None, :])
+        if cfg.mass_per_draw:
+            t = np.clip((samples - noise) / (1.0 - 2.0 * noise), 0.0, 1.0).mean(axis=1)
+        else:
+            t = self.denoise(samples.mean(axis=1), noise)
+        low = t <= cfg.reject_t
+        found = 0
+        for label, is_low in zip(self.labels, low, strict=True):
+            said = self.answers.get(label.lead_id, (label.label,))
+            found += bool(is_low) and sum(said) > 0 and 2 * sum(said) >= len(said)
+        expected = float(t[low].sum())
+        self.calibration = (found, expected, int(low.sum()))
+        return (cfg.calibrate_mass + found) / (cfg.calibrate_mass + expected)
 
     def expected_lost(self) -> float:
         """The fits the model expects among the labelled leads that will not be qualified: the summed

@@ -85,6 +85,18 @@ class QualifierConfig:
     # "does not fit" answers and the held "fits" (their posteriors, summed) are taken out, so a campaign
     # whose LLM errs more rejects less alone.
     recall_target: float = 0.0
+    # Calibration of the mass gates by the campaign's own labels (0 = off): the fits the model expects
+    # among the unlabelled leads are scaled by (found + w) / (expected + w), where `expected` sums the
+    # leave-one-out t of the labelled leads the model rates at most `reject_t`, `found` counts those among
+    # them that the LLM's answers (the first and the further opinions) call fits by at least half, and w is
+    # this weight (a Gamma prior centred on 1). A model that overstates the fits where it is sure rejects
+    # more alone; one whose low-rated labels keep turning out fits rejects less (Qualifier.mass_scale).
+    calibrate_mass: float = 1.0
+    # Revisit (mass gates only): while its rejections are allowed, the model decides again, at each run and
+    # with the newcomers, about every lead it rejected alone before; one it would no longer reject is taken
+    # back and asked like any other (nobody contacts a rejected lead, so nothing is lost), and the budget is
+    # spent on the leads it rejects now. A young model's early burst of rejections is not final.
+    revisit_rejections: bool = True
     reject_t: float = 0.05
     # How the mass gates read t of a candidate: True = the de-noised probability of each posterior draw,
     # clipped to [0, 1], then averaged (a candidate the model is unsure of keeps mass even where its mean

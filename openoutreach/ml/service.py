@@ -8,7 +8,9 @@ Qualify, step by step:
 1. pending leads: enriched, available, without a label or a deal in this campaign, oldest first;
 2. vectors for them (at most `embed_limit` new ones per run) and for every labelled lead;
 3. the model of the campaign's training labels (LLM and operator labels, in order) from the cache;
-4. the model's earned automatic decisions are written (never used as training labels);
+4. the model's earned automatic decisions are written (never used as training labels); under the mass
+   gates, the leads it rejected alone before and now doubts (`Qualifier.doubted_rejections`) are taken
+   back first (their rows go) and join the pending leads;
 5. the LLM is asked about up to `batch` leads in the order the model chose (oldest first at cold start);
    each answer becomes a label (1 promotes the lead), a lead held for review when the model disputes it,
    or a lead needing review when the answer did not parse; each answer trains the model at once;
@@ -43,7 +45,7 @@ from openoutreach.ml.qualification import CampaignBrief, qualify_lead
 from openoutreach.ml.qualifier import Candidate, Decision, Label, Qualifier
 from openoutreach.ml.second_look import take_second_look
 from openoutreach.ml.store import EmbeddingStore, text_hash
-from openoutreach.outreach.models import ActionLog, Campaign, DealState
+from openoutreach.outreach.models import ActionLog, Campaign, DealState, Qualification
 from openoutreach.pipeline import stages
 from openoutreach.pipeline.leads import parsed_profile
 
@@ -236,6 +238,7 @@ class QualifyReport:
     mode: str = "cold"
     auto_accepted: int = 0
     auto_rejected: int = 0
+    taken_back: int = 0  # earlier automatic rejections the current model doubts (revisit): asked again
     llm_calls: int = 0  # leads the LLM was asked about (a retry after garbage is inside one)
     qualified: int = 0
     disqualified: int = 0
@@ -263,6 +266,21 @@ def pending_leads(campaign: Campaign) -> list[Lead]:
     )
 
 
+def rejected_alone(campaign: Campaign) -> list[int]:
+    """The leads the model rejected alone in this campaign that it may decide again (revisit): still
+    available, and nobody made a deal of them since."""
+    return list(
+        Lead.objects.filter(
+            qualifications__campaign=campaign,
+            qualifications__source=Qualification.Source.MODEL,
+            qualifications__label=0,
+            linkedin__unavailable_reason="",
+        )
+        .exclude(deal_states__campaign=campaign)
+        .values_list("pk", flat=True)
+    )
+
+
 def qualify_campaign(
     campaign_id: int,
     batch: int,
@@ -286,11 +304,16 @@ def qualify_campaign(
         model, report.model = campaign_model(campaign, store, ctx, pool)
         if model.mass_gates:  # the budget its earlier automatic decisions spent
             rejected, accepted = crm_labels.decided_alone(campaign.pk)
+            spent = vectors_of(store, ctx.embedder, rejected)
+            if model.revisits() and spent:  # rejections the current model doubts: taken back, asked
+                back = _take_back(campaign, model, spent)
+                report.taken_back = len(back)
+                _add_pending(back, leads, profiles, vectors)
+                spent = {lead: vector for lead, vector in spent.items() if lead not in back}
             model.remember_decided(
-                list(vectors_of(store, ctx.embedder, rejected).values()),
-                list(vectors_of(store, ctx.embedder, accepted).values()),
+                list(spent.values()), list(vectors_of(store, ctx.embedder, accepted).values())
             )
-            if model.config.recall_target > 0:  # the fits it expects to lose among the answered leads
+            if model.config.recall_target > 0 or model.config.calibrate_mass > 0:  # every answer kept
                 model.remember_answers(crm_labels.llm_answers(campaign.pk))
         refits = model.refits
         report.labels, report.mode = len(model.labels), model.mode
@@ -322,12 +345,42 @@ def qualify_campaign(
     return report
 
 
+def _take_back(
+    campaign: Campaign, model: Qualifier, spent: Mapping[int, np.ndarray]
+) -> dict[int, np.ndarray]:
+    """The leads rejected alone earlier that the current model doubts (Qualifier.doubted_rejections) and
+    that are still open (`rejected_alone`): their rows go (crm_labels.take_back). Returns their vectors."""
+    open_ = set(rejected_alone(campaign))
+    ids = [lead for lead in spent if lead in open_]
+    if not ids:
+        return {}
+    doubted = model.doubted_rejections(np.stack([spent[lead] for lead in ids]))
+    back = [ids[k] for k in np.flatnonzero(doubted)]
+    crm_labels.take_back(campaign, back)
+    return {lead: spent[lead] for lead in back}
+
+
+def _add_pending(
+    back: Mapping[int, np.ndarray],
+    leads: dict[int, Lead],
+    profiles: dict[int, Mapping[str, Any]],
+    vectors: dict[int, np.ndarray],
+) -> None:
+    """Leads taken back join this run's pending leads (a lead whose profile is gone waits)."""
+    for lead in Lead.objects.filter(pk__in=list(back)):
+        profile = parsed_profile(lead)
+        if profile is not None:
+            leads[lead.pk], profiles[lead.pk], vectors[lead.pk] = lead, profile, back[lead.pk]
+
+
 def summary(report: QualifyReport) -> str:
     text = (
         f"{report.mode}, {report.labels} labels: {report.llm_calls} asked the LLM ({report.qualified} fit, "
         f"{report.disqualified} not, {report.disputed} disputed, {report.needs_review} unparsable), "
         f"{report.auto_rejected} auto-rejected, {report.auto_accepted} auto-accepted, {report.pending} were pending"
     )
+    if report.taken_back:
+        text += f"; {report.taken_back} earlier automatic rejections taken back (asked like the others)"
     if report.held or report.released or report.overruled or report.further_opinions:
         text += f"; second look: {report.held} held for review, {report.released} released"
         if report.overruled or report.further_opinions:

@@ -89,14 +89,23 @@ def run_policy(
     second_said: dict = {}  # lead -> the further opinions' answers (asked once)
     further = np.zeros((0, len(truth)), dtype=int) if second is None else np.atleast_2d(second)
     further = further[: cfg.further_opinions]  # posterior mode: what the k-th further prompt answers
-    while pending:
+    alone: set[int] = set()  # the leads rejected alone (and not taken back)
+    while True:
+        if alone and model.revisits():  # rejections the current model doubts are taken back and asked
+            ids = sorted(alone)
+            back = {ids[k] for k in np.flatnonzero(model.doubted_rejections(vectors[ids]))}
+            alone -= back
+            pending = sorted({*pending, *back})
+            model.remember_decided(vectors[sorted(alone)] if alone else [], model.accepted)
+        if not pending:
+            break
         decisions = model.decide([Candidate(i, vectors[i]) for i in pending])
+        alone |= {d.lead_id for d in decisions if d.action == "auto_reject"}
         done: set[int] = set()
         for d in decisions:
             if d.action != "ask_llm":
                 final[d.lead_id] = 1 if d.action == "auto_accept" else 0
                 auto_accepted += d.action == "auto_accept"
-                auto_rejected += d.action == "auto_reject"
                 done.add(d.lead_id)
         for d in [d for d in decisions if d.action == "ask_llm"][:batch]:
             answer = int(answers[d.lead_id])
@@ -137,6 +146,7 @@ def run_policy(
             else:
                 final[label.lead_id] = -1 if label.lead_id in doubted else 1
         pending = [i for i in pending if i not in done]
+    auto_rejected = len(alone)
     disputed = int(sum(final[label.lead_id] == -1 for label in model.labels))
     recall, precision, agreement = score(final, truth)
     labelled = np.zeros(len(truth), dtype=bool)
@@ -179,7 +189,7 @@ def _posterior_opinions(
             counts[answers[lead][0]] += 1
     for lead, (verdict, _) in verdicts.items():
         final[lead] = {"qualified": 1, "held": -1, "rejected": 0}[verdict]
-    model.remember_answers(answers)  # for the recall target (QualifierConfig.recall_target)
+    model.remember_answers(answers)  # for the calibration and the recall target (QualifierConfig)
     return calls
 
 

@@ -331,6 +331,70 @@ def test_mass_gates_do_not_reject_a_cluster_of_fits_arriving_late(pool, per_draw
     assert not rejected & cluster, sorted(rejected & cluster)
 
 
+def test_the_mass_gates_follow_what_the_campaign_s_low_rated_labels_turned_out_to_be(pool):
+    """QualifierConfig.calibrate_mass: the fits the model expects among the people it would reject are
+    checked against its own labels of people it rates as low (leave-one-out), on every answer about them.
+    Labels from a 5%-wrong LLM whose mistakes the further opinions overruled: none of the low-rated fit, and
+    it rejects more alone than the uncalibrated gates (its first answers alone would count the noisy "fits"
+    as found). Further opinions that say half of the low-rated fit: it rejects less."""
+    vectors, truth = pool
+    said = noisy_oracle(truth, 0.05, seed=3)
+    labels = [Label(i, vectors[i], int(said[i]), "auto_reject" if said[i] == 0 and i % 4 == 0 else None)
+              for i in range(LATE)]  # fmt: skip
+    candidates = [Candidate(i, vectors[i]) for i in range(LATE, len(truth))]
+    overruled = {i: (int(said[i]),) if said[i] == truth[i] else (int(said[i]), int(truth[i]), int(truth[i]))
+                 for i in range(LATE)}  # fmt: skip
+
+    def rejects(calibrate: float, answers: dict) -> tuple[Qualifier, int]:
+        config = QualifierConfig(**dict(MASS, reject_mass=0.01, calibrate_mass=calibrate))  # the budget binds
+        model = Qualifier.from_labels(labels, config, reference=vectors)
+        model.remember_answers(answers)
+        return model, sum(d.action == "auto_reject" for d in model.decide(candidates))
+
+    _, plain = rejects(0.0, overruled)
+    model, clean = rejects(1.0, overruled)
+    found, expected, low = model.calibration
+    assert low >= 100 and found == 0 and expected > 1, model.calibration
+    assert clean > plain >= 50, (plain, clean)
+    assert rejects(1.0, {i: (int(said[i]),) for i in range(LATE)})[0].calibration[0] > 0  # noisy "fits"
+    confirmed = {i: (0, 1, 1) if answer == (0,) and i % 2 else answer for i, answer in overruled.items()}
+    model, doubtful = rejects(1.0, confirmed)
+    assert model.calibration[0] >= low // 3, model.calibration
+    assert doubtful < plain, (plain, doubtful)
+
+
+def test_rejections_the_model_later_doubts_are_taken_back(pool):
+    """QualifierConfig.revisit_rejections: a model that learnt a cluster of fits as non-fits (its early
+    look-alikes were labelled "does not fit") rejects the cluster's late members alone; once fits of the
+    cluster are labelled, the model doubts those rejections (Qualifier.doubted_rejections: t above
+    reject_t) and they are taken back, while its other rejections stand."""
+    vectors, truth = pool
+    cluster = late_cluster(vectors, truth)
+    centre = vectors[cluster[0]]
+    labels = [Label(i, vectors[i], 0 if vectors[i] @ centre > 0.7 else int(truth[i]),
+                    "auto_reject" if truth[i] == 0 and i % 4 == 0 else None) for i in range(LATE)]  # fmt: skip
+    config = QualifierConfig(**dict(MASS, reject_mass=0.2))
+    young = Qualifier.from_labels(labels, config, reference=vectors)
+    rejected = [d.lead_id for d in young.decide([Candidate(i, vectors[i]) for i in range(LATE, len(truth))])
+                if d.action == "auto_reject"]  # fmt: skip
+    unseen = [i for i in rejected if i in set(cluster)]
+    assert len(unseen) >= 4, "the mislearnt model should reject the cluster alone (else this shows nothing)"
+    assert not young.doubted_rejections(vectors[rejected]).any()  # it does not doubt itself
+
+    learnt = unseen[: len(unseen) // 2]  # rejection audits (or operators) said these fit
+    later = Qualifier.from_labels(labels + [Label(i, vectors[i], 1, "auto_reject") for i in learnt], config,
+                                  reference=vectors)  # fmt: skip
+    rest = [i for i in unseen if i not in learnt]
+    others = [i for i in rejected if truth[i] == 0]
+    doubted, doubted_others = (
+        later.doubted_rejections(vectors[rest]),
+        later.doubted_rejections(vectors[others]),
+    )
+    assert doubted.mean() >= 0.5 and doubted_others.mean() < 0.05, (doubted, doubted_others.mean())
+    off = Qualifier.from_labels(later.labels, QualifierConfig(**dict(MASS, revisit_rejections=False)))
+    assert later.revisits() and not off.revisits()
+
+
 def test_a_recall_target_leaves_less_to_reject_alone_the_more_fits_the_answers_lose(pool):
     """With `recall_target`, the rejection budget is (1 - target) of the expected fits minus the fits the
     model expects to lose among the answered leads: the same model, told that further opinions disputed
