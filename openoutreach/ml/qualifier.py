@@ -58,7 +58,10 @@ every lead rejected before (`remember_decided`; re-scored by the current model),
 `reject_mass` of the fits the model expects in the campaign, so the recall a campaign risks unseen is
 bounded by its own estimate instead of a threshold tuned on one pool. That estimate is checked against the
 campaign's own labels (`mass_scale`, `calibrate_mass`): the fits the answers show among the labelled
-leads the model would have rejected, against the fits their t expects, scale it. (`posterior_gates`, thresholds on t
+leads the model would have rejected, against the fits their t expects, scale it. And a rejection is not
+final: a lead rejected alone whose t the current model puts above `reject_t` is taken back and asked
+(`doubted_rejections`, `revisit_rejections`), so a young model's first burst of rejections is corrected
+once it learns better. (`posterior_gates`, thresholds on t
 with stratified audits, is an option measured unsafe and off; `recall_target`, a budget of (1 - target) of
 the expected fits less those expected lost among the answered leads (`expected_lost`), is an option
 measured no better and off; so is `mass_per_draw` false, t of the mean probability instead of each draw's,
