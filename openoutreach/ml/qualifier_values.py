@@ -92,10 +92,12 @@ class QualifierConfig:
     # this weight (a Gamma prior centred on 1). A model that overstates the fits where it is sure rejects
     # more alone; one whose low-rated labels keep turning out fits rejects less (Qualifier.mass_scale).
     calibrate_mass: float = 1.0
-    # Revisit (mass gates only): while its rejections are allowed, the model decides again, at each run and
-    # with the newcomers, about every lead it rejected alone before; one it would no longer reject is taken
-    # back and asked like any other (nobody contacts a rejected lead, so nothing is lost), and the budget is
-    # spent on the leads it rejects now. A young model's early burst of rejections is not final.
+    # Revisits (mass gates only): at each run the model looks again at every lead it rejected alone before;
+    # one whose t is now above `reject_t` (Qualifier.doubted_rejections) is taken back and asked like any
+    # other (nobody contacts a rejected lead, so nothing is lost); the others stay rejected and count against
+    # the budget. A young model's early burst of rejections is not final. Measured and not kept: deciding
+    # every earlier rejection again within the budget (each reshuffle of the lowest t is asked: more calls),
+    # and taking back only above a higher t (fewer calls on four pools, lower recall on two).
     revisit_rejections: bool = True
     reject_t: float = 0.05
     # How the mass gates read t of a candidate: True = the de-noised probability of each posterior draw,

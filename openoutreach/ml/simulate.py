@@ -66,8 +66,9 @@ def run_policy(
 ) -> PolicyOutcome:
     """Each round: decide over every undecided lead, apply the automatic decisions, ask the LLM about
     the `batch` best-ranked others (oldest-first at cold start), then take the second look at every "fits"
-    answer (`Qualifier.doubted`: hold or release), as each qualify run of the service does. Until nobody
-    is left. Nobody is contacted here, so every held lead can still be held; in the product a lead whose
+    answer (`Qualifier.doubted`: hold or release), as each qualify run of the service does. Before each
+    round, the leads rejected alone that the current model doubts are taken back and decided again with
+    the others (`Qualifier.doubted_rejections`, as the qualify lane does). Until nobody is left. Nobody is contacted here, so every held lead can still be held; in the product a lead whose
     invitation went out before a later model doubted it stays contacted (the connect lane takes the
     highest-ranked first, and a doubtful lead ranks low).
 
