@@ -532,9 +532,13 @@ class Qualifier:
         serves every error rate."""
         mean, std = self.gp.predict_latent(self.features.transform(x))
         samples = self.link(mean[:, None] + std[:, None] * self._draws[None, :])
+        return [self._mass_of(samples, e) for e in noises]
+
+    def _mass_of(self, samples: np.ndarray, noise: float) -> np.ndarray:
+        """E[t] per row of link draws (rows x draws), as the mass gates read it (`mass_per_draw`)."""
         if not self.config.mass_per_draw:  # the mean probability, de-noised (see QualifierConfig)
-            return [self.denoise(samples.mean(axis=1), e) for e in noises]
-        return [np.clip((samples - e) / (1.0 - 2.0 * e), 0.0, 1.0).mean(axis=1) for e in noises]
+            return self.denoise(samples.mean(axis=1), noise)
+        return np.clip((samples - noise) / (1.0 - 2.0 * noise), 0.0, 1.0).mean(axis=1)
 
     def _mass_gates(self, x: np.ndarray, residual: np.ndarray) -> dict[int, AutoAction]:
         """Which candidate rows the model would decide alone under the mass gates (see QualifierConfig):
@@ -586,11 +590,7 @@ class Qualifier:
         `calibrate_mass`; 1 when the labels show nothing either way."""
         cfg = self.config
         mean, var = self.gp.loo()
-        samples = self.link(mean[:, None] + np.sqrt(var)[:, None] * self._draws[None, :])
-        if cfg.mass_per_draw:
-            t = np.clip((samples - noise) / (1.0 - 2.0 * noise), 0.0, 1.0).mean(axis=1)
-        else:
-            t = self.denoise(samples.mean(axis=1), noise)
+        t = self._mass_of(self.link(mean[:, None] + np.sqrt(var)[:, None] * self._draws[None, :]), noise)
         low = t <= cfg.reject_t
         found = 0
         for label, is_low in zip(self.labels, low, strict=True):

@@ -45,7 +45,7 @@ from openoutreach.ml.qualification import CampaignBrief, qualify_lead
 from openoutreach.ml.qualifier import Candidate, Decision, Label, Qualifier
 from openoutreach.ml.second_look import take_second_look
 from openoutreach.ml.store import EmbeddingStore, text_hash
-from openoutreach.outreach.models import ActionLog, Campaign, DealState, Qualification
+from openoutreach.outreach.models import ActionLog, Campaign, DealState
 from openoutreach.pipeline import stages
 from openoutreach.pipeline.leads import parsed_profile
 
@@ -266,16 +266,11 @@ def pending_leads(campaign: Campaign) -> list[Lead]:
     )
 
 
-def rejected_alone(campaign: Campaign) -> list[int]:
-    """The leads the model rejected alone in this campaign that it may decide again (revisit): still
-    available, and nobody made a deal of them since."""
-    return list(
-        Lead.objects.filter(
-            qualifications__campaign=campaign,
-            qualifications__source=Qualification.Source.MODEL,
-            qualifications__label=0,
-            linkedin__unavailable_reason="",
-        )
+def reopenable(campaign: Campaign, lead_ids: list[int]) -> set[int]:
+    """Which of these leads, rejected alone by the model, may be taken back (revisit): still available,
+    and nobody made a deal of them since."""
+    return set(
+        Lead.objects.filter(pk__in=lead_ids, linkedin__unavailable_reason="")
         .exclude(deal_states__campaign=campaign)
         .values_list("pk", flat=True)
     )
@@ -349,13 +344,14 @@ def _take_back(
     campaign: Campaign, model: Qualifier, spent: Mapping[int, np.ndarray]
 ) -> dict[int, np.ndarray]:
     """The leads rejected alone earlier that the current model doubts (Qualifier.doubted_rejections) and
-    that are still open (`rejected_alone`): their rows go (crm_labels.take_back). Returns their vectors."""
-    open_ = set(rejected_alone(campaign))
-    ids = [lead for lead in spent if lead in open_]
-    if not ids:
-        return {}
+    that may be taken back (`reopenable`): their rows go (crm_labels.take_back). Returns their vectors."""
+    ids = list(spent)
     doubted = model.doubted_rejections(np.stack([spent[lead] for lead in ids]))
-    back = [ids[k] for k in np.flatnonzero(doubted)]
+    doubted_ids = [ids[k] for k in np.flatnonzero(doubted)]
+    if not doubted_ids:
+        return {}
+    open_ = reopenable(campaign, doubted_ids)
+    back = [lead for lead in doubted_ids if lead in open_]
     crm_labels.take_back(campaign, back)
     return {lead: spent[lead] for lead in back}
 

@@ -68,9 +68,10 @@ def run_policy(
     the `batch` best-ranked others (oldest-first at cold start), then take the second look at every "fits"
     answer (`Qualifier.doubted`: hold or release), as each qualify run of the service does. Before each
     round, the leads rejected alone that the current model doubts are taken back and decided again with
-    the others (`Qualifier.doubted_rejections`, as the qualify lane does). Until nobody is left. Nobody is contacted here, so every held lead can still be held; in the product a lead whose
-    invitation went out before a later model doubted it stays contacted (the connect lane takes the
-    highest-ranked first, and a doubtful lead ranks low).
+    the others (`Qualifier.doubted_rejections`, as the qualify lane does). Until nobody is left. Nobody is
+    contacted here, so every held lead can still be held; in the product a lead whose invitation went out
+    before a later model doubted it stays contacted (the connect lane takes the highest-ranked first, and a
+    doubtful lead ranks low).
 
     With `config.second_opinion_p` > 0 and `second` (what the second opinion answers about each person),
     a doubted "fits" answer, or one whose leave-one-out probability is at or below `second_opinion_p`,
@@ -81,7 +82,7 @@ def run_policy(
     model = Qualifier(config)
     final = np.full(len(truth), -1)
     pending = list(range(len(truth)))  # index order = arrival order (oldest first)
-    calls = auto_accepted = auto_rejected = audits = 0
+    calls = auto_accepted = audits = 0
     asked_again = {0: 0, 1: 0}  # further opinions, by the first answer
     cfg = model.config
     asking_twice = cfg.second_opinion_p > 0 and second is not None
@@ -95,9 +96,10 @@ def run_policy(
         if alone and model.revisits():  # rejections the current model doubts are taken back and asked
             ids = sorted(alone)
             back = {ids[k] for k in np.flatnonzero(model.doubted_rejections(vectors[ids]))}
-            alone -= back
-            pending = sorted({*pending, *back})
-            model.remember_decided(vectors[sorted(alone)] if alone else [], model.accepted)
+            if back:  # the budget counts only the rejections that stand
+                alone -= back
+                pending = sorted({*pending, *back})
+                model.remember_decided(vectors[sorted(alone)] if alone else [], model.accepted)
         if not pending:
             break
         decisions = model.decide([Candidate(i, vectors[i]) for i in pending])
