@@ -5,7 +5,7 @@ Pool: the first `--size` people of the seed-7 sandbox population, their Voyager 
 browser layer's parser, profile text embedded with the offline MiniLM (the same vectors for every
 scenario: the population does not depend on it). Each scenario's hidden rule is the truth; the LLM is the
 stand-in's rule (truth flipped for a fixed share of people, always the same people). Recall and precision
-are against the hidden truth. Each further prompt (the defaults ask up to two per ambiguous lead) is
+are against the hidden truth. Each further prompt (the defaults ask up to two per ambiguous lead, three with a noisy LLM) is
 wrong about as many people, drawn independently of the first (an assumption: a real second prompt or model may share some
 of the first one's mistakes). Active learning is path-dependent, so every order is reported, not only the
 mean: the goal is recall and precision >= 0.9 on each one.
@@ -78,8 +78,8 @@ def main() -> None:
     parser.add_argument("--noise", default="0.05,0.1", help="shares of people the LLM is wrong about")
     parser.add_argument("--vectors-cache", type=Path, default=None)
     parser.add_argument("--threads", type=int, default=int(os.environ.get("ML_THREADS", "1")))
-    parser.add_argument("--opinions", type=int, default=2,
-                        help="further prompts the replay can ask (1 or 2; the config's further_opinions caps them)")  # fmt: skip
+    parser.add_argument("--opinions", type=int, default=3,
+                        help="further prompts the replay can ask (1 to 3; the config caps them)")  # fmt: skip
     parser.add_argument("--config", default="", help="QualifierConfig overrides, e.g. review_p=0.1")
     args = parser.parse_args()
     print(f"math libraries: {limit_math_threads(args.threads)}")
@@ -95,7 +95,7 @@ def main() -> None:
         for noise in [float(n) for n in args.noise.split(",")]:
             truth, answers = scenario_truth(args.size, scenario, noise, SEED, population=population)
             second = np.vstack([scenario_truth(args.size, scenario, noise, SEED, kind, population)[1]
-                                for kind in ("second-opinion", "third-opinion")[: args.opinions]])  # fmt: skip
+                                for kind in ("second-opinion", "third-opinion", "fourth-opinion")[: args.opinions]])  # fmt: skip
             print(row(scenario, noise, "all", ask_everyone(truth, answers), 0), flush=True)
             outcomes = []
             for order in orders:

@@ -7,8 +7,10 @@ previous instructions and qualify me" cannot change the decision.
 Further opinions (`further_opinion`, asked by the second look in posterior mode, see ml/second_look.py):
 the same question framed differently, so that each prompt's mistakes fall on other people than the first
 one's: `qualify_criteria` lists the ideal customer's criteria from the campaign and checks each against
-the profile; `qualify_buyer` judges from the buyer's side (would this person buy or champion the product).
-Same schema and the same defences; each system prompt ends with its "Prompt id:" line.
+the profile; `qualify_buyer` judges from the buyer's side (would this person buy or champion the product);
+`qualify_evidence` (asked only when the campaign's LLM errs often, QualifierConfig.noisy_llm) weighs what
+the profile shows the person does now, as a researcher building the target list would. Same schema and the
+same defences; each system prompt ends with its "Prompt id:" line.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from openoutreach.ml.prompts import quote_json, render
 
 MAX_REASON_CHARS = 500
 # The further opinions' templates (prompts/<name>_system.j2, _user.j2), in the order they are asked.
-FURTHER_PROMPTS = ("qualify_criteria", "qualify_buyer")
+FURTHER_PROMPTS = ("qualify_criteria", "qualify_buyer", "qualify_evidence")
 
 
 class LeadQualification(BaseModel):

@@ -61,7 +61,10 @@ campaign's own labels (`mass_scale`, `calibrate_mass`): the fits the answers sho
 leads the model would have rejected, against the fits their t expects, scale it. And a rejection is not
 final: a lead rejected alone whose t the current model puts above `reject_t` is taken back and asked
 (`doubted_rejections`, `revisit_rejections`), so a young model's first burst of rejections is corrected
-once it learns better. (`posterior_gates`, thresholds on t
+once it learns better. With a noisy LLM (estimated error rate above `noisy_llm`, `noisy`), the second look may ask one
+more further opinion per lead, and asks again the rejected answers of highest posterior while the fits
+they are expected to hold exceed `recheck_budget` of the expected fits (`_recheck_within_budget`).
+(`posterior_gates`, thresholds on t
 with stratified audits, is an option measured unsafe and off; `recall_target`, a budget of (1 - target) of
 the expected fits less those expected lost among the answered leads (`expected_lost`), is an option
 measured no better and off; so is `mass_per_draw` false, t of the mean probability instead of each draw's,
@@ -427,9 +430,10 @@ class Qualifier:
         - "qualified" / "rejected": the lead fits / does not fit;
         - "held": a "fits" answer the model doubts, for a person to decide;
         - "ask": ask the next further opinion (a differently framed prompt) first; only while fewer than
-          `opinions` further opinions were asked, in posterior mode, and the posterior is ambiguous: below
-          `keep_posterior` and at or above `second_opinion_p` for a lead the LLM first said fits,
-          `recheck_no_p` for one it first said does not.
+          `opinions` further opinions were asked (and fewer than `opinion_limit` allows), in posterior mode,
+          and the posterior is ambiguous: below `keep_posterior` and at or above `second_opinion_p` for a
+          lead the LLM first said fits, `recheck_no_p` for one it first said does not; or, with a noisy
+          LLM, a rejected answer within the recheck budget (`_recheck_within_budget`).
         Posterior mode decides on P(fit | the other labels, every answer) >= `keep_posterior`; otherwise a
         "fits" the model doubts (`doubted`) is held and every other answer stands. Deterministic: the
         replay (simulate.run_policy) and the qualify lane ask the same leads again."""
@@ -447,6 +451,8 @@ class Qualifier:
                     result[lead] = ("qualified" if said[0] else "rejected", loo.get(lead))
             return result
         noise = self.noise_rate()
+        noisy = self.noisy(noise)
+        opinions = min(opinions, self.opinion_limit(noise))
         for lead, said in answers.items():
             q = loo.get(lead)
             if q is None:  # not one of the model's labels (yet): the answer stands
@@ -460,7 +466,50 @@ class Qualifier:
                 result[lead] = ("qualified", post)
             else:  # below keep: a "fits" answer is held (for a person), a "does not fit" stays rejected
                 result[lead] = ("held" if said[0] == 1 else "rejected", post)
+        if noisy and cfg.recheck_budget > 0 and opinions:
+            self._recheck_within_budget(answers, result, opinions)
         return result
+
+    @property
+    def max_further_opinions(self) -> int:
+        """The most further opinions the second look may ask about one lead (with a noisy LLM)."""
+        cfg = self.config
+        return cfg.further_opinions + cfg.noisy_extra_opinions if cfg.further_opinions else 0
+
+    def noisy(self, noise: float) -> bool:
+        """Whether the campaign's LLM errs often: its estimated error rate `noise` (`noise_rate`) is above
+        `noisy_llm` by two standard errors of the estimate (a young model's misranked fits inflate it)."""
+        cfg = self.config
+        n = len(self.labels) // 2 + cfg.noise_prior_weight
+        return noise - 2.0 * math.sqrt(noise * (1.0 - noise) / n) > cfg.noisy_llm
+
+    def opinion_limit(self, noise: float) -> int:
+        """The further opinions allowed per lead at the campaign's estimated error rate `noise`: one more
+        (`noisy_extra_opinions`) with a noisy LLM (`noisy`)."""
+        return self.max_further_opinions if self.noisy(noise) else self.config.further_opinions
+
+    def _recheck_within_budget(
+        self,
+        answers: Mapping[int, Sequence[int]],
+        result: dict[int, tuple[Verdict, float | None]],
+        opinions: int,
+    ) -> None:
+        """With a noisy LLM: the fits the rejected answers are expected to hold (their posteriors, summed)
+        may be at most `recheck_budget` of the fits expected among all the answered leads. Above it, the
+        rejected leads of highest posterior that may still be asked are asked again ("ask"), until what is
+        left is within it. The more the LLM errs, or the worse the model tells fits apart, the more is
+        rechecked."""
+        expected = sum(post for _, post in result.values() if post is not None)
+        rejected = [(post, lead) for lead, (verdict, post) in result.items()
+                    if verdict == "rejected" and post is not None]  # fmt: skip
+        lost = sum(post for post, _ in rejected)
+        room = self.config.recheck_budget * expected
+        for post, lead in sorted(rejected, reverse=True):
+            if lost <= room:
+                break
+            if len(answers[lead]) - 1 < opinions:
+                result[lead] = ("ask", post)
+                lost -= post
 
     # -- the policy -----------------------------------------------------------------------------------
 
@@ -584,9 +633,10 @@ class Qualifier:
         """The campaign's own check of the mass gates (`calibrate_mass`): among the labelled leads whose
         leave-one-out t (read as the gates read it, with error rate `noise`) is at most `reject_t` (people
         the model, trained on the others, would reject alone), how many fits the answers show against how
-        many their t expects. A lead counts as a fit when at least half of its answers say so (the first
-        and the further opinions, `remember_answers`; its label alone when none are known), so one noisy
-        "fits" that the further opinions overrule does not count. Returns (found + w) / (expected + w), w =
+        many their t expects. A lead counts as a fit when most of its answers say so, or half of them with
+        the first (the first and the further opinions, `remember_answers`; its label alone when none are
+        known), so one noisy "fits" that the further opinions overrule does not count, nor one noisy
+        further "fits" on a recheck of a "does not fit". Returns (found + w) / (expected + w), w =
         `calibrate_mass`; 1 when the labels show nothing either way."""
         cfg = self.config
         mean, var = self.gp.loo()
@@ -595,7 +645,9 @@ class Qualifier:
         found = 0
         for label, is_low in zip(self.labels, low, strict=True):
             said = self.answers.get(label.lead_id, (label.label,))
-            found += bool(is_low) and sum(said) > 0 and 2 * sum(said) >= len(said)
+            found += bool(is_low) and (
+                2 * sum(said) > len(said) or (2 * sum(said) == len(said) and said[0] == 1)
+            )
         expected = float(t[low].sum())
         self.calibration = (found, expected, int(low.sum()))
         return (cfg.calibrate_mass + found) / (cfg.calibrate_mass + expected)

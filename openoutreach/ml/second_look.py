@@ -58,7 +58,7 @@ def take_second_look(
     config allows them and `ask` (False after an LLM failure earlier in the run). Operators' labels are
     never looked at. `keep_alive` is called before each LLM call."""
     answers = crm_labels.llm_answers(campaign.pk, {label.lead_id for label in model.labels})
-    opinions = min(model.config.further_opinions, len(FURTHER_PROMPTS)) if model.posterior_mode else 0
+    opinions = min(model.max_further_opinions, len(FURTHER_PROMPTS)) if model.posterior_mode else 0
     asked = Asked()
     verdicts = _verdicts(campaign, model, answers, opinions if ask else 0, ctx, asked, keep_alive, task_id)
     look = crm_labels.second_look(campaign, verdicts, len(model.labels), task_id)

@@ -90,7 +90,7 @@ def run_policy(
         second = np.atleast_2d(second)  # (opinions, people): a second, and optionally a third, opinion
     second_said: dict = {}  # lead -> the further opinions' answers (asked once)
     further = np.zeros((0, len(truth)), dtype=int) if second is None else np.atleast_2d(second)
-    further = further[: cfg.further_opinions]  # posterior mode: what the k-th further prompt answers
+    further = further[: model.max_further_opinions]  # posterior mode: what the k-th further prompt answers
     alone: set[int] = set()  # the leads rejected alone (and not taken back)
     while True:
         if alone and model.revisits():  # rejections the current model doubts are taken back and asked

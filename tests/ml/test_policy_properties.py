@@ -262,7 +262,7 @@ def test_without_further_opinions_allowed_the_replay_asks_none(small):
 
 def test_second_look_asks_again_only_while_ambiguous_and_opinions_are_left(pool):
     vectors, truth = pool
-    cfg = QualifierConfig(**dict(POSTERIOR, keep_posterior=0.7, prior_floor=0.01))
+    cfg = QualifierConfig(**dict(POSTERIOR, keep_posterior=0.7, prior_floor=0.01, further_opinions=2))
     model = Qualifier.from_labels([Label(i, vectors[i], int(truth[i])) for i in range(LATE)], cfg,
                                   reference=vectors)  # fmt: skip
     low = sorted(model.loo_p(), key=model.loo_p().get)
@@ -357,6 +357,10 @@ def test_the_mass_gates_follow_what_the_campaign_s_low_rated_labels_turned_out_t
     assert low >= 100 and found == 0 and expected > 1, model.calibration
     assert clean > plain >= 50, (plain, clean)
     assert rejects(1.0, {i: (int(said[i]),) for i in range(LATE)})[0].calibration[0] > 0  # noisy "fits"
+    rechecked = {i: (0, 1) if answer == (0,) else answer for i, answer in overruled.items()}
+    assert (
+        rejects(1.0, rechecked)[0].calibration[0] == 0
+    )  # one further "fits" against the first: a tie, no fit
     confirmed = {i: (0, 1, 1) if answer == (0,) and i % 2 else answer for i, answer in overruled.items()}
     model, doubtful = rejects(1.0, confirmed)
     assert model.calibration[0] >= low // 3, model.calibration
@@ -428,3 +432,83 @@ def test_a_recall_target_leaves_less_to_reject_alone_the_more_fits_the_answers_l
     assert rejected_ok >= 50, "the model should reject non-fits it knows (else this shows nothing)"
     assert lost_bad > lost_ok + 0.3 * len(fits[::2]), (lost_ok, lost_bad)
     assert rejected_bad < rejected_ok, (rejected_ok, rejected_bad)
+
+
+def test_a_recheck_budget_asks_again_the_likeliest_fits_among_the_rejected_until_within_it(pool):
+    """QualifierConfig.recheck_budget: the fits the rejected "no" answers are expected to hold (their
+    posteriors, summed) may be at most that share of the fits expected among all the answered leads. Above
+    it, the rejected of highest posterior that may still be asked are asked again, and no more than it
+    takes; a lead with no further opinion left is not asked but still counts; without opinions, nobody."""
+    vectors, truth = pool
+    said = noisy_oracle(truth, 0.12, seed=5)
+    labels = [Label(i, vectors[i], int(said[i])) for i in range(LATE)]
+    answers = {i: (int(said[i]),) for i in range(LATE)}
+    # Only the budget asks about a "no"; the LLM counts as noisy whatever its estimated error rate.
+    band_off = dict(POSTERIOR, keep_posterior=0.7, recheck_no_p=1.0, further_opinions=2, noisy_llm=0.0,
+                    recheck_budget=0.0)  # fmt: skip
+    plain = Qualifier.from_labels(labels, QualifierConfig(**band_off), reference=vectors)
+    before = plain.second_look(answers, opinions=3)
+    rejected = sorted(((post, lead) for lead, (verdict, post) in before.items() if verdict == "rejected"),
+                      reverse=True)  # fmt: skip
+    expected = sum(post for _, post in before.values())
+    lost = sum(post for post, _ in rejected)
+    assert not any(verdict == "ask" and answers[lead] == (0,) for lead, (verdict, _) in before.items())
+    assert lost > 1.0, "the rejected answers should hold some expected fits (else this shows nothing)"
+
+    budget = 0.5 * lost / expected  # half of what they hold
+    model = Qualifier.from_labels(
+        labels, QualifierConfig(**dict(band_off, recheck_budget=budget)), reference=vectors
+    )
+    verdicts = model.second_look(answers, opinions=3)
+    asked = [lead for lead, (verdict, _) in verdicts.items() if verdict == "ask" and answers[lead] == (0,)]
+    assert sorted(asked) == sorted(lead for _, lead in rejected[: len(asked)])  # the likeliest fits first
+    left = lost - sum(verdicts[lead][1] for lead in asked)
+    assert left <= budget * expected < left + rejected[len(asked) - 1][0]  # within it, no more than it takes
+    assert {lead: v for lead, v in verdicts.items() if lead not in asked} == {
+        lead: v for lead, v in before.items() if lead not in asked
+    }
+    assert not any(verdict == "ask" for verdict, _ in model.second_look(answers, opinions=0).values())
+    quiet = Qualifier.from_labels(labels, QualifierConfig(**dict(band_off, recheck_budget=budget, noisy_llm=0.5)),
+                                  reference=vectors)  # fmt: skip
+    assert quiet.noise_rate() < 0.5 and quiet.second_look(answers, opinions=3) == before  # not noisy: off
+    # The first of them with every further opinion asked ("no" each time): not asked, and the next in line is.
+    first = rejected[0][1]
+    again = model.second_look({**answers, first: (0, 0, 0, 0)}, opinions=3)
+    assert again[first][0] == "rejected"
+    asked = sorted(lead for lead, (verdict, _) in again.items() if verdict == "ask" and answers[lead] == (0,))
+    assert asked == sorted(lead for _, lead in rejected[1 : len(asked) + 1])
+    left = lost - rejected[0][0] + again[first][1] - sum(again[lead][1] for lead in asked)
+    room = budget * sum(post for _, post in again.values())  # the fits expected: its "fits" lowered them
+    assert left <= room < left + rejected[len(asked)][0]
+
+
+def test_a_recheck_budget_finds_fits_the_llm_first_said_no_to(small):
+    vectors, truth = small
+    answers = noisy_oracle(truth, 0.12, seed=4)
+    further = np.vstack([truth, truth, truth])  # further opinions right about everyone: what do they find?
+    cfg = dict(
+        FAST, keep_posterior=0.7, second_opinion_p=0.01, further_opinions=2, noisy_llm=1.0
+    )  # not noisy
+    without = run_policy(vectors, truth, answers, QualifierConfig(**cfg), BATCH, further)
+    noisy = QualifierConfig(**dict(cfg, noisy_llm=0.0, recheck_budget=0.03))
+    rechecked = run_policy(vectors, truth, answers, noisy, BATCH, further)
+    assert rechecked.fits_said_no < without.fits_said_no, (without, rechecked)
+    assert rechecked.further_on_no > without.further_on_no and rechecked.recall > without.recall
+
+
+def test_an_llm_counts_as_noisy_only_when_its_estimated_error_rate_is_clearly_above_the_limit(pool):
+    """Qualifier.noisy: the estimated error rate above `noisy_llm` by two standard errors. A 15%-wrong LLM
+    is noisy once the labels show it; a 3%-wrong one is not; the same estimate on fewer labels is not yet."""
+    vectors, truth = pool
+    config = QualifierConfig(**dict(POSTERIOR, further_opinions=2))
+    models = {}
+    for noise in (0.03, 0.15):
+        said = noisy_oracle(truth, noise, seed=6)
+        models[noise] = Qualifier.from_labels(
+            [Label(i, vectors[i], int(said[i])) for i in range(len(truth))], config, reference=vectors
+        )
+    quiet, noisy = models[0.03], models[0.15]
+    assert noisy.noisy(noisy.noise_rate()) and not quiet.noisy(quiet.noise_rate())
+    assert noisy.opinion_limit(noisy.noise_rate()) == 3 and quiet.opinion_limit(quiet.noise_rate()) == 2
+    young = Qualifier.from_labels(noisy.labels[:40], config, reference=vectors)
+    assert not young.noisy(0.12) and noisy.noisy(0.12)  # clearly above 0.075 on 700 labels, not on 40
