@@ -74,7 +74,7 @@ class QualifierConfig:
     # again the rejected answers of highest posterior while the fits they are expected to hold (their
     # posteriors, summed) exceed `recheck_budget` of the fits expected among all the answered leads
     # (Qualifier.second_look). At 10% error, two agreeing further "fits" cannot lift a "no" about a fit the
-    # model rates at t ~0.2 to `keep_posterior`; three can. Off below it: at 5% the same rules cost 5-9% of
+    # model rates at t ~0.2 to `keep_posterior`; three can. Off below it: at 5% the same rules cost 4-9% of
     # the pool in calls for at most 2 points of recall. noisy_llm 1 = off.
     noisy_llm: float = 0.075
     noisy_extra_opinions: int = 1
