@@ -5,9 +5,9 @@ Pool: the first `--size` people of the seed-7 sandbox population, their Voyager 
 browser layer's parser, profile text embedded with the offline MiniLM (the same vectors for every
 scenario: the population does not depend on it). Each scenario's hidden rule is the truth; the LLM is the
 stand-in's rule (truth flipped for a fixed share of people, always the same people). Recall and precision
-are against the hidden truth. Each further prompt (the defaults ask up to two per ambiguous lead, three with a noisy LLM) is
-wrong about as many people, drawn independently of the first (an assumption: a real second prompt or model may share some
-of the first one's mistakes). Active learning is path-dependent, so every order is reported, not only the
+are against the hidden truth. Each further prompt (the defaults ask up to two per ambiguous lead, three
+with a noisy LLM) is wrong about as many people, drawn independently of the first (an assumption: a real
+second prompt or model may share some of the first one's mistakes). Active learning is path-dependent, so every order is reported, not only the
 mean: the goal is recall and precision >= 0.9 on each one.
 
 Columns: calls = LLM calls; rej/acc = automatic rejections/acceptances; held = LLM "fits" the model

@@ -61,11 +61,10 @@ campaign's own labels (`mass_scale`, `calibrate_mass`): the fits the answers sho
 leads the model would have rejected, against the fits their t expects, scale it. And a rejection is not
 final: a lead rejected alone whose t the current model puts above `reject_t` is taken back and asked
 (`doubted_rejections`, `revisit_rejections`), so a young model's first burst of rejections is corrected
-once it learns better. With a noisy LLM (estimated error rate above `noisy_llm`, `noisy`), the second look may ask one
-more further opinion per lead, and asks again the rejected answers of highest posterior while the fits
-they are expected to hold exceed `recheck_budget` of the expected fits (`_recheck_within_budget`).
-(`posterior_gates`, thresholds on t
-with stratified audits, is an option measured unsafe and off; `recall_target`, a budget of (1 - target) of
+once it learns better. With a noisy LLM (estimated error rate clearly above `noisy_llm`, `noisy`), the
+second look may ask one more further opinion per lead, and asks again the rejected answers of highest
+posterior while the fits they are expected to hold exceed `recheck_budget` of the expected fits
+(`_recheck_within_budget`). (`posterior_gates`, thresholds on t with stratified audits, is an option measured unsafe and off; `recall_target`, a budget of (1 - target) of
 the expected fits less those expected lost among the answered leads (`expected_lost`), is an option
 measured no better and off; so is `mass_per_draw` false, t of the mean probability instead of each draw's,
 which rejected unseen fits the model was sure of.)
@@ -645,9 +644,8 @@ class Qualifier:
         found = 0
         for label, is_low in zip(self.labels, low, strict=True):
             said = self.answers.get(label.lead_id, (label.label,))
-            found += bool(is_low) and (
-                2 * sum(said) > len(said) or (2 * sum(said) == len(said) and said[0] == 1)
-            )
+            margin = 2 * sum(said) - len(said)  # "fits" answers minus "does not fit" answers
+            found += bool(is_low) and (margin > 0 or (margin == 0 and said[0] == 1))
         expected = float(t[low].sum())
         self.calibration = (found, expected, int(low.sum()))
         return (cfg.calibrate_mass + found) / (cfg.calibrate_mass + expected)

@@ -33,9 +33,7 @@ class QualifierConfig:
     # Earning the right to decide alone (both policies).
     min_positives: int = 20
     min_negatives: int = 100
-    audit_rate: float = (
-        0.05  # share of allowed automatic decisions still sent to the LLM (0.1 until session 9)
-    )
+    audit_rate: float = 0.05  # share of allowed automatic decisions still sent to the LLM (was 0.1)
     audit_share: float = 0.2  # at most this share of LLM questions goes to audits (interleaved)
     audit_window: int = 40
     min_audits: int = 10
@@ -70,10 +68,10 @@ class QualifierConfig:
     # ambiguous "fits" is then held for a person.
     further_opinions: int = 2
     # A noisy LLM (posterior policy, further opinions on): while the campaign's estimated error rate is above
-    # `noisy_llm` by two standard errors (Qualifier.noisy), the second look may ask `noisy_extra_opinions` more further opinions per lead, and asks
-    # again the rejected answers of highest posterior while the fits they are expected to hold (their
-    # posteriors, summed) exceed `recheck_budget` of the fits expected among all the answered leads
-    # (Qualifier.second_look). At 10% error, two agreeing further "fits" cannot lift a "no" about a fit the
+    # `noisy_llm` by two standard errors (Qualifier.noisy), the second look may ask `noisy_extra_opinions`
+    # more further opinions per lead, and asks again the rejected answers of highest posterior while the fits
+    # they are expected to hold (their posteriors, summed) exceed `recheck_budget` of the fits expected among
+    # all the answered leads (Qualifier.second_look). At 10% error, two agreeing further "fits" cannot lift a "no" about a fit the
     # model rates at t ~0.2 to `keep_posterior`; three can. Off below it: at 5% the same rules cost 4-9% of
     # the pool in calls for at most 2 points of recall. noisy_llm 1 = off.
     noisy_llm: float = 0.075
