@@ -61,19 +61,20 @@ campaign's own labels (`mass_scale`, `calibrate_mass`): the fits the answers sho
 leads the model would have rejected, against the fits their t expects, scale it. And a rejection is not
 final: a lead rejected alone whose t the current model puts above `reject_t` is taken back and asked
 (`doubted_rejections`, `revisit_rejections`), so a young model's first burst of rejections is corrected
-once it learns better. With a noisy LLM (estimated error rate clearly above `noisy_llm`, `noisy`), the
+once it learns better. With a noisy LLM (an estimated error rate clearly above `noisy_llm`, `noisy`), the
 second look may ask one more further opinion per lead, and asks again the rejected answers of highest
 posterior while the fits they are expected to hold exceed `recheck_budget` of the expected fits
-(`_recheck_within_budget`). (`posterior_gates`, thresholds on t with stratified audits, is an option measured unsafe and off; `recall_target`, a budget of (1 - target) of
-the expected fits less those expected lost among the answered leads (`expected_lost`), is an option
-measured no better and off; so is `mass_per_draw` false, t of the mean probability instead of each draw's,
-which rejected unseen fits the model was sure of.)
+(`_recheck_within_budget`). (`posterior_gates`, thresholds on t with stratified audits, is an option
+measured unsafe and off; `recall_target`, a budget of (1 - target) of the expected fits less those expected
+lost among the answered leads (`expected_lost`), is an option measured no better and off; so is
+`mass_per_draw` false, t of the mean probability instead of each draw's, which rejected unseen fits the
+model was sure of; and `noisy_share` 0.25, the noisy gate read on the lowest quarter of the labels.)
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Literal
 
 import numpy as np
@@ -333,17 +334,18 @@ class Qualifier:
     def posterior_gates(self) -> bool:
         return self.posterior_mode and self.config.posterior_gates
 
-    def noise_rate(self) -> float:
-        """The campaign's estimated LLM error rate: the share of "fits" among the half of the labels the
-        model trained on the others (leave-one-out) ranks lowest, shrunk towards `noise_prior`. With rare
-        fits, almost nobody there fits, so nearly every "fits" there is the LLM's mistake; a fit the model
-        misranks counts as a mistake too, so the estimate errs high (more doubt, never less)."""
+    def noise_rate(self, share: float = 0.5) -> float:
+        """The campaign's estimated LLM error rate: the share of "fits" among the `share` (half by default)
+        of the labels the model trained on the others (leave-one-out) ranks lowest, shrunk towards
+        `noise_prior`. With rare fits, almost nobody there fits, so nearly every "fits" there is the LLM's
+        mistake; a fit the model misranks counts as a mistake too, so the estimate errs high (more doubt,
+        never less), the more so the larger `share`."""
         cfg = self.config
         if self.cold:
             return cfg.noise_prior
         mean, _var = self.gp.loo()
         y = np.array([label.label for label in self.labels], dtype=float)
-        low = np.argsort(mean, kind="stable")[: len(y) // 2]
+        low = np.argsort(mean, kind="stable")[: int(len(y) * share)]
         w = cfg.noise_prior_weight
         rate = (float(y[low].sum()) + w * cfg.noise_prior) / (len(low) + w)
         return float(np.clip(rate, 0.005, 0.3))
@@ -420,7 +422,7 @@ class Qualifier:
         }
 
     def second_look(
-        self, answers: Mapping[int, Sequence[int]], opinions: int = 0
+        self, answers: Mapping[int, Sequence[int]], opinions: int = 0, unaskable: Collection[int] = ()
     ) -> dict[int, tuple[Verdict, float | None]]:
         """The second look at every LLM-labelled lead, with its answers so far (`answers[lead]`: the first
         answer, then the further opinions asked; operators' labels are never passed): what to do with it,
@@ -432,7 +434,8 @@ class Qualifier:
           `opinions` further opinions were asked (and fewer than `opinion_limit` allows), in posterior mode,
           and the posterior is ambiguous: below `keep_posterior` and at or above `second_opinion_p` for a
           lead the LLM first said fits, `recheck_no_p` for one it first said does not; or, with a noisy
-          LLM, a rejected answer within the recheck budget (`_recheck_within_budget`).
+          LLM, a rejected answer within the recheck budget (`_recheck_within_budget`). Never a lead in
+          `unaskable` (its profile is gone): its verdict rests on the answers it has.
         Posterior mode decides on P(fit | the other labels, every answer) >= `keep_posterior`; otherwise a
         "fits" the model doubts (`doubted`) is held and every other answer stands. Deterministic: the
         replay (simulate.run_policy) and the qualify lane ask the same leads again."""
@@ -450,8 +453,8 @@ class Qualifier:
                     result[lead] = ("qualified" if said[0] else "rejected", loo.get(lead))
             return result
         noise = self.noise_rate()
-        noisy = self.noisy(noise)
-        opinions = min(opinions, self.opinion_limit(noise))
+        noisy = self.noisy()
+        opinions = min(opinions, self.max_further_opinions if noisy else cfg.further_opinions)
         for lead, said in answers.items():
             q = loo.get(lead)
             if q is None:  # not one of the model's labels (yet): the answer stands
@@ -459,14 +462,14 @@ class Qualifier:
                 continue
             post = float(self.fit_posterior(q, tuple(said), noise, cfg.prior_floor))
             low = cfg.second_opinion_p if said[0] == 1 else cfg.recheck_no_p  # the first answer's band
-            if len(said) - 1 < opinions and low <= post < cfg.keep_posterior:
+            if len(said) - 1 < opinions and low <= post < cfg.keep_posterior and lead not in unaskable:
                 result[lead] = ("ask", post)
             elif post >= cfg.keep_posterior:
                 result[lead] = ("qualified", post)
             else:  # below keep: a "fits" answer is held (for a person), a "does not fit" stays rejected
                 result[lead] = ("held" if said[0] == 1 else "rejected", post)
         if noisy and cfg.recheck_budget > 0 and opinions:
-            self._recheck_within_budget(answers, result, opinions)
+            self._recheck_within_budget(answers, result, opinions, unaskable)
         return result
 
     @property
@@ -475,28 +478,37 @@ class Qualifier:
         cfg = self.config
         return cfg.further_opinions + cfg.noisy_extra_opinions if cfg.further_opinions else 0
 
-    def noisy(self, noise: float) -> bool:
-        """Whether the campaign's LLM errs often: its estimated error rate `noise` (`noise_rate`) is above
-        `noisy_llm` by two standard errors of the estimate (a young model's misranked fits inflate it)."""
+    def noisy(self, noise: float | None = None) -> bool:
+        """Whether the campaign's LLM errs often: its error rate, estimated on the lowest `noisy_share` of
+        the labels (`noise_rate`: half by default; or `noise`, another estimate on as many labels), is above
+        `noisy_llm` by two standard errors of the estimate (a young model's misranked fits inflate it).
+        `noisy_llm` 0: always."""
         cfg = self.config
-        n = len(self.labels) // 2 + cfg.noise_prior_weight
+        if cfg.noisy_llm <= 0:
+            return True
+        if self.cold:
+            return False
+        if noise is None:
+            noise = self.noise_rate(cfg.noisy_share)
+        n = int(len(self.labels) * cfg.noisy_share) + cfg.noise_prior_weight
         return noise - 2.0 * math.sqrt(noise * (1.0 - noise) / n) > cfg.noisy_llm
 
-    def opinion_limit(self, noise: float) -> int:
-        """The further opinions allowed per lead at the campaign's estimated error rate `noise`: one more
-        (`noisy_extra_opinions`) with a noisy LLM (`noisy`)."""
-        return self.max_further_opinions if self.noisy(noise) else self.config.further_opinions
+    def opinion_limit(self) -> int:
+        """The further opinions allowed per lead now: one more (`noisy_extra_opinions`) with a noisy LLM
+        (`noisy`)."""
+        return self.max_further_opinions if self.noisy() else self.config.further_opinions
 
     def _recheck_within_budget(
         self,
         answers: Mapping[int, Sequence[int]],
         result: dict[int, tuple[Verdict, float | None]],
         opinions: int,
+        unaskable: Collection[int] = (),
     ) -> None:
         """With a noisy LLM: the fits the rejected answers are expected to hold (their posteriors, summed)
         may be at most `recheck_budget` of the fits expected among all the answered leads. Above it, the
-        rejected leads of highest posterior that may still be asked are asked again ("ask"), until what is
-        left is within it. The more the LLM errs, or the worse the model tells fits apart, the more is
+        rejected leads of highest posterior that may still be asked (a further opinion left, not `unaskable`)
+        are asked again ("ask"), until what is left is within it. The more the LLM errs, or the worse the model tells fits apart, the more is
         rechecked."""
         expected = sum(post for _, post in result.values() if post is not None)
         rejected = [(post, lead) for lead, (verdict, post) in result.items()
@@ -506,7 +518,7 @@ class Qualifier:
         for post, lead in sorted(rejected, reverse=True):
             if lost <= room:
                 break
-            if len(answers[lead]) - 1 < opinions:
+            if len(answers[lead]) - 1 < opinions and lead not in unaskable:
                 result[lead] = ("ask", post)
                 lost -= post
 

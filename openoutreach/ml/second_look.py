@@ -78,10 +78,8 @@ def _verdicts(
     """The replay's loop: ask while any verdict is "ask"; on a failure, the verdicts without asking."""
     unaskable: set[int] = set()  # leads whose profile is gone: their verdict rests on the answers they have
 
-    def look(n: int) -> Verdicts:
-        verdicts = model.second_look(answers, n)
-        stuck = {lead: answers[lead] for lead in unaskable if verdicts[lead][0] == "ask"}
-        return {**verdicts, **model.second_look(stuck, 0)} if stuck else verdicts
+    def look(n: int) -> Verdicts:  # the recheck budget then goes to the next rejected leads in line
+        return model.second_look(answers, n, unaskable)
 
     def stop() -> Verdicts:
         return model.second_look(answers, 0)

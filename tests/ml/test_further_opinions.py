@@ -157,7 +157,7 @@ def test_in_posterior_mode_a_run_asks_further_opinions_where_ambiguous_and_appli
     # Asked only where the first answer left the posterior ambiguous, and nowhere else
     first = {lead: (row.llm_label,) for lead, row in after.items() if row.llm_label is not None}
     # A noisy LLM: up to three further prompts per lead, the third one too, and "no" answers rechecked
-    assert model.opinion_limit(model.noise_rate()) == model.max_further_opinions == len(FURTHER_PROMPTS)
+    assert model.opinion_limit() == model.max_further_opinions == len(FURTHER_PROMPTS)
     ambiguous = {lead for lead, (verdict, _) in model.second_look(first, 3).items() if verdict == "ask"}
     asked = {lead for lead, row in after.items() if row.further}
     assert asked == ambiguous and 0 < len(asked) < LEADS / 2
