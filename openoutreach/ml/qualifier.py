@@ -453,7 +453,7 @@ class Qualifier:
                     result[lead] = ("qualified" if said[0] else "rejected", loo.get(lead))
             return result
         noise = self.noise_rate()
-        noisy = self.noisy()
+        noisy = self.noisy(noise if cfg.noisy_share == 0.5 else None)  # one estimate when both read the half
         opinions = min(opinions, self.max_further_opinions if noisy else cfg.further_opinions)
         for lead, said in answers.items():
             q = loo.get(lead)
