@@ -87,6 +87,7 @@ from openoutreach.ml.link import ProbitLink, fit_link, log_likelihood
 from openoutreach.ml.qualifier_values import (
     CONSTANT_POLICY,
     LN2,
+    NOISE_SHARE,
     Action,
     AuditStatus,
     AutoAction,
@@ -334,7 +335,7 @@ class Qualifier:
     def posterior_gates(self) -> bool:
         return self.posterior_mode and self.config.posterior_gates
 
-    def noise_rate(self, share: float = 0.5) -> float:
+    def noise_rate(self, share: float = NOISE_SHARE) -> float:
         """The campaign's estimated LLM error rate: the share of "fits" among the `share` (half by default)
         of the labels the model trained on the others (leave-one-out) ranks lowest, shrunk towards
         `noise_prior`. With rare fits, almost nobody there fits, so nearly every "fits" there is the LLM's
@@ -453,8 +454,8 @@ class Qualifier:
                     result[lead] = ("qualified" if said[0] else "rejected", loo.get(lead))
             return result
         noise = self.noise_rate()
-        noisy = self.noisy(noise if cfg.noisy_share == 0.5 else None)  # one estimate when both read the half
-        opinions = min(opinions, self.max_further_opinions if noisy else cfg.further_opinions)
+        noisy = self.noisy(noise if cfg.noisy_share == NOISE_SHARE else None)  # the same estimate: read once
+        opinions = min(opinions, self.opinion_limit(noisy))
         for lead, said in answers.items():
             q = loo.get(lead)
             if q is None:  # not one of the model's labels (yet): the answer stands
@@ -493,10 +494,11 @@ class Qualifier:
         n = int(len(self.labels) * cfg.noisy_share) + cfg.noise_prior_weight
         return noise - 2.0 * math.sqrt(noise * (1.0 - noise) / n) > cfg.noisy_llm
 
-    def opinion_limit(self) -> int:
+    def opinion_limit(self, noisy: bool | None = None) -> int:
         """The further opinions allowed per lead now: one more (`noisy_extra_opinions`) with a noisy LLM
-        (`noisy`)."""
-        return self.max_further_opinions if self.noisy() else self.config.further_opinions
+        (`noisy`, or what the caller already found it to be)."""
+        noisy = self.noisy() if noisy is None else noisy
+        return self.max_further_opinions if noisy else self.config.further_opinions
 
     def _recheck_within_budget(
         self,
@@ -508,8 +510,8 @@ class Qualifier:
         """With a noisy LLM: the fits the rejected answers are expected to hold (their posteriors, summed)
         may be at most `recheck_budget` of the fits expected among all the answered leads. Above it, the
         rejected leads of highest posterior that may still be asked (a further opinion left, not `unaskable`)
-        are asked again ("ask"), until what is left is within it. The more the LLM errs, or the worse the model tells fits apart, the more is
-        rechecked."""
+        are asked again ("ask"), until what is left is within it. The more the LLM errs, or the worse the
+        model tells fits apart, the more is rechecked."""
         expected = sum(post for _, post in result.values() if post is not None)
         rejected = [(post, lead) for lead, (verdict, post) in result.items()
                     if verdict == "rejected" and post is not None]  # fmt: skip

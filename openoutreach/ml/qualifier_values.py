@@ -17,6 +17,7 @@ Action = Literal["auto_accept", "auto_reject", "ask_llm"]
 AutoAction = Literal["auto_accept", "auto_reject"]
 Verdict = Literal["qualified", "held", "rejected", "ask"]  # Qualifier.second_look
 LN2 = math.log(2.0)
+NOISE_SHARE = 0.5  # the LLM's error rate is read on the lowest half of the labels (Qualifier.noise_rate)
 
 
 @dataclass(frozen=True)
@@ -71,19 +72,19 @@ class QualifierConfig:
     # `noisy_llm` by two standard errors (Qualifier.noisy), the second look may ask `noisy_extra_opinions`
     # more further opinions per lead, and asks again the rejected answers of highest posterior while the fits
     # they are expected to hold (their posteriors, summed) exceed `recheck_budget` of the fits expected among
-    # all the answered leads (Qualifier.second_look). At 10% error, two agreeing further "fits" cannot lift a "no" about a fit the
-    # model rates at t ~0.2 to `keep_posterior`; three can. Off below it: at 5% the same rules cost 4-9% of
-    # the pool in calls for at most 2 points of recall. noisy_llm 1 = off, 0 = always on.
+    # all the answered leads (Qualifier.second_look). At 10% error, two agreeing further "fits" cannot lift
+    # a "no" about a fit the model rates at t ~0.2 to `keep_posterior`; three can. Off below it: at 5% the
+    # same rules cost 4-9% of the pool in calls for at most 2 points of recall. noisy_llm 1 = off, 0 = always.
     noisy_llm: float = 0.075
     noisy_extra_opinions: int = 1
     recheck_budget: float = 0.08
     # The error rate that gate reads is estimated on the lowest `noisy_share` of the labels (leave-one-out),
-    # as the posterior's is (0.5). A young model misranks fits into its lower half: measured at 4.4% noise,
-    # that estimate stayed at 0.14-0.26 until 700-1,000 labels, the lowest quarter's at 0.03-0.14. Read on
-    # the quarter (0.25), the gate saved 2-3 points of the pool in calls at 5% noise (`devops` 76% -> 73%,
-    # `europe_managers` 62% -> 59%, `healthcare_staffing` 60% -> 57%), but `design_leads` 10% fell to precision
-    # 0.894 on one order (0.908 with the half): measured, not kept.
-    noisy_share: float = 0.5
+    # as the posterior's is (NOISE_SHARE, half). A young model misranks fits into its lower half: measured at
+    # 4.4% noise, that estimate stayed at 0.14-0.26 until 700-1,000 labels, the lowest quarter's at 0.03-0.14.
+    # Read on the quarter (0.25), the gate saved 2-3 points of the pool in calls at 5% noise (`devops` 76% ->
+    # 73%, `europe_managers` 62% -> 59%, `healthcare_staffing` 60% -> 57%), but `design_leads` 10% fell to
+    # precision 0.894 on one order (0.908 with the half): measured, not kept.
+    noisy_share: float = NOISE_SHARE
     # The model's de-noised evidence, as the posterior's prior, is kept within [prior_floor, 1 - prior_floor]:
     # a model that has not learnt a kind of fit puts it near 0, and without a floor no number of agreeing
     # answers could qualify it. At 0.005, three agreeing "fits" qualify anyone at 5% or 10% noise; two, a lead

@@ -468,11 +468,12 @@ def test_a_recheck_budget_asks_again_the_likeliest_fits_among_the_rejected_until
         lead: v for lead, v in before.items() if lead not in asked
     }
     assert not any(verdict == "ask" for verdict, _ in model.second_look(answers, opinions=0).values())
-    # A lead that cannot be asked (its profile is gone) keeps its verdict; the budget goes to the next in line.
+    # A lead that cannot be asked (its profile is gone) keeps its verdict; the budget goes to the next in line
     first = rejected[0][1]
     skipped = model.second_look(answers, opinions=3, unaskable={first})
     assert skipped[first] == before[first]
-    instead = sorted(lead for lead, (verdict, _) in skipped.items() if verdict == "ask" and answers[lead] == (0,))  # fmt: skip
+    on_no = [lead for lead, (verdict, _) in skipped.items() if verdict == "ask" and answers[lead] == (0,)]
+    instead = sorted(on_no)
     assert instead == sorted(lead for _, lead in rejected[1 : len(instead) + 1])
     assert len(instead) >= len(asked)
     assert lost - sum(skipped[lead][1] for lead in instead) <= budget * expected
